@@ -1,0 +1,48 @@
+// `distill run`: the whole pipeline from a config.
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include "commands.h"
+#include "distill/pipeline/run_pipeline.h"
+#include "distill/report/run_report.h"
+
+namespace distill::cli {
+
+void register_run_command(CLI::App& app) {
+  struct Arguments {
+    ConfigArguments config;
+    std::string output_dir;
+    bool resume = false;
+    bool details = false;
+  };
+  auto args = std::make_shared<Arguments>();
+  CLI::App* command = app.add_subcommand(
+      "run", "Run the whole pipeline: train a teacher, a baseline student and a distilled "
+             "student, evaluate all three and report them side by side");
+  add_config_arguments(*command, args->config);
+  command->add_option("-o,--output", args->output_dir, "run directory (overrides output_dir)");
+  command->add_flag("--resume", args->resume,
+                    "reuse finished stages and continue an interrupted one from its checkpoint");
+  command->add_flag("--details", args->details, "also print per-class accuracy and confusion");
+  command->callback([args] {
+    LoadedConfig loaded = load_config(args->config);
+    if (!args->output_dir.empty()) loaded.config.output_dir = args->output_dir;
+    pipeline::PipelineOptions options;
+    options.config_source = loaded.source;
+    options.config_yaml = loaded.yaml;
+    options.resume = args->resume;
+    options.show_progress = !args->config.quiet;
+    const report::RunReport report = pipeline::run_pipeline(loaded.config, options);
+    std::printf("\n%s", report::format_summary_table(report).c_str());
+    if (args->details) {
+      for (const auto& model : report.models)
+        std::printf("\n%s", report::format_model_details(model, report.class_names).c_str());
+    }
+    std::printf("\nresults: %s  (%.1f s)\n",
+                (std::filesystem::path(loaded.config.output_dir) / "results.json").c_str(),
+                report.total_seconds);
+  });
+}
+
+}  // namespace distill::cli

@@ -1,0 +1,69 @@
+// The whole configuration of a distill run, filled from YAML. Every field has a default; the
+// YAML only overrides. docs/config.md documents every key.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "distill/data/data_source.h"
+#include "distill/distillation/kd_loss.h"
+#include "distill/distillation/objective.h"
+#include "distill/distillation/trainer.h"
+#include "distill/evaluation/speed.h"
+#include "distill/models/model_spec.h"
+
+namespace distill::config {
+
+/// One model and how to train it (the teacher, or the student used for baseline and distillation).
+struct ModelStageConfig {
+  models::ModelSpec model;
+  distillation::TrainOptions train;
+  /// Teacher only: a saved model file used instead of training one.
+  std::string load;
+};
+
+struct DistillStageConfig {
+  distillation::KdLossOptions loss;
+  distillation::DistillationMode mode = distillation::DistillationMode::kSoft;
+  /// Optional fine-tuning of the distilled student on labels alone.
+  int64_t finetune_epochs = 0;
+  double finetune_lr = 0.005;
+};
+
+struct EvaluationConfig {
+  int64_t batch_size = 1000;
+  bool measure_speed = true;
+  evaluation::SpeedOptions speed;
+};
+
+struct PipelineConfig {
+  uint64_t seed = 0;
+  /// libtorch intra-op threads; 0 uses every core.
+  int64_t threads = 0;
+  std::string output_dir = "runs/latest";
+  data::DataOptions data;
+  ModelStageConfig teacher;
+  ModelStageConfig student;
+  DistillStageConfig distill;
+  EvaluationConfig evaluation;
+};
+
+/// Parses and validates a config. `overrides` are "key.path=value" strings applied on top
+/// (value in YAML syntax: "teacher.train.epochs=3", "student.model.hidden=[64]"). Throws
+/// distill::Error naming `source_name`, the key, the value and what is allowed.
+PipelineConfig parse_pipeline_config(const std::string& yaml_text, const std::string& source_name,
+                                     const std::vector<std::string>& overrides = {});
+
+/// The YAML text after applying `overrides` (what a run records as its effective config).
+std::string apply_config_overrides(const std::string& yaml_text, const std::string& source_name,
+                                   const std::vector<std::string>& overrides);
+
+/// The built-in default pipeline (examples/default.yaml, compiled in).
+const std::string& default_config_yaml();
+
+/// Fills a model's input shape and class count from the data and checks they agree when given.
+void resolve_model_shape(models::ModelSpec& spec, const std::vector<int64_t>& sample_shape,
+                         int64_t num_classes, const std::string& where);
+
+}  // namespace distill::config

@@ -1,0 +1,82 @@
+// What a training run minimises: labels alone, or labels plus a teacher's outputs. The trainer
+// only sees this interface, so later methods (hints, multiple teachers, cached soft labels) plug in
+// as new objectives or teacher sources.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "distill/data/batching.h"
+#include "distill/distillation/kd_loss.h"
+#include "distill/models/classifier.h"
+
+namespace distill::distillation {
+
+// B = batch, K = classes.
+
+class TrainingObjective {
+ public:
+  virtual ~TrainingObjective() = default;
+  /// "cross-entropy", "kd(T=4, alpha=0.1)", ...
+  virtual std::string name() const = 0;
+  /// The student's intermediate outputs loss() needs (none by default).
+  virtual std::vector<std::string> student_taps() const { return {}; }
+  /// batch: what the student saw; student_logits: (B, K) -> scalar loss to minimise.
+  virtual at::Tensor loss(const data::Batch& batch, const at::Tensor& student_logits,
+                          const models::FeatureTaps& student_features) = 0;
+};
+
+/// Plain cross-entropy on the labels.
+class LabelObjective : public TrainingObjective {
+ public:
+  std::string name() const override { return "cross-entropy"; }
+  at::Tensor loss(const data::Batch& batch, const at::Tensor& student_logits,
+                  const models::FeatureTaps& student_features) override;
+};
+
+/// Where teacher logits for a batch come from.
+class TeacherLogitSource {
+ public:
+  virtual ~TeacherLogitSource() = default;
+  /// -> (B, K) logits for the batch's samples, without gradient.
+  virtual at::Tensor logits(const data::Batch& batch) = 0;
+  virtual int64_t num_classes() const = 0;
+};
+
+/// A teacher model run on every batch: frozen, in eval mode, under no-grad.
+class LiveTeacher : public TeacherLogitSource {
+ public:
+  explicit LiveTeacher(models::ClassifierPtr teacher);
+  at::Tensor logits(const data::Batch& batch) override;
+  int64_t num_classes() const override;
+
+ private:
+  models::ClassifierPtr teacher_;
+};
+
+enum class DistillationMode {
+  kSoft,         // alpha * CE + (1 - alpha) * T^2 * KL on softened outputs
+  kPseudoLabel,  // alpha * CE + (1 - alpha) * CE on the teacher's argmax
+};
+
+/// Vanilla knowledge distillation from one teacher.
+class DistillationObjective : public TrainingObjective {
+ public:
+  DistillationObjective(std::shared_ptr<TeacherLogitSource> teacher, KdLossOptions options,
+                        DistillationMode mode);
+  std::string name() const override;
+  at::Tensor loss(const data::Batch& batch, const at::Tensor& student_logits,
+                  const models::FeatureTaps& student_features) override;
+
+ private:
+  std::shared_ptr<TeacherLogitSource> teacher_;
+  KdLossOptions options_;
+  DistillationMode mode_;
+};
+
+const char* to_string(DistillationMode mode);
+
+}  // namespace distill::distillation

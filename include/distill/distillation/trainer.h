@@ -1,0 +1,68 @@
+// The training loop shared by every stage: teacher, baseline student, distilled student and
+// fine-tuning. What is minimised is a TrainingObjective; everything else is TrainOptions.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "distill/data/augmentation.h"
+#include "distill/data/dataset.h"
+#include "distill/distillation/objective.h"
+#include "distill/distillation/optimization.h"
+#include "distill/models/classifier.h"
+
+namespace distill::distillation {
+
+struct TrainOptions {
+  /// Names the run in progress lines and errors ("teacher", "student-distilled").
+  std::string label = "train";
+  int64_t epochs = 10;
+  int64_t batch_size = 128;
+  OptimizerOptions optimizer;
+  ScheduleOptions schedule;
+  /// Stop after this many epochs without a better validation accuracy (0: never stop early).
+  /// The weights of the best validation epoch are kept either way.
+  int64_t early_stopping_patience = 0;
+  data::AugmentationOptions augmentation;
+  /// Per-channel value of pixels shifted in by augmentation (see PreparedData::background).
+  std::vector<float> augmentation_fill;
+  uint64_t seed = 0;
+  /// Where to write the checkpoint after every epoch (empty: no checkpoints).
+  std::filesystem::path checkpoint_path;
+  /// Continue from checkpoint_path when it exists.
+  bool resume = false;
+  bool show_progress = true;
+};
+
+struct EpochRecord {
+  int64_t epoch = 0;  // 1-based
+  double train_loss = 0;
+  double train_accuracy = 0;
+  double validation_accuracy = -1;  // -1 without a validation set
+  double learning_rate = 0;
+  double seconds = 0;
+};
+
+struct TrainingSummary {
+  std::string objective;
+  std::vector<EpochRecord> history;
+  int64_t best_epoch = 0;                 // the epoch whose weights were kept
+  double best_validation_accuracy = -1;   // -1 without a validation set
+  bool stopped_early = false;
+  int64_t resumed_after_epoch = 0;        // 0 unless resumed from a checkpoint
+  double seconds = 0;                     // training wall time, summed over all epochs
+};
+
+/// Trains `model` in place on `train`, selecting the weights of the best `validation` epoch.
+/// A non-finite loss stops training with an error naming the epoch and batch; the checkpoint of
+/// the last complete epoch stays on disk.
+TrainingSummary train_model(models::Classifier& model, TrainingObjective& objective,
+                            const data::Dataset& train, const data::Dataset& validation,
+                            const TrainOptions& options);
+
+/// Throws distill::Error for an out-of-range option; `where` prefixes the message.
+void validate_train_options(const TrainOptions& options, const std::string& where);
+
+}  // namespace distill::distillation

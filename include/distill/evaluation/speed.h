@@ -1,0 +1,28 @@
+// Inference speed of a model: latency at batch 1 and throughput at a large batch.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "distill/models/classifier.h"
+
+namespace distill::evaluation {
+
+struct SpeedOptions {
+  int64_t latency_repetitions = 200;    // timed batch-1 calls (after warm-up)
+  int64_t throughput_batch = 256;
+  int64_t throughput_repetitions = 20;  // timed large-batch calls (after warm-up)
+};
+
+struct SpeedResult {
+  double latency_us_median = 0;  // batch 1
+  double latency_us_p90 = 0;     // batch 1
+  double throughput_per_s = 0;   // samples per second at throughput_batch
+  int64_t throughput_batch = 0;
+};
+
+/// Times the model in eval mode without gradients on random inputs of `sample_shape`.
+SpeedResult measure_speed(models::Classifier& model, const std::vector<int64_t>& sample_shape,
+                          const SpeedOptions& options);
+
+}  // namespace distill::evaluation

@@ -1,0 +1,29 @@
+// A MobileNet-style CNN classifier (depthwise-separable blocks), the usual small student.
+#pragma once
+
+#include <torch/nn/modules/linear.h>
+
+#include <vector>
+
+#include "distill/models/classifier.h"
+#include "distill/models/conv_blocks.h"
+
+namespace distill::models {
+
+/// stem conv3x3 -> stages of depthwise-separable blocks (stage i > 0 halves the resolution) ->
+/// global average pool -> linear. Taps: "stem", "stage1", ..., "pooled", "logits".
+class MobileNet : public Classifier {
+ public:
+  explicit MobileNet(const ModelSpec& spec);
+  std::vector<std::string> tap_names() const override;
+
+ protected:
+  at::Tensor run(const at::Tensor& inputs, FeatureTaps* taps) override;
+
+ private:
+  ConvBn stem_{nullptr};
+  std::vector<std::vector<DepthwiseSeparableBlock>> stages_;
+  torch::nn::Linear head_{nullptr};
+};
+
+}  // namespace distill::models

@@ -1,0 +1,25 @@
+// `distill run`: teacher -> baseline student -> distilled student -> evaluation -> report.
+#pragma once
+
+#include <string>
+
+#include "distill/config/pipeline_config.h"
+#include "distill/report/run_report.h"
+
+namespace distill::pipeline {
+
+struct PipelineOptions {
+  /// Shown in the report ("built-in default" or the config path).
+  std::string config_source = "built-in default";
+  /// The effective YAML, saved as <output_dir>/config.yaml.
+  std::string config_yaml;
+  /// Reuse finished stages and continue an interrupted one from its checkpoint.
+  bool resume = false;
+  bool show_progress = true;
+};
+
+/// Runs every stage, writing into config.output_dir: teacher.pt, student_baseline.pt,
+/// student_distilled.pt, config.yaml, results.json, and checkpoints/ while training.
+report::RunReport run_pipeline(const config::PipelineConfig& config, const PipelineOptions& options);
+
+}  // namespace distill::pipeline

@@ -1,0 +1,54 @@
+// The pipeline's stages as functions the `run` command chains and the per-stage commands call
+// one at a time: train on labels, distill from a teacher, evaluate a model.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "distill/config/pipeline_config.h"
+#include "distill/data/data_source.h"
+#include "distill/distillation/trainer.h"
+#include "distill/models/model_io.h"
+#include "distill/report/run_report.h"
+
+namespace distill::pipeline {
+
+/// Where a stage keeps its files and how it runs.
+struct StageRun {
+  std::filesystem::path model_path;       // the final model file
+  std::filesystem::path checkpoint_path;  // the per-epoch checkpoint (empty: none)
+  bool resume = false;
+  bool show_progress = true;
+  uint64_t seed = 0;
+};
+
+struct TrainedModel {
+  models::SavedModel saved;
+  distillation::TrainingSummary training;
+};
+
+/// Trains `stage.model` on labels (teacher or baseline student), saves it as `role`. The
+/// checkpoint stays until the caller has recorded the result and removes it.
+TrainedModel train_on_labels(const config::ModelStageConfig& stage, const std::string& role,
+                             const data::PreparedData& data, const StageRun& run);
+
+/// Trains `student.model` on `distill`'s objective with `teacher`'s outputs, then fine-tunes on
+/// labels when asked; saves it as `role`. The teacher must agree with the data in input shape
+/// and class count.
+TrainedModel distill_from_teacher(const config::ModelStageConfig& student,
+                                  const config::DistillStageConfig& distill,
+                                  const models::ClassifierPtr& teacher, const std::string& role,
+                                  const data::PreparedData& data, const StageRun& run);
+
+/// Test metrics, size and (when asked) speed of a model. `teacher_predictions` (N) int64 or
+/// undefined gives the agreement column.
+report::ModelReport evaluate_model(const std::string& title, models::Classifier& model,
+                                   const data::Dataset& test,
+                                   const at::Tensor& teacher_predictions,
+                                   const config::EvaluationConfig& evaluation, bool show_progress);
+
+/// Checks that a (loaded) teacher fits the data before any training starts.
+void check_teacher_matches_data(const models::Classifier& teacher, const data::PreparedData& data,
+                                const std::string& where);
+
+}  // namespace distill::pipeline

@@ -1,0 +1,265 @@
+// YAML -> PipelineConfig, section by section, with range checks naming each key.
+#include "distill/config/pipeline_config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <sstream>
+
+#include "distill/config/yaml_section.h"
+#include "distill/core/error.h"
+
+namespace distill::config {
+namespace {
+
+using distillation::DistillationMode;
+using distillation::OptimizerKind;
+using distillation::ScheduleKind;
+using models::Activation;
+using models::ModelKind;
+
+void check(bool ok, const YamlSection& s, const std::string& key, const std::string& problem) {
+  DISTILL_CHECK(ok, "config '", s.source(), "': ", s.key_path(key), " ", problem);
+}
+
+void read_model(YamlSection s, models::ModelSpec& spec) {
+  s.read_choice<ModelKind>("type", spec.kind,
+                           {{"mlp", ModelKind::kMlp},
+                            {"resnet", ModelKind::kResNet},
+                            {"mobilenet", ModelKind::kMobileNet}});
+  s.read("input_shape", spec.input_shape);
+  s.read("num_classes", spec.num_classes);
+  s.read("hidden", spec.hidden);
+  s.read_choice<Activation>("activation", spec.activation,
+                            {{"relu", Activation::kRelu},
+                             {"gelu", Activation::kGelu},
+                             {"tanh", Activation::kTanh}});
+  s.read("dropout", spec.dropout);
+  s.read("channels", spec.channels);
+  s.read("blocks_per_stage", spec.blocks_per_stage);
+  s.reject_unknown_keys();
+  for (size_t i = 0; i < spec.hidden.size(); ++i)
+    check(spec.hidden[i] > 0, s, "hidden", "= " + std::to_string(spec.hidden[i]) +
+                                               " at index " + std::to_string(i) +
+                                               ": expected layer widths > 0");
+  check(spec.dropout >= 0 && spec.dropout < 1, s, "dropout",
+        "= " + std::to_string(spec.dropout) + ": expected a value in [0, 1)");
+  for (int64_t c : spec.channels)
+    check(c > 0, s, "channels", "= " + std::to_string(c) + ": expected channel counts > 0");
+  check(!spec.channels.empty(), s, "channels", "is empty: expected at least one stage");
+  check(spec.blocks_per_stage >= 1, s, "blocks_per_stage",
+        "= " + std::to_string(spec.blocks_per_stage) + ": expected >= 1");
+  check(spec.num_classes >= 0, s, "num_classes", "must be >= 2 (or 0 to take it from the data)");
+}
+
+void read_train(YamlSection s, distillation::TrainOptions& o) {
+  s.read("epochs", o.epochs);
+  s.read("batch_size", o.batch_size);
+  s.read_choice<OptimizerKind>("optimizer", o.optimizer.kind,
+                               {{"sgd", OptimizerKind::kSgd},
+                                {"adam", OptimizerKind::kAdam},
+                                {"adamw", OptimizerKind::kAdamW}});
+  s.read("lr", o.optimizer.learning_rate);
+  s.read("momentum", o.optimizer.momentum);
+  s.read("nesterov", o.optimizer.nesterov);
+  s.read("weight_decay", o.optimizer.weight_decay);
+  s.read_choice<ScheduleKind>("schedule", o.schedule.kind,
+                              {{"constant", ScheduleKind::kConstant},
+                               {"step", ScheduleKind::kStep},
+                               {"cosine", ScheduleKind::kCosine}});
+  s.read("step_epochs", o.schedule.step_epochs);
+  s.read("step_gamma", o.schedule.step_gamma);
+  s.read("warmup_epochs", o.schedule.warmup_epochs);
+  s.read("early_stopping_patience", o.early_stopping_patience);
+  YamlSection augmentation = s.section("augmentation");
+  augmentation.read("max_shift", o.augmentation.max_shift);
+  augmentation.read("horizontal_flip", o.augmentation.horizontal_flip);
+  augmentation.reject_unknown_keys();
+  s.reject_unknown_keys();
+  try {
+    validate_train_options(o, s.path());
+  } catch (const Error& e) {
+    throw Error("config '" + s.source() + "': " + e.what(), e.hint(), e.where());
+  }
+}
+
+void read_stage(YamlSection s, ModelStageConfig& stage, bool is_teacher) {
+  read_model(s.section("model"), stage.model);
+  read_train(s.section("train"), stage.train);
+  if (is_teacher) s.read("load", stage.load);
+  s.reject_unknown_keys();
+}
+
+void read_data(YamlSection s, data::DataOptions& d) {
+  s.read_choice<data::DataSourceKind>("source", d.source,
+                                      {{"fashion-mnist", data::DataSourceKind::kFashionMnist},
+                                       {"idx", data::DataSourceKind::kIdx},
+                                       {"csv", data::DataSourceKind::kCsv}});
+  s.read("dir", d.dir);
+  s.read("train_images", d.train_images);
+  s.read("train_labels", d.train_labels);
+  s.read("test_images", d.test_images);
+  s.read("test_labels", d.test_labels);
+  s.read("num_classes", d.num_classes);
+  s.read("train_csv", d.train_csv);
+  s.read("test_csv", d.test_csv);
+  YamlSection csv = s.section("csv");
+  csv.read("label_column", d.csv.label_column);
+  csv.read("has_header", d.csv.has_header);
+  std::string delimiter(1, d.csv.delimiter);
+  csv.read("delimiter", delimiter);
+  check(delimiter.size() == 1, csv, "delimiter", "= '" + delimiter + "': expected one character");
+  d.csv.delimiter = delimiter[0];
+  csv.reject_unknown_keys();
+  s.read("train_limit", d.train_limit);
+  s.read("test_limit", d.test_limit);
+  s.read("validation_size", d.validation_size);
+  s.read("normalize", d.normalize);
+  s.reject_unknown_keys();
+
+  check(d.num_classes >= 2, s, "num_classes", "= " + std::to_string(d.num_classes) + ": expected >= 2");
+  check(d.train_limit >= 0, s, "train_limit", "= " + std::to_string(d.train_limit) + ": expected >= 0 (0: all)");
+  check(d.test_limit >= 0, s, "test_limit", "= " + std::to_string(d.test_limit) + ": expected >= 0 (0: all)");
+  check(d.validation_size >= 0, s, "validation_size",
+        "= " + std::to_string(d.validation_size) + ": expected >= 0");
+  check(d.train_limit == 0 || d.validation_size < d.train_limit, s, "validation_size",
+        "= " + std::to_string(d.validation_size) + " leaves no training samples out of train_limit = " +
+            std::to_string(d.train_limit));
+  if (d.source == data::DataSourceKind::kIdx) {
+    for (const auto& [key, value] : {std::pair<std::string, std::string>{"train_images", d.train_images},
+                                     {"train_labels", d.train_labels},
+                                     {"test_images", d.test_images},
+                                     {"test_labels", d.test_labels}})
+      check(!value.empty(), s, key, "is required when data.source is idx");
+  }
+  if (d.source == data::DataSourceKind::kCsv) {
+    check(!d.train_csv.empty(), s, "train_csv", "is required when data.source is csv");
+    check(!d.test_csv.empty(), s, "test_csv", "is required when data.source is csv");
+  }
+}
+
+void read_distill(YamlSection s, DistillStageConfig& d) {
+  s.read("temperature", d.loss.temperature);
+  s.read("alpha", d.loss.alpha);
+  s.read_choice<DistillationMode>("mode", d.mode,
+                                  {{"soft", DistillationMode::kSoft},
+                                   {"pseudo-label", DistillationMode::kPseudoLabel}});
+  s.read("finetune_epochs", d.finetune_epochs);
+  s.read("finetune_lr", d.finetune_lr);
+  s.reject_unknown_keys();
+  check(d.loss.temperature > 0, s, "temperature",
+        "= " + std::to_string(d.loss.temperature) + ": expected a value > 0");
+  check(d.loss.alpha >= 0 && d.loss.alpha <= 1, s, "alpha",
+        "= " + std::to_string(d.loss.alpha) + ": expected a value in [0, 1]");
+  check(d.finetune_epochs >= 0, s, "finetune_epochs",
+        "= " + std::to_string(d.finetune_epochs) + ": expected >= 0");
+  check(d.finetune_lr > 0, s, "finetune_lr", "= " + std::to_string(d.finetune_lr) + ": expected > 0");
+}
+
+void read_evaluation(YamlSection s, EvaluationConfig& e) {
+  s.read("batch_size", e.batch_size);
+  s.read("speed", e.measure_speed);
+  s.read("latency_repetitions", e.speed.latency_repetitions);
+  s.read("throughput_batch", e.speed.throughput_batch);
+  s.read("throughput_repetitions", e.speed.throughput_repetitions);
+  s.reject_unknown_keys();
+  check(e.batch_size >= 1, s, "batch_size", "= " + std::to_string(e.batch_size) + ": expected >= 1");
+  check(e.speed.latency_repetitions >= 1, s, "latency_repetitions", "must be >= 1");
+  check(e.speed.throughput_batch >= 1, s, "throughput_batch", "must be >= 1");
+  check(e.speed.throughput_repetitions >= 1, s, "throughput_repetitions", "must be >= 1");
+}
+
+YAML::Node parse_yaml(const std::string& text, const std::string& source_name) {
+  try {
+    return YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    DISTILL_FAIL("config '", source_name, "' is not valid YAML: line ", e.mark.line + 1,
+                 ", column ", e.mark.column + 1, ": ", e.msg);
+  }
+}
+
+void apply_override(YAML::Node& root, const std::string& assignment,
+                    const std::string& source_name) {
+  const size_t eq = assignment.find('=');
+  DISTILL_CHECK_HINT(eq != std::string::npos && eq > 0, "write --set key.path=value",
+                     "override '", assignment, "' is not of the form key.path=value");
+  const std::string path = assignment.substr(0, eq);
+  const YAML::Node value = parse_yaml(assignment.substr(eq + 1), "override '" + assignment + "'");
+  if (!root.IsMap()) root = YAML::Node(YAML::NodeType::Map);
+  YAML::Node current = root;
+  std::istringstream keys(path);
+  std::string key;
+  std::vector<std::string> parts;
+  while (std::getline(keys, key, '.')) {
+    DISTILL_CHECK(!key.empty(), "override '", assignment, "' has an empty key in '", path, "'");
+    parts.push_back(key);
+  }
+  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+    YAML::Node next = current[parts[i]];
+    if (!next.IsMap()) {
+      DISTILL_CHECK(!next.IsDefined() || next.IsNull(), "override '", assignment, "': '",
+                    parts[i], "' in ", source_name, " is not a mapping");
+      current[parts[i]] = YAML::Node(YAML::NodeType::Map);
+      next = current[parts[i]];
+    }
+    current.reset(next);
+  }
+  current[parts.back()] = value;
+}
+
+}  // namespace
+
+std::string apply_config_overrides(const std::string& yaml_text, const std::string& source_name,
+                                   const std::vector<std::string>& overrides) {
+  if (overrides.empty()) return yaml_text;
+  YAML::Node root = parse_yaml(yaml_text, source_name);
+  for (const auto& assignment : overrides) apply_override(root, assignment, source_name);
+  YAML::Emitter out;
+  out << root;
+  return std::string(out.c_str()) + "\n";
+}
+
+PipelineConfig parse_pipeline_config(const std::string& yaml_text, const std::string& source_name,
+                                     const std::vector<std::string>& overrides) {
+  YAML::Node root = parse_yaml(yaml_text, source_name);
+  for (const auto& assignment : overrides) apply_override(root, assignment, source_name);
+
+  PipelineConfig config;
+  config.teacher.train.label = "teacher";
+  config.student.train.label = "student";
+  YamlSection s(root, "", source_name);
+  s.read("seed", config.seed);
+  s.read("threads", config.threads);
+  s.read("output_dir", config.output_dir);
+  read_data(s.section("data"), config.data);
+  read_stage(s.section("teacher"), config.teacher, /*is_teacher=*/true);
+  read_stage(s.section("student"), config.student, /*is_teacher=*/false);
+  read_distill(s.section("distill"), config.distill);
+  read_evaluation(s.section("evaluation"), config.evaluation);
+  s.reject_unknown_keys();
+  check(config.threads >= 0, s, "threads",
+        "= " + std::to_string(config.threads) + ": expected >= 0 (0: all cores)");
+  check(!config.output_dir.empty(), s, "output_dir", "is empty: expected a directory");
+  return config;
+}
+
+void resolve_model_shape(models::ModelSpec& spec, const std::vector<int64_t>& sample_shape,
+                         int64_t num_classes, const std::string& where) {
+  if (spec.input_shape.empty()) spec.input_shape = sample_shape;
+  if (spec.num_classes == 0) spec.num_classes = num_classes;
+  auto shape_text = [](const std::vector<int64_t>& shape) {
+    std::string s = "[";
+    for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+    return s + "]";
+  };
+  DISTILL_CHECK_HINT(spec.input_shape == sample_shape,
+                     "remove " + where + ".input_shape to take it from the data",
+                     where, ".input_shape is ", shape_text(spec.input_shape),
+                     " but the data's samples are ", shape_text(sample_shape));
+  DISTILL_CHECK_HINT(spec.num_classes == num_classes,
+                     "remove " + where + ".num_classes to take it from the data", where,
+                     ".num_classes is ", spec.num_classes, " but the data has ", num_classes,
+                     " classes");
+  models::validate_model_spec(spec, where);
+}
+
+}  // namespace distill::config

@@ -1,0 +1,77 @@
+// Dispatch over the data sources, then the shared preparation steps.
+#include "distill/data/data_source.h"
+
+#include <filesystem>
+
+#include "distill/core/error.h"
+#include "distill/data/idx_dataset.h"
+
+namespace distill::data {
+namespace {
+
+Dataset load_split(const DataOptions& options, bool train) {
+  switch (options.source) {
+    case DataSourceKind::kFashionMnist:
+      return load_fashion_mnist(options.dir, train);
+    case DataSourceKind::kIdx:
+      return train ? load_idx_dataset(options.train_images, options.train_labels, options.num_classes)
+                   : load_idx_dataset(options.test_images, options.test_labels, options.num_classes);
+    case DataSourceKind::kCsv: {
+      CsvOptions csv = options.csv;
+      if (csv.num_classes == 0) csv.num_classes = options.num_classes;
+      return read_csv_dataset(train ? options.train_csv : options.test_csv, csv);
+    }
+  }
+  DISTILL_FAIL("unknown data source ", static_cast<int>(options.source));
+}
+
+}  // namespace
+
+const char* to_string(DataSourceKind kind) {
+  switch (kind) {
+    case DataSourceKind::kFashionMnist: return "fashion-mnist";
+    case DataSourceKind::kIdx: return "idx";
+    case DataSourceKind::kCsv: return "csv";
+  }
+  return "unknown";
+}
+
+Dataset load_test_split(const DataOptions& options) {
+  return load_split(options, /*train=*/false).head(options.test_limit);
+}
+
+PreparedData prepare_data(const DataOptions& options, uint64_t seed,
+                          const Normalization* fixed_normalization) {
+  const Dataset full_train = load_split(options, /*train=*/true).head(options.train_limit);
+  Dataset test = load_test_split(options);
+  DISTILL_CHECK(full_train.sample_shape() == test.sample_shape(),
+                "training and test samples differ in shape: ", full_train.features.sizes(),
+                " vs ", test.features.sizes());
+  DISTILL_CHECK(full_train.num_classes == test.num_classes, "training set has ",
+                full_train.num_classes, " classes but the test set has ", test.num_classes);
+  DISTILL_CHECK_HINT(options.validation_size < full_train.size(),
+                     "lower data.validation_size or raise data.train_limit",
+                     "data.validation_size = ", options.validation_size,
+                     " leaves no training samples out of ", full_train.size());
+
+  PreparedData prepared;
+  TrainValidationSplit split = split_train_validation(full_train, options.validation_size, seed);
+  prepared.train = std::move(split.train);
+  prepared.validation = std::move(split.validation);
+  prepared.test = std::move(test);
+  if (fixed_normalization != nullptr || options.normalize) {
+    prepared.normalization = fixed_normalization != nullptr
+                                 ? *fixed_normalization
+                                 : Normalization::fit(prepared.train.features);
+    prepared.train.features = prepared.normalization.apply(prepared.train.features);
+    if (prepared.validation.size() > 0)
+      prepared.validation.features = prepared.normalization.apply(prepared.validation.features);
+    prepared.test.features = prepared.normalization.apply(prepared.test.features);
+    for (size_t c = 0; c < prepared.normalization.mean.size(); ++c)
+      prepared.background.push_back(-prepared.normalization.mean[c] /
+                                    prepared.normalization.stddev[c]);
+  }
+  return prepared;
+}
+
+}  // namespace distill::data

@@ -1,0 +1,63 @@
+// The label and distillation objectives, and the live teacher.
+#include "distill/distillation/objective.h"
+
+#include <ATen/ATen.h>
+#include <torch/csrc/autograd/grad_mode.h>
+
+#include <sstream>
+
+#include "distill/core/error.h"
+
+namespace distill::distillation {
+
+at::Tensor LabelObjective::loss(const data::Batch& batch, const at::Tensor& student_logits,
+                                const models::FeatureTaps&) {
+  return at::cross_entropy_loss(student_logits, batch.labels);
+}
+
+LiveTeacher::LiveTeacher(models::ClassifierPtr teacher) : teacher_(std::move(teacher)) {
+  DISTILL_CHECK(teacher_ != nullptr, "a live teacher needs a model");
+  teacher_->eval();
+  for (auto& p : teacher_->parameters()) p.set_requires_grad(false);
+}
+
+at::Tensor LiveTeacher::logits(const data::Batch& batch) {
+  torch::NoGradGuard no_grad;
+  return teacher_->forward(batch.inputs);
+}
+
+int64_t LiveTeacher::num_classes() const { return teacher_->spec().num_classes; }
+
+const char* to_string(DistillationMode mode) {
+  switch (mode) {
+    case DistillationMode::kSoft: return "soft";
+    case DistillationMode::kPseudoLabel: return "pseudo-label";
+  }
+  return "unknown";
+}
+
+DistillationObjective::DistillationObjective(std::shared_ptr<TeacherLogitSource> teacher,
+                                             KdLossOptions options, DistillationMode mode)
+    : teacher_(std::move(teacher)), options_(options), mode_(mode) {
+  DISTILL_CHECK(teacher_ != nullptr, "distillation needs a teacher");
+  validate_kd_loss_options(options_);
+}
+
+std::string DistillationObjective::name() const {
+  std::ostringstream out;
+  if (mode_ == DistillationMode::kSoft)
+    out << "kd(T=" << options_.temperature << ", alpha=" << options_.alpha << ")";
+  else
+    out << "pseudo-label(alpha=" << options_.alpha << ")";
+  return out.str();
+}
+
+at::Tensor DistillationObjective::loss(const data::Batch& batch, const at::Tensor& student_logits,
+                                       const models::FeatureTaps&) {
+  const at::Tensor teacher_logits = teacher_->logits(batch);
+  if (mode_ == DistillationMode::kSoft)
+    return kd_loss(student_logits, teacher_logits, batch.labels, options_);
+  return pseudo_label_loss(student_logits, teacher_logits, batch.labels, options_.alpha);
+}
+
+}  // namespace distill::distillation

@@ -1,0 +1,213 @@
+// The epoch loop: seeded order and augmentation, objective, optimizer step, schedule, validation,
+// best-weight selection, early stopping and checkpoints.
+#include "distill/distillation/trainer.h"
+
+#include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/csrc/autograd/grad_mode.h>
+
+#include <chrono>
+#include <cmath>
+#include <mutex>
+#include <sstream>
+
+#include "distill/core/error.h"
+#include "distill/core/progress_bar.h"
+#include "distill/data/batching.h"
+#include "distill/distillation/checkpoint.h"
+#include "distill/models/predict.h"
+
+namespace distill::distillation {
+namespace {
+
+// Random streams derived from the run seed, one per purpose and epoch.
+constexpr uint64_t kOrderStream = 0;
+constexpr uint64_t kAugmentStream = 1'000'000;
+constexpr uint64_t kDropoutStream = 2'000'000;
+
+std::vector<at::Tensor> model_state(models::Classifier& model) {
+  std::vector<at::Tensor> state;
+  for (const auto& p : model.parameters()) state.push_back(p);
+  for (const auto& b : model.buffers()) state.push_back(b);
+  return state;
+}
+
+std::vector<at::Tensor> snapshot_state(models::Classifier& model) {
+  std::vector<at::Tensor> copy;
+  for (const auto& t : model_state(model)) copy.push_back(t.detach().clone());
+  return copy;
+}
+
+void restore_state(models::Classifier& model, const std::vector<at::Tensor>& saved) {
+  torch::NoGradGuard no_grad;
+  auto state = model_state(model);
+  DISTILL_CHECK(state.size() == saved.size(), "saved weights hold ", saved.size(),
+                " tensors but the model has ", state.size());
+  for (size_t i = 0; i < state.size(); ++i) state[i].copy_(saved[i]);
+}
+
+void seed_default_generator(uint64_t seed) {
+  auto generator = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  generator.set_current_seed(seed);
+}
+
+double accuracy_of(const at::Tensor& logits, const at::Tensor& labels) {
+  return logits.argmax(1).eq(labels).to(at::kDouble).mean().item<double>();
+}
+
+std::string run_fingerprint(const models::Classifier& model, const TrainingObjective& objective,
+                            const data::Dataset& train, const TrainOptions& o) {
+  std::ostringstream out;
+  out << o.label << " | " << model_spec_to_json(model.spec()) << " | " << objective.name()
+      << " | epochs " << o.epochs << " batch " << o.batch_size << " "
+      << to_string(o.optimizer.kind) << " lr " << o.optimizer.learning_rate << " "
+      << to_string(o.schedule.kind) << " seed " << o.seed << " | train samples " << train.size();
+  return out.str();
+}
+
+}  // namespace
+
+void validate_train_options(const TrainOptions& o, const std::string& where) {
+  DISTILL_CHECK(o.epochs >= 1, where, ".epochs = ", o.epochs, ": expected >= 1");
+  DISTILL_CHECK(o.batch_size >= 1, where, ".batch_size = ", o.batch_size, ": expected >= 1");
+  DISTILL_CHECK(o.optimizer.learning_rate > 0 && std::isfinite(o.optimizer.learning_rate), where,
+                ".lr = ", o.optimizer.learning_rate, ": expected a finite value > 0");
+  DISTILL_CHECK(o.optimizer.momentum >= 0 && o.optimizer.momentum < 1, where, ".momentum = ",
+                o.optimizer.momentum, ": expected a value in [0, 1)");
+  DISTILL_CHECK(o.optimizer.weight_decay >= 0, where, ".weight_decay = ",
+                o.optimizer.weight_decay, ": expected >= 0");
+  DISTILL_CHECK(!o.optimizer.nesterov || o.optimizer.momentum > 0, where,
+                ".nesterov needs momentum > 0");
+  DISTILL_CHECK(o.schedule.step_epochs >= 1, where, ".step_epochs = ", o.schedule.step_epochs,
+                ": expected >= 1");
+  DISTILL_CHECK(o.schedule.step_gamma > 0 && o.schedule.step_gamma <= 1, where, ".step_gamma = ",
+                o.schedule.step_gamma, ": expected a value in (0, 1]");
+  DISTILL_CHECK(o.schedule.warmup_epochs >= 0 && o.schedule.warmup_epochs < o.epochs, where,
+                ".warmup_epochs = ", o.schedule.warmup_epochs, ": expected a value in [0, epochs)");
+  DISTILL_CHECK(o.early_stopping_patience >= 0, where, ".early_stopping_patience = ",
+                o.early_stopping_patience, ": expected >= 0 (0 turns early stopping off)");
+  DISTILL_CHECK(o.augmentation.max_shift >= 0, where, ".augmentation.max_shift = ",
+                o.augmentation.max_shift, ": expected >= 0");
+}
+
+TrainingSummary train_model(models::Classifier& model, TrainingObjective& objective,
+                            const data::Dataset& train, const data::Dataset& validation,
+                            const TrainOptions& options) {
+  validate_train_options(options, options.label);
+  data::validate_dataset(train, options.label + " training set");
+  const bool has_validation = validation.size() > 0;
+  const int64_t batches = data::batch_count(train.size(), options.batch_size);
+  const int64_t total_steps = batches * options.epochs;
+
+  auto optimizer = make_optimizer(model.parameters(), options.optimizer);
+  const std::string fingerprint = run_fingerprint(model, objective, train, options);
+  std::vector<at::Tensor> best_state;
+  TrainingProgress progress;
+  progress.fingerprint = fingerprint;
+  progress.summary.objective = objective.name();
+
+  if (options.resume && !options.checkpoint_path.empty() &&
+      std::filesystem::exists(options.checkpoint_path)) {
+    progress = load_checkpoint(options.checkpoint_path, model, *optimizer, best_state, fingerprint);
+    progress.summary.resumed_after_epoch = progress.completed_epochs;
+  }
+
+  for (int64_t epoch = progress.completed_epochs; epoch < options.epochs; ++epoch) {
+    if (progress.summary.stopped_early) break;
+    const auto epoch_start = std::chrono::steady_clock::now();
+    model.train();
+    seed_default_generator(data::derive_seed(options.seed, kDropoutStream + epoch));
+    auto augment_generator = at::make_generator<at::CPUGeneratorImpl>(
+        data::derive_seed(options.seed, kAugmentStream + epoch));
+    const at::Tensor order =
+        data::epoch_order(train.size(), data::derive_seed(options.seed, kOrderStream), epoch, true);
+
+    ProgressBar bar(options.label + " " + std::to_string(epoch + 1) + "/" +
+                        std::to_string(options.epochs),
+                    batches, options.show_progress);
+    double loss_sum = 0, correct = 0;
+    double rate = options.optimizer.learning_rate;
+    for (int64_t b = 0; b < batches; ++b) {
+      const int64_t step = epoch * batches + b;
+      rate = scheduled_learning_rate(options.schedule, options.optimizer.learning_rate, step,
+                                     batches, total_steps);
+      set_learning_rate(*optimizer, rate);
+
+      data::Batch batch = data::gather_batch(train, order, b, options.batch_size);
+      batch.inputs = data::augment_images(batch.inputs, options.augmentation,
+                                          options.augmentation_fill, augment_generator);
+      models::FeatureTaps taps(objective.student_taps());
+      const at::Tensor logits = model.forward(batch.inputs, taps);
+      const at::Tensor loss = objective.loss(batch, logits, taps);
+      const double loss_value = loss.item<double>();
+      DISTILL_CHECK_HINT(std::isfinite(loss_value),
+                         "lower the learning rate (" + options.label + ".train.lr = " +
+                             std::to_string(options.optimizer.learning_rate) +
+                             ") or check the inputs for NaN; the last complete epoch's "
+                             "checkpoint is kept for --resume",
+                         options.label, " diverged: the loss is ", loss_value, " at epoch ",
+                         epoch + 1, ", batch ", b + 1, " of ", batches);
+      optimizer->zero_grad();
+      loss.backward();
+      optimizer->step();
+
+      loss_sum += loss_value * static_cast<double>(batch.labels.size(0));
+      correct += logits.argmax(1).eq(batch.labels).sum().item<double>();
+      std::ostringstream status;
+      status.precision(4);
+      status << "loss " << loss_sum / static_cast<double>(std::min(train.size(), (b + 1) * options.batch_size));
+      bar.update(b + 1, status.str());
+    }
+
+    EpochRecord record;
+    record.epoch = epoch + 1;
+    record.train_loss = loss_sum / static_cast<double>(train.size());
+    record.train_accuracy = correct / static_cast<double>(train.size());
+    record.learning_rate = rate;
+    if (has_validation) {
+      record.validation_accuracy = accuracy_of(
+          models::predict_logits(model, validation.features, 1000), validation.labels);
+    }
+    record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
+    progress.summary.history.push_back(record);
+
+    // Keep the best validation epoch (the latest when there is no validation set).
+    const bool improved = !has_validation ||
+                          record.validation_accuracy > progress.summary.best_validation_accuracy;
+    if (improved) {
+      progress.summary.best_epoch = record.epoch;
+      progress.summary.best_validation_accuracy = record.validation_accuracy;
+      progress.epochs_without_improvement = 0;
+      best_state = snapshot_state(model);
+    } else {
+      ++progress.epochs_without_improvement;
+    }
+    progress.summary.stopped_early = options.early_stopping_patience > 0 &&
+                                     progress.epochs_without_improvement >=
+                                         options.early_stopping_patience &&
+                                     epoch + 1 < options.epochs;
+    progress.completed_epochs = epoch + 1;
+
+    std::ostringstream line;
+    line.setf(std::ios::fixed);
+    line.precision(4);
+    line << options.label << " epoch " << record.epoch << "/" << options.epochs << "  loss "
+         << record.train_loss << "  train acc " << record.train_accuracy;
+    if (has_validation) line << "  val acc " << record.validation_accuracy;
+    line.precision(1);
+    line << "  " << record.seconds << "s";
+    if (progress.summary.stopped_early) line << "  (early stop)";
+    bar.finish(line.str());
+
+    progress.summary.seconds += record.seconds;
+    if (!options.checkpoint_path.empty())
+      save_checkpoint(options.checkpoint_path, model, *optimizer, best_state, progress);
+  }
+
+  if (!best_state.empty()) restore_state(model, best_state);
+  model.eval();
+  return progress.summary;
+}
+
+}  // namespace distill::distillation

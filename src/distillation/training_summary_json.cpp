@@ -1,0 +1,47 @@
+// JSON conversion of EpochRecord and TrainingSummary.
+#include "distill/distillation/training_summary_json.h"
+
+#include <nlohmann/json.hpp>
+
+namespace distill::distillation {
+
+void to_json(nlohmann::json& j, const EpochRecord& e) {
+  j = {{"epoch", e.epoch},
+       {"train_loss", e.train_loss},
+       {"train_accuracy", e.train_accuracy},
+       {"validation_accuracy", e.validation_accuracy},
+       {"learning_rate", e.learning_rate},
+       {"seconds", e.seconds}};
+}
+
+void from_json(const nlohmann::json& j, EpochRecord& e) {
+  j.at("epoch").get_to(e.epoch);
+  j.at("train_loss").get_to(e.train_loss);
+  j.at("train_accuracy").get_to(e.train_accuracy);
+  j.at("validation_accuracy").get_to(e.validation_accuracy);
+  j.at("learning_rate").get_to(e.learning_rate);
+  j.at("seconds").get_to(e.seconds);
+}
+
+void to_json(nlohmann::json& j, const TrainingSummary& t) {
+  j = {{"objective", t.objective},
+       {"epochs_run", t.history.size()},
+       {"best_epoch", t.best_epoch},
+       {"best_validation_accuracy", t.best_validation_accuracy},
+       {"stopped_early", t.stopped_early},
+       {"resumed_after_epoch", t.resumed_after_epoch},
+       {"seconds", t.seconds},
+       {"history", t.history}};
+}
+
+void from_json(const nlohmann::json& j, TrainingSummary& t) {
+  j.at("objective").get_to(t.objective);
+  j.at("best_epoch").get_to(t.best_epoch);
+  j.at("best_validation_accuracy").get_to(t.best_validation_accuracy);
+  j.at("stopped_early").get_to(t.stopped_early);
+  j.at("resumed_after_epoch").get_to(t.resumed_after_epoch);
+  j.at("seconds").get_to(t.seconds);
+  j.at("history").get_to(t.history);
+}
+
+}  // namespace distill::distillation

@@ -1,0 +1,52 @@
+// FeatureTaps, the dense forward helper and the model factory.
+#include "distill/models/classifier.h"
+
+#include <ATen/ATen.h>
+
+#include <algorithm>
+
+#include "distill/core/error.h"
+#include "distill/models/linear_forward.h"
+#include "distill/models/mlp.h"
+#include "distill/models/mobilenet.h"
+#include "distill/models/resnet.h"
+
+namespace distill::models {
+
+FeatureTaps::FeatureTaps(std::vector<std::string> wanted) : wanted_(std::move(wanted)) {}
+
+bool FeatureTaps::wants(const std::string& name) const {
+  return std::find(wanted_.begin(), wanted_.end(), name) != wanted_.end();
+}
+
+void FeatureTaps::record(const std::string& name, const at::Tensor& value) {
+  if (wants(name)) values_[name] = value;
+}
+
+const at::Tensor& FeatureTaps::get(const std::string& name) const {
+  const auto it = values_.find(name);
+  if (it == values_.end()) {
+    std::string recorded;
+    for (const auto& [key, unused] : values_) recorded += (recorded.empty() ? "" : ", ") + key;
+    DISTILL_FAIL("no feature tap '", name, "' was recorded (recorded: ",
+                 recorded.empty() ? "none" : recorded, ")");
+  }
+  return it->second;
+}
+
+at::Tensor linear_forward(const torch::nn::Linear& layer, const at::Tensor& inputs) {
+  at::Tensor out = at::mm(inputs, layer->weight.t());
+  return layer->bias.defined() ? out + layer->bias : out;
+}
+
+ClassifierPtr build_classifier(const ModelSpec& spec) {
+  validate_model_spec(spec, "model");
+  switch (spec.kind) {
+    case ModelKind::kMlp: return std::make_shared<Mlp>(spec);
+    case ModelKind::kResNet: return std::make_shared<ResNet>(spec);
+    case ModelKind::kMobileNet: return std::make_shared<MobileNet>(spec);
+  }
+  DISTILL_FAIL("unknown model kind ", static_cast<int>(spec.kind));
+}
+
+}  // namespace distill::models

@@ -1,0 +1,44 @@
+// CNN building blocks.
+#include "distill/models/conv_blocks.h"
+
+#include <ATen/ATen.h>
+
+namespace distill::models {
+
+ConvBnImpl::ConvBnImpl(int64_t in_channels, int64_t out_channels, int64_t kernel, int64_t stride,
+                       int64_t groups) {
+  conv_ = register_module(
+      "conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(in_channels, out_channels, kernel)
+                                    .stride(stride)
+                                    .padding(kernel / 2)
+                                    .groups(groups)
+                                    .bias(false)));
+  bn_ = register_module("bn", torch::nn::BatchNorm2d(out_channels));
+}
+
+at::Tensor ConvBnImpl::forward(const at::Tensor& x) { return bn_->forward(conv_->forward(x)); }
+
+ResidualBlockImpl::ResidualBlockImpl(int64_t in_channels, int64_t out_channels, int64_t stride) {
+  first_ = register_module("conv1", ConvBn(in_channels, out_channels, 3, stride, 1));
+  second_ = register_module("conv2", ConvBn(out_channels, out_channels, 3, 1, 1));
+  if (stride != 1 || in_channels != out_channels)
+    shortcut_ = register_module("shortcut", ConvBn(in_channels, out_channels, 1, stride, 1));
+}
+
+at::Tensor ResidualBlockImpl::forward(const at::Tensor& x) {
+  const at::Tensor residual = shortcut_ ? shortcut_->forward(x) : x;
+  return at::relu(second_->forward(at::relu(first_->forward(x))) + residual);
+}
+
+DepthwiseSeparableBlockImpl::DepthwiseSeparableBlockImpl(int64_t in_channels,
+                                                         int64_t out_channels, int64_t stride) {
+  depthwise_ = register_module("depthwise", ConvBn(in_channels, in_channels, 3, stride, in_channels));
+  pointwise_ = register_module("pointwise", ConvBn(in_channels, out_channels, 1, 1, 1));
+}
+
+at::Tensor DepthwiseSeparableBlockImpl::forward(const at::Tensor& x) {
+  return at::hardtanh(pointwise_->forward(at::hardtanh(depthwise_->forward(x), 0.0, 6.0)), 0.0,
+                      6.0);
+}
+
+}  // namespace distill::models

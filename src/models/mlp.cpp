@@ -1,0 +1,56 @@
+// The MLP classifier.
+#include "distill/models/mlp.h"
+
+#include <ATen/ATen.h>
+
+#include <numeric>
+
+#include "distill/models/linear_forward.h"
+
+namespace distill::models {
+namespace {
+
+at::Tensor activate(Activation activation, const at::Tensor& x) {
+  switch (activation) {
+    case Activation::kRelu: return at::relu(x);
+    case Activation::kGelu: return at::gelu(x);
+    case Activation::kTanh: return at::tanh(x);
+  }
+  return x;
+}
+
+}  // namespace
+
+Mlp::Mlp(const ModelSpec& spec) : Classifier(spec) {
+  int64_t width = std::accumulate(spec.input_shape.begin(), spec.input_shape.end(), int64_t{1},
+                                  std::multiplies<>());
+  std::vector<int64_t> widths = spec.hidden;
+  widths.push_back(spec.num_classes);
+  for (size_t i = 0; i < widths.size(); ++i) {
+    layers_.push_back(register_module("fc" + std::to_string(i + 1),
+                                      torch::nn::Linear(width, widths[i])));
+    width = widths[i];
+  }
+}
+
+std::vector<std::string> Mlp::tap_names() const {
+  std::vector<std::string> names;
+  for (size_t i = 1; i < layers_.size(); ++i) names.push_back("hidden" + std::to_string(i));
+  names.push_back("logits");
+  return names;
+}
+
+at::Tensor Mlp::run(const at::Tensor& inputs, FeatureTaps* taps) {
+  at::Tensor x = inputs.flatten(1);
+  const size_t last = layers_.size() - 1;
+  for (size_t i = 0; i < last; ++i) {
+    x = activate(spec().activation, linear_forward(layers_[i], x));
+    if (spec().dropout > 0) x = at::dropout(x, spec().dropout, is_training());
+    if (taps) taps->record("hidden" + std::to_string(i + 1), x);
+  }
+  x = linear_forward(layers_[last], x);
+  if (taps) taps->record("logits", x);
+  return x;
+}
+
+}  // namespace distill::models

@@ -1,0 +1,158 @@
+// The whole pipeline, stage by stage, with resumable stages and a report at the end.
+#include "distill/pipeline/run_pipeline.h"
+
+#include <ATen/ATen.h>
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <nlohmann/json.hpp>
+
+#include "distill/core/atomic_file.h"
+#include "distill/core/error.h"
+#include "distill/core/threads.h"
+#include "distill/distillation/training_summary_json.h"
+#include "distill/models/predict.h"
+#include "distill/pipeline/stages.h"
+
+namespace distill::pipeline {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct StageFiles {
+  fs::path model;
+  fs::path training_record;  // the stage's TrainingSummary as JSON, for reuse by --resume
+  fs::path checkpoint;
+};
+
+StageFiles stage_files(const fs::path& dir, const std::string& key) {
+  return {dir / (key + ".pt"), dir / (key + ".training.json"), dir / "checkpoints" / (key + ".ckpt")};
+}
+
+/// Trains a stage, or with --resume reuses its finished model file and training record.
+TrainedModel run_or_reuse(const std::string& key, const StageFiles& files,
+                          const PipelineOptions& options,
+                          const std::function<TrainedModel(const StageRun&)>& train,
+                          const StageRun& run_template) {
+  if (options.resume && fs::exists(files.model) && fs::exists(files.training_record)) {
+    if (options.show_progress)
+      std::fprintf(stderr, "%s: reusing %s\n", key.c_str(), files.model.c_str());
+    TrainedModel reused;
+    reused.saved = models::load_model(files.model);
+    try {
+      nlohmann::json::parse(read_file_bytes(files.training_record)).get_to(reused.training);
+    } catch (const nlohmann::json::exception& e) {
+      DISTILL_FAIL("training record '", files.training_record.string(), "' is malformed (", e.what(),
+                   "); delete it and ", files.model.string(), " to retrain the stage");
+    }
+    return reused;
+  }
+  StageRun run = run_template;
+  run.model_path = files.model;
+  run.checkpoint_path = files.checkpoint;
+  TrainedModel trained = train(run);
+  write_file_atomically(files.training_record, nlohmann::json(trained.training).dump(2) + "\n");
+  std::error_code ignored;
+  fs::remove(files.checkpoint, ignored);
+  return trained;
+}
+
+report::ModelReport make_report(const std::string& key, const std::string& title,
+                                TrainedModel& trained, const data::PreparedData& data,
+                                const at::Tensor& teacher_predictions,
+                                const config::PipelineConfig& config, const PipelineOptions& options,
+                                const fs::path& file) {
+  report::ModelReport r = evaluate_model(title, *trained.saved.model, data.test,
+                                         teacher_predictions, config.evaluation, options.show_progress);
+  r.key = key;
+  r.objective = trained.training.objective;
+  r.file = file.string();
+  if (!trained.training.history.empty()) r.training = trained.training;
+  return r;
+}
+
+}  // namespace
+
+report::RunReport run_pipeline(const config::PipelineConfig& config, const PipelineOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  const fs::path dir = config.output_dir;
+  report::RunReport report;
+  report.config_source = options.config_source;
+  report.seed = config.seed;
+  report.threads = configure_threads(config.threads);
+  if (!options.config_yaml.empty()) write_file_atomically(dir / "config.yaml", options.config_yaml);
+
+  // A loaded teacher brings its input normalisation; the students must see the same inputs.
+  std::optional<models::SavedModel> loaded_teacher;
+  if (!config.teacher.load.empty()) loaded_teacher = models::load_model(config.teacher.load);
+  const data::PreparedData data = data::prepare_data(
+      config.data, config.seed, loaded_teacher ? &loaded_teacher->normalization : nullptr);
+  report.data_source = data::to_string(config.data.source);
+  report.train_samples = data.train.size();
+  report.validation_samples = data.validation.size();
+  report.test_samples = data.test.size();
+  report.class_names = data.test.class_names;
+  if (options.show_progress)
+    std::fprintf(stderr, "data: %lld training, %lld validation, %lld test samples; %lld threads\n",
+                 static_cast<long long>(report.train_samples),
+                 static_cast<long long>(report.validation_samples),
+                 static_cast<long long>(report.test_samples),
+                 static_cast<long long>(report.threads));
+
+  StageRun run;
+  run.resume = options.resume;
+  run.show_progress = options.show_progress;
+  run.seed = config.seed;
+
+  // 1. The teacher: loaded from a file, or trained on labels.
+  TrainedModel teacher;
+  const StageFiles teacher_files = stage_files(dir, "teacher");
+  if (loaded_teacher) {
+    teacher.saved = std::move(*loaded_teacher);
+    teacher.training.objective = "(loaded from " + config.teacher.load + ")";
+    check_teacher_matches_data(*teacher.saved.model, data, "teacher.load '" + config.teacher.load + "'");
+  } else {
+    teacher = run_or_reuse("teacher", teacher_files, options,
+                           [&](const StageRun& r) { return train_on_labels(config.teacher, "teacher", data, r); },
+                           run);
+  }
+
+  // 2. The baseline student, on labels alone; 3. the same student distilled from the teacher.
+  const StageFiles baseline_files = stage_files(dir, "student_baseline");
+  TrainedModel baseline = run_or_reuse(
+      "student_baseline", baseline_files, options,
+      [&](const StageRun& r) { return train_on_labels(config.student, "student-baseline", data, r); },
+      run);
+  const StageFiles distilled_files = stage_files(dir, "student_distilled");
+  TrainedModel distilled = run_or_reuse(
+      "student_distilled", distilled_files, options,
+      [&](const StageRun& r) {
+        return distill_from_teacher(config.student, config.distill, teacher.saved.model,
+                                    "student-distilled", data, r);
+      },
+      run);
+
+  // 4. Evaluation on the test set, agreement measured against the teacher.
+  const at::Tensor teacher_predictions =
+      models::predict_logits(*teacher.saved.model, data.test.features, config.evaluation.batch_size)
+          .argmax(1);
+  report.models.push_back(make_report("teacher", "teacher", teacher, data, at::Tensor(), config,
+                                      options, config.teacher.load.empty() ? teacher_files.model
+                                                                           : fs::path(config.teacher.load)));
+  report.models.push_back(make_report("student_baseline", "student (baseline)", baseline, data,
+                                      teacher_predictions, config, options, baseline_files.model));
+  report.models.push_back(make_report("student_distilled", "student (distilled)", distilled, data,
+                                      teacher_predictions, config, options, distilled_files.model));
+
+  report.total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  report::write_report_json(dir / "results.json", report);
+  std::error_code ignored;
+  fs::remove(dir / "checkpoints", ignored);
+  return report;
+}
+
+}  // namespace distill::pipeline

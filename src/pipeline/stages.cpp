@@ -1,0 +1,116 @@
+// Stage implementations shared by `distill run` and the per-stage commands.
+#include "distill/pipeline/stages.h"
+
+#include <ATen/ATen.h>
+#include <fmt/format.h>
+
+#include "distill/core/error.h"
+#include "distill/core/progress_bar.h"
+#include "distill/data/batching.h"
+#include "distill/evaluation/metrics.h"
+#include "distill/evaluation/speed.h"
+#include "distill/models/model_size.h"
+#include "distill/models/predict.h"
+
+namespace distill::pipeline {
+namespace {
+
+distillation::TrainOptions stage_options(const distillation::TrainOptions& base,
+                                         const std::string& role, const data::PreparedData& data,
+                                         const StageRun& run) {
+  distillation::TrainOptions o = base;
+  o.label = role;
+  o.seed = run.seed;
+  o.checkpoint_path = run.checkpoint_path;
+  o.resume = run.resume;
+  o.show_progress = run.show_progress;
+  o.augmentation_fill = data.background;
+  return o;
+}
+
+models::ClassifierPtr build_for_data(const config::ModelStageConfig& stage,
+                                     const data::PreparedData& data, const std::string& where) {
+  models::ModelSpec spec = stage.model;
+  config::resolve_model_shape(spec, data.train.sample_shape(), data.train.num_classes, where);
+  return models::build_classifier(spec);
+}
+
+TrainedModel finish(models::ClassifierPtr model, distillation::TrainingSummary training,
+                    const std::string& role, const data::PreparedData& data, const StageRun& run) {
+  TrainedModel out{{std::move(model), data.normalization, role}, std::move(training)};
+  models::save_model(run.model_path, out.saved);
+  return out;
+}
+
+}  // namespace
+
+void check_teacher_matches_data(const models::Classifier& teacher, const data::PreparedData& data,
+                                const std::string& where) {
+  const auto& spec = teacher.spec();
+  DISTILL_CHECK_HINT(spec.input_shape == data.train.sample_shape(),
+                     "distill from a teacher trained on the same kind of data", where,
+                     ": the teacher takes inputs of shape ", at::IntArrayRef(spec.input_shape),
+                     " but the data's samples are ", at::IntArrayRef(data.train.sample_shape()));
+  DISTILL_CHECK_HINT(spec.num_classes == data.train.num_classes,
+                     "teacher and student must predict the same classes", where,
+                     ": the teacher predicts ", spec.num_classes, " classes but the data has ",
+                     data.train.num_classes);
+}
+
+TrainedModel train_on_labels(const config::ModelStageConfig& stage, const std::string& role,
+                             const data::PreparedData& data, const StageRun& run) {
+  models::ClassifierPtr model = build_for_data(stage, data, role + ".model");
+  distillation::LabelObjective objective;
+  auto training = distillation::train_model(*model, objective, data.train, data.validation,
+                                            stage_options(stage.train, role, data, run));
+  return finish(std::move(model), std::move(training), role, data, run);
+}
+
+TrainedModel distill_from_teacher(const config::ModelStageConfig& student,
+                                  const config::DistillStageConfig& distill,
+                                  const models::ClassifierPtr& teacher, const std::string& role,
+                                  const data::PreparedData& data, const StageRun& run) {
+  check_teacher_matches_data(*teacher, data, "teacher");
+  models::ClassifierPtr model = build_for_data(student, data, "student.model");
+  distillation::DistillationObjective objective(std::make_shared<distillation::LiveTeacher>(teacher),
+                                                distill.loss, distill.mode);
+  auto training = distillation::train_model(*model, objective, data.train, data.validation,
+                                            stage_options(student.train, role, data, run));
+  if (distill.finetune_epochs > 0) {
+    distillation::TrainOptions finetune = stage_options(student.train, role + "-finetune", data, run);
+    finetune.epochs = distill.finetune_epochs;
+    finetune.optimizer.learning_rate = distill.finetune_lr;
+    finetune.schedule.warmup_epochs = 0;
+    if (!run.checkpoint_path.empty())
+      finetune.checkpoint_path = run.checkpoint_path.string() + ".finetune";
+    distillation::LabelObjective labels;
+    auto tuned = distillation::train_model(*model, labels, data.train, data.validation, finetune);
+    training.objective += " + finetune(" + std::to_string(distill.finetune_epochs) + " epochs)";
+    training.history.insert(training.history.end(), tuned.history.begin(), tuned.history.end());
+    training.seconds += tuned.seconds;
+    if (!finetune.checkpoint_path.empty()) std::filesystem::remove(finetune.checkpoint_path);
+  }
+  return finish(std::move(model), std::move(training), role, data, run);
+}
+
+report::ModelReport evaluate_model(const std::string& title, models::Classifier& model,
+                                   const data::Dataset& test,
+                                   const at::Tensor& teacher_predictions,
+                                   const config::EvaluationConfig& evaluation, bool show_progress) {
+  report::ModelReport out;
+  out.title = title;
+  out.architecture = models::describe_model_spec(model.spec());
+  out.size = models::measure_model_size(model);
+  ProgressBar bar("evaluating " + title, data::batch_count(test.size(), evaluation.batch_size),
+                  show_progress);
+  const at::Tensor logits =
+      models::predict_logits(model, test.features, evaluation.batch_size, &bar);
+  out.test = evaluation::compute_metrics(logits, test.labels, test.num_classes, teacher_predictions);
+  if (evaluation.measure_speed)
+    out.speed = evaluation::measure_speed(model, test.sample_shape(), evaluation.speed);
+  bar.finish(fmt::format("evaluated {}: test accuracy {:.4f} on {} samples", title,
+                         out.test.accuracy, out.test.samples));
+  return out;
+}
+
+}  // namespace distill::pipeline
