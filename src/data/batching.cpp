@@ -7,15 +7,9 @@
 #include <algorithm>
 
 #include "distill/core/error.h"
+#include "distill/core/random.h"
 
 namespace distill::data {
-
-uint64_t derive_seed(uint64_t seed, uint64_t stream) {
-  uint64_t z = seed + 0x9E3779B97F4A7C15ULL * (stream + 1);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
 
 at::Tensor epoch_order(int64_t size, uint64_t seed, int64_t epoch, bool shuffle) {
   DISTILL_CHECK(size > 0, "cannot order an empty dataset");

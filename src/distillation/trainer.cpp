@@ -8,11 +8,11 @@
 
 #include <chrono>
 #include <cmath>
-#include <mutex>
 #include <sstream>
 
 #include "distill/core/error.h"
 #include "distill/core/progress_bar.h"
+#include "distill/core/random.h"
 #include "distill/data/batching.h"
 #include "distill/distillation/checkpoint.h"
 #include "distill/models/predict.h"
@@ -44,12 +44,6 @@ void restore_state(models::Classifier& model, const std::vector<at::Tensor>& sav
   DISTILL_CHECK(state.size() == saved.size(), "saved weights hold ", saved.size(),
                 " tensors but the model has ", state.size());
   for (size_t i = 0; i < state.size(); ++i) state[i].copy_(saved[i]);
-}
-
-void seed_default_generator(uint64_t seed) {
-  auto generator = at::detail::getDefaultCPUGenerator();
-  std::lock_guard<std::mutex> lock(generator.mutex());
-  generator.set_current_seed(seed);
 }
 
 double accuracy_of(const at::Tensor& logits, const at::Tensor& labels) {
@@ -117,11 +111,11 @@ TrainingSummary train_model(models::Classifier& model, TrainingObjective& object
     if (progress.summary.stopped_early) break;
     const auto epoch_start = std::chrono::steady_clock::now();
     model.train();
-    seed_default_generator(data::derive_seed(options.seed, kDropoutStream + epoch));
+    seed_default_generator(derive_seed(options.seed, kDropoutStream + epoch));
     auto augment_generator = at::make_generator<at::CPUGeneratorImpl>(
-        data::derive_seed(options.seed, kAugmentStream + epoch));
+        derive_seed(options.seed, kAugmentStream + epoch));
     const at::Tensor order =
-        data::epoch_order(train.size(), data::derive_seed(options.seed, kOrderStream), epoch, true);
+        data::epoch_order(train.size(), derive_seed(options.seed, kOrderStream), epoch, true);
 
     ProgressBar bar(options.label + " " + std::to_string(epoch + 1) + "/" +
                         std::to_string(options.epochs),

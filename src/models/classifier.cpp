@@ -6,12 +6,17 @@
 #include <algorithm>
 
 #include "distill/core/error.h"
+#include "distill/core/random.h"
 #include "distill/models/linear_forward.h"
 #include "distill/models/mlp.h"
 #include "distill/models/mobilenet.h"
 #include "distill/models/resnet.h"
 
 namespace distill::models {
+namespace {
+// The random stream of weight initialisation (see core/random.h).
+constexpr uint64_t kInitStream = 3'000'000;
+}  // namespace
 
 FeatureTaps::FeatureTaps(std::vector<std::string> wanted) : wanted_(std::move(wanted)) {}
 
@@ -39,8 +44,9 @@ at::Tensor linear_forward(const torch::nn::Linear& layer, const at::Tensor& inpu
   return layer->bias.defined() ? out + layer->bias : out;
 }
 
-ClassifierPtr build_classifier(const ModelSpec& spec) {
+ClassifierPtr build_classifier(const ModelSpec& spec, uint64_t seed) {
   validate_model_spec(spec, "model");
+  seed_default_generator(derive_seed(seed, kInitStream));
   switch (spec.kind) {
     case ModelKind::kMlp: return std::make_shared<Mlp>(spec);
     case ModelKind::kResNet: return std::make_shared<ResNet>(spec);

@@ -29,10 +29,11 @@ distillation::TrainOptions stage_options(const distillation::TrainOptions& base,
 }
 
 models::ClassifierPtr build_for_data(const config::ModelStageConfig& stage,
-                                     const data::PreparedData& data, const std::string& where) {
+                                     const data::PreparedData& data, const std::string& where,
+                                     uint64_t seed) {
   models::ModelSpec spec = stage.model;
   config::resolve_model_shape(spec, data.train.sample_shape(), data.train.num_classes, where);
-  return models::build_classifier(spec);
+  return models::build_classifier(spec, seed);
 }
 
 TrainedModel finish(models::ClassifierPtr model, distillation::TrainingSummary training,
@@ -59,7 +60,7 @@ void check_teacher_matches_data(const models::Classifier& teacher, const data::P
 
 TrainedModel train_on_labels(const config::ModelStageConfig& stage, const std::string& role,
                              const data::PreparedData& data, const StageRun& run) {
-  models::ClassifierPtr model = build_for_data(stage, data, role + ".model");
+  models::ClassifierPtr model = build_for_data(stage, data, role + ".model", run.seed);
   distillation::LabelObjective objective;
   auto training = distillation::train_model(*model, objective, data.train, data.validation,
                                             stage_options(stage.train, role, data, run));
@@ -71,7 +72,7 @@ TrainedModel distill_from_teacher(const config::ModelStageConfig& student,
                                   const models::ClassifierPtr& teacher, const std::string& role,
                                   const data::PreparedData& data, const StageRun& run) {
   check_teacher_matches_data(*teacher, data, "teacher");
-  models::ClassifierPtr model = build_for_data(student, data, "student.model");
+  models::ClassifierPtr model = build_for_data(student, data, "student.model", run.seed);
   distillation::DistillationObjective objective(std::make_shared<distillation::LiveTeacher>(teacher),
                                                 distill.loss, distill.mode);
   auto training = distillation::train_model(*model, objective, data.train, data.validation,

@@ -30,8 +30,4 @@ int64_t batch_count(int64_t size, int64_t batch_size);
 Batch gather_batch(const Dataset& dataset, const at::Tensor& order, int64_t batch,
                    int64_t batch_size);
 
-/// A 64-bit seed derived from a base seed and a stream number (SplitMix64 mixing), so separate
-/// random streams (shuffling, augmentation, dropout) never share a seed.
-uint64_t derive_seed(uint64_t seed, uint64_t stream);
-
 }  // namespace distill::data

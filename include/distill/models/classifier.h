@@ -55,7 +55,7 @@ class Classifier : public torch::nn::Module {
 
 using ClassifierPtr = std::shared_ptr<Classifier>;
 
-/// Builds the model a spec describes, with freshly initialised weights (validated first).
-ClassifierPtr build_classifier(const ModelSpec& spec);
+/// Builds the model a spec describes (validated first), its weights initialised from `seed`.
+ClassifierPtr build_classifier(const ModelSpec& spec, uint64_t seed = 0);
 
 }  // namespace distill::models
