@@ -17,6 +17,15 @@ using distillation::ScheduleKind;
 using models::Activation;
 using models::ModelKind;
 
+/// "config 'x.yaml': student.train.epochs = 0: expected >= 1"
+template <typename T>
+void check_value(bool ok, const YamlSection& s, const std::string& key, const T& value,
+                 const std::string& expected) {
+  DISTILL_CHECK(ok, "config '", s.source(), "': ", s.key_path(key), " = ", value, ": expected ",
+                expected);
+}
+
+/// "config 'x.yaml': data.test_csv is required when data.source is csv"
 void check(bool ok, const YamlSection& s, const std::string& key, const std::string& problem) {
   DISTILL_CHECK(ok, "config '", s.source(), "': ", s.key_path(key), " ", problem);
 }
@@ -38,17 +47,15 @@ void read_model(YamlSection s, models::ModelSpec& spec) {
   s.read("blocks_per_stage", spec.blocks_per_stage);
   s.reject_unknown_keys();
   for (size_t i = 0; i < spec.hidden.size(); ++i)
-    check(spec.hidden[i] > 0, s, "hidden", "= " + std::to_string(spec.hidden[i]) +
-                                               " at index " + std::to_string(i) +
-                                               ": expected layer widths > 0");
-  check(spec.dropout >= 0 && spec.dropout < 1, s, "dropout",
-        "= " + std::to_string(spec.dropout) + ": expected a value in [0, 1)");
+    check_value(spec.hidden[i] > 0, s, "hidden[" + std::to_string(i) + "]", spec.hidden[i],
+                "a layer width > 0");
+  check_value(spec.dropout >= 0 && spec.dropout < 1, s, "dropout", spec.dropout, "a value in [0, 1)");
   for (int64_t c : spec.channels)
-    check(c > 0, s, "channels", "= " + std::to_string(c) + ": expected channel counts > 0");
+    check_value(c > 0, s, "channels", c, "channel counts > 0");
   check(!spec.channels.empty(), s, "channels", "is empty: expected at least one stage");
-  check(spec.blocks_per_stage >= 1, s, "blocks_per_stage",
-        "= " + std::to_string(spec.blocks_per_stage) + ": expected >= 1");
-  check(spec.num_classes >= 0, s, "num_classes", "must be >= 2 (or 0 to take it from the data)");
+  check_value(spec.blocks_per_stage >= 1, s, "blocks_per_stage", spec.blocks_per_stage, ">= 1");
+  check_value(spec.num_classes == 0 || spec.num_classes >= 2, s, "num_classes", spec.num_classes,
+              ">= 2, or 0 to take it from the data");
 }
 
 void read_train(YamlSection s, distillation::TrainOptions& o) {
@@ -107,7 +114,7 @@ void read_data(YamlSection s, data::DataOptions& d) {
   csv.read("has_header", d.csv.has_header);
   std::string delimiter(1, d.csv.delimiter);
   csv.read("delimiter", delimiter);
-  check(delimiter.size() == 1, csv, "delimiter", "= '" + delimiter + "': expected one character");
+  check_value(delimiter.size() == 1, csv, "delimiter", "'" + delimiter + "'", "one character");
   d.csv.delimiter = delimiter[0];
   csv.reject_unknown_keys();
   s.read("train_limit", d.train_limit);
@@ -116,14 +123,13 @@ void read_data(YamlSection s, data::DataOptions& d) {
   s.read("normalize", d.normalize);
   s.reject_unknown_keys();
 
-  check(d.num_classes >= 2, s, "num_classes", "= " + std::to_string(d.num_classes) + ": expected >= 2");
-  check(d.train_limit >= 0, s, "train_limit", "= " + std::to_string(d.train_limit) + ": expected >= 0 (0: all)");
-  check(d.test_limit >= 0, s, "test_limit", "= " + std::to_string(d.test_limit) + ": expected >= 0 (0: all)");
-  check(d.validation_size >= 0, s, "validation_size",
-        "= " + std::to_string(d.validation_size) + ": expected >= 0");
-  check(d.train_limit == 0 || d.validation_size < d.train_limit, s, "validation_size",
-        "= " + std::to_string(d.validation_size) + " leaves no training samples out of train_limit = " +
-            std::to_string(d.train_limit));
+  check_value(d.num_classes >= 2, s, "num_classes", d.num_classes, ">= 2");
+  check_value(d.train_limit >= 0, s, "train_limit", d.train_limit, ">= 0 (0: all)");
+  check_value(d.test_limit >= 0, s, "test_limit", d.test_limit, ">= 0 (0: all)");
+  check_value(d.validation_size >= 0, s, "validation_size", d.validation_size, ">= 0");
+  check_value(d.train_limit == 0 || d.validation_size < d.train_limit, s, "validation_size",
+              d.validation_size,
+              "fewer than train_limit = " + std::to_string(d.train_limit) + " samples");
   if (d.source == data::DataSourceKind::kIdx) {
     for (const auto& [key, value] : {std::pair<std::string, std::string>{"train_images", d.train_images},
                                      {"train_labels", d.train_labels},
@@ -146,13 +152,10 @@ void read_distill(YamlSection s, DistillStageConfig& d) {
   s.read("finetune_epochs", d.finetune_epochs);
   s.read("finetune_lr", d.finetune_lr);
   s.reject_unknown_keys();
-  check(d.loss.temperature > 0, s, "temperature",
-        "= " + std::to_string(d.loss.temperature) + ": expected a value > 0");
-  check(d.loss.alpha >= 0 && d.loss.alpha <= 1, s, "alpha",
-        "= " + std::to_string(d.loss.alpha) + ": expected a value in [0, 1]");
-  check(d.finetune_epochs >= 0, s, "finetune_epochs",
-        "= " + std::to_string(d.finetune_epochs) + ": expected >= 0");
-  check(d.finetune_lr > 0, s, "finetune_lr", "= " + std::to_string(d.finetune_lr) + ": expected > 0");
+  check_value(d.loss.temperature > 0, s, "temperature", d.loss.temperature, "a value > 0");
+  check_value(d.loss.alpha >= 0 && d.loss.alpha <= 1, s, "alpha", d.loss.alpha, "a value in [0, 1]");
+  check_value(d.finetune_epochs >= 0, s, "finetune_epochs", d.finetune_epochs, ">= 0");
+  check_value(d.finetune_lr > 0, s, "finetune_lr", d.finetune_lr, "> 0");
 }
 
 void read_evaluation(YamlSection s, EvaluationConfig& e) {
@@ -162,10 +165,10 @@ void read_evaluation(YamlSection s, EvaluationConfig& e) {
   s.read("throughput_batch", e.speed.throughput_batch);
   s.read("throughput_repetitions", e.speed.throughput_repetitions);
   s.reject_unknown_keys();
-  check(e.batch_size >= 1, s, "batch_size", "= " + std::to_string(e.batch_size) + ": expected >= 1");
-  check(e.speed.latency_repetitions >= 1, s, "latency_repetitions", "must be >= 1");
-  check(e.speed.throughput_batch >= 1, s, "throughput_batch", "must be >= 1");
-  check(e.speed.throughput_repetitions >= 1, s, "throughput_repetitions", "must be >= 1");
+  check_value(e.batch_size >= 1, s, "batch_size", e.batch_size, ">= 1");
+  check_value(e.speed.latency_repetitions >= 1, s, "latency_repetitions", e.speed.latency_repetitions, ">= 1");
+  check_value(e.speed.throughput_batch >= 1, s, "throughput_batch", e.speed.throughput_batch, ">= 1");
+  check_value(e.speed.throughput_repetitions >= 1, s, "throughput_repetitions", e.speed.throughput_repetitions, ">= 1");
 }
 
 YAML::Node parse_yaml(const std::string& text, const std::string& source_name) {
@@ -236,8 +239,7 @@ PipelineConfig parse_pipeline_config(const std::string& yaml_text, const std::st
   read_distill(s.section("distill"), config.distill);
   read_evaluation(s.section("evaluation"), config.evaluation);
   s.reject_unknown_keys();
-  check(config.threads >= 0, s, "threads",
-        "= " + std::to_string(config.threads) + ": expected >= 0 (0: all cores)");
+  check_value(config.threads >= 0, s, "threads", config.threads, ">= 0 (0: all cores)");
   check(!config.output_dir.empty(), s, "output_dir", "is empty: expected a directory");
   return config;
 }

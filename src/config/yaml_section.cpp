@@ -41,6 +41,10 @@ std::string join(const std::vector<std::string>& names) {
 }  // namespace
 
 std::string closest_name(const std::string& word, const std::vector<std::string>& names) {
+  // A known name the word starts with ("lrate" -> "lr") is the likeliest intent.
+  for (const auto& name : names)
+    if (name.size() >= 2 && word.size() > name.size() && word.compare(0, name.size(), name) == 0)
+      return name;
   std::string best;
   size_t best_distance = std::max<size_t>(2, word.size() / 3) + 1;
   for (const auto& name : names) {

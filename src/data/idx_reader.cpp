@@ -75,9 +75,10 @@ IdxArray parse_idx_bytes(const std::vector<uint8_t>& bytes, const std::string& s
   for (int i = 0; i < ndim; ++i) {
     const int64_t dim = read_big_endian_u32(bytes.data() + 4 + 4 * i);
     DISTILL_CHECK(dim > 0, "IDX file '", source_name, "': dimension ", i, " is 0");
-    count *= dim;
-    DISTILL_CHECK(count <= kMaxElements, "IDX file '", source_name,
+    // Checked before multiplying, so a hostile header cannot overflow the count.
+    DISTILL_CHECK(dim <= kMaxElements / count, "IDX file '", source_name,
                   "': header announces more than ", kMaxElements, " elements");
+    count *= dim;
     array.dims.push_back(dim);
   }
   const size_t payload = bytes.size() - header_size;

@@ -1,0 +1,147 @@
+// The distill executable: exit codes, messages and a short end-to-end run. This test binary
+// does not link libtorch; it runs the CLI as a child process.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+
+#include "test_support.h"
+
+namespace distill {
+namespace {
+
+using testing::run_command;
+using testing::TempDir;
+
+const std::string kDistill = DISTILL_EXECUTABLE;
+
+TEST(Cli, HelpSucceedsAndListsTheSubcommands) {
+  const auto r = run_command({kDistill, "--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  for (const char* command : {"run", "train", "distill", "evaluate", "describe", "config"})
+    EXPECT_NE(r.output.find(command), std::string::npos) << command;
+  EXPECT_EQ(run_command({kDistill, "run", "--help"}).exit_code, 0);
+}
+
+TEST(Cli, UsageErrorsExitWithTwo) {
+  EXPECT_EQ(run_command({kDistill}).exit_code, 2);
+  EXPECT_EQ(run_command({kDistill, "frobnicate"}).exit_code, 2);
+  EXPECT_EQ(run_command({kDistill, "train", "--role", "teacher"}).exit_code, 2);  // no --out
+}
+
+TEST(Cli, BadConfigExitsWithOneAndNamesTheKey) {
+  TempDir dir;
+  testing::write_bytes(dir / "bad.yaml", "student:\n  train:\n    epochs: -1\n");
+  const auto r = run_command({kDistill, "run", "-q", "-c", (dir / "bad.yaml").string()});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.output, "error: config '" + (dir / "bad.yaml").string() +
+                          "': student.train.epochs = -1: expected >= 1\n");
+}
+
+TEST(Cli, UnknownKeyGetsAHint) {
+  const auto r = run_command({kDistill, "run", "-q", "--set", "distill.temprature=2"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("error: config 'built-in default': unknown key 'distill.temprature'"),
+            std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("hint: did you mean 'distill.temperature'?"), std::string::npos) << r.output;
+}
+
+TEST(Cli, MissingConfigFileHasAHint) {
+  const auto r = run_command({kDistill, "run", "-c", "/nonexistent.yaml"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.output,
+            "error: config file '/nonexistent.yaml' does not exist\n"
+            "hint: `distill config > my.yaml` writes the default config to start from\n");
+}
+
+TEST(Cli, MissingDatasetNamesTheFileAndThePackage) {
+  const auto r = run_command({kDistill, "run", "-q", "--set", "data.dir=/nonexistent"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("'/nonexistent/train-images-idx3-ubyte.gz': no such file"),
+            std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("apt-get install dataset-fashion-mnist"), std::string::npos);
+}
+
+TEST(Cli, CorruptModelFileIsAnErrorNotACrash) {
+  TempDir dir;
+  testing::write_bytes(dir / "junk.pt", std::string(1000, 'z'));
+  const auto r = run_command({kDistill, "evaluate", "-q", "-m", (dir / "junk.pt").string()});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_EQ(r.output.rfind("error: '" + (dir / "junk.pt").string() + "' is not a readable", 0), 0u)
+      << r.output;
+}
+
+TEST(Cli, ConfigPrintsTheDefaultThatRunUses) {
+  const auto r = run_command({kDistill, "config"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.output.find("hidden: [1200, 1200]"), std::string::npos);
+}
+
+TEST(Cli, DescribeReportsParametersOfTheConfigsStudent) {
+  const auto r = run_command({kDistill, "describe", "--role", "student"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("parameters:   79510"), std::string::npos) << r.output;
+}
+
+// The whole pipeline on 3000 training images: every stage runs, the files appear and the JSON
+// holds sensible values; then the per-stage commands work on the files it wrote.
+TEST(Cli, ShortEndToEndRunWritesModelsAndResults) {
+  TempDir dir;
+  const std::string out = (dir / "run").string();
+  const auto r = run_command({kDistill, "run", "-q", "-o", out, "--set", "data.train_limit=3000",
+                              "--set", "data.validation_size=500", "--set", "data.test_limit=1000",
+                              "--set", "teacher.model.hidden=[256]", "--set",
+                              "teacher.train.epochs=3", "--set", "student.train.epochs=3",
+                              "--set", "evaluation.latency_repetitions=20"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("student (distilled)"), std::string::npos) << r.output;
+  for (const char* file : {"teacher.pt", "student_baseline.pt", "student_distilled.pt",
+                           "config.yaml", "results.json"})
+    EXPECT_TRUE(std::filesystem::exists(dir / "run" / file)) << file;
+  EXPECT_FALSE(std::filesystem::exists(dir / "run" / "checkpoints"));
+
+  std::ifstream in(dir / "run" / "results.json");
+  const nlohmann::json j = nlohmann::json::parse(in);
+  EXPECT_EQ(j["data"]["train_samples"], 2500);
+  EXPECT_EQ(j["data"]["test_samples"], 1000);
+  for (const char* key : {"teacher", "student_baseline", "student_distilled"}) {
+    const auto& m = j["models"][key];
+    EXPECT_GT(m["test"]["accuracy"].get<double>(), 0.70) << key;
+    EXPECT_LE(m["test"]["accuracy"].get<double>(), 1.0) << key;
+    EXPECT_GT(m["test"]["mean_nll"].get<double>(), 0.0) << key;
+    EXPECT_GT(m["speed"]["throughput_per_s"].get<double>(), 0.0) << key;
+    EXPECT_EQ(m["training"]["epochs_run"], 3) << key;
+  }
+  EXPECT_EQ(j["models"]["student_distilled"]["parameters"], 79510);
+  EXPECT_GT(j["models"]["student_distilled"]["test"]["agreement_with_teacher"].get<double>(), 0.7);
+
+  // --resume reuses every finished stage and reproduces the same results.
+  const auto again = run_command({kDistill, "run", "-q", "--resume", "-o", out, "-c",
+                                  (dir / "run" / "config.yaml").string(), "--set",
+                                  "evaluation.speed=false"});
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  std::ifstream in2(dir / "run" / "results.json");
+  const nlohmann::json j2 = nlohmann::json::parse(in2);
+  EXPECT_EQ(j2["models"]["student_distilled"]["test"]["accuracy"],
+            j["models"]["student_distilled"]["test"]["accuracy"]);
+  EXPECT_EQ(j2["models"]["teacher"]["training"]["seconds"], j["models"]["teacher"]["training"]["seconds"]);
+
+  // The stage commands on the files the run wrote.
+  const auto evaluated = run_command({kDistill, "evaluate", "-q", "--no-speed", "--set",
+                                      "data.test_limit=1000", "-m", out + "/student_distilled.pt",
+                                      "-t", out + "/teacher.pt", "--json", out + "/eval.json"});
+  ASSERT_EQ(evaluated.exit_code, 0) << evaluated.output;
+  std::ifstream in3(dir / "run" / "eval.json");
+  const nlohmann::json j3 = nlohmann::json::parse(in3);
+  EXPECT_EQ(j3["models"]["model"]["test"]["accuracy"],
+            j["models"]["student_distilled"]["test"]["accuracy"]);
+  EXPECT_EQ(j3["models"]["model"]["test"]["agreement_with_teacher"],
+            j["models"]["student_distilled"]["test"]["agreement_with_teacher"]);
+  const auto described = run_command({kDistill, "describe", "-m", out + "/teacher.pt"});
+  EXPECT_EQ(described.exit_code, 0);
+  EXPECT_NE(described.output.find("mlp 784-256-10"), std::string::npos) << described.output;
+}
+
+}  // namespace
+}  // namespace distill

@@ -1,0 +1,197 @@
+// The training loop: it learns, selects the best epoch, stops early, resumes bit-identically
+// from a checkpoint, and stops on divergence keeping the last good checkpoint.
+#include "distill/distillation/trainer.h"
+
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+
+#include "distill/core/error.h"
+#include "distill/models/predict.h"
+#include "test_support.h"
+
+namespace distill::distillation {
+namespace {
+
+using testing::TempDir;
+
+// Two Gaussian blobs per class in 8 dimensions: learnable, but not in one step.
+data::Dataset make_blobs(int64_t n, uint64_t seed) {
+  auto generator = at::make_generator<at::CPUGeneratorImpl>(seed);
+  data::Dataset d;
+  d.labels = at::randint(0, 3, {n}, generator, at::kLong);
+  const at::Tensor centers = at::tensor({2.0f, 0.0f, -2.0f}).view({3, 1}) * at::ones({1, 8});
+  d.features = centers.index_select(0, d.labels) + at::randn({n, 8}, generator);
+  d.num_classes = 3;
+  return d;
+}
+
+models::ClassifierPtr make_model() {
+  models::ModelSpec spec;
+  spec.input_shape = {8};
+  spec.num_classes = 3;
+  spec.hidden = {16};
+  spec.dropout = 0.1;
+  return models::build_classifier(spec, 42);
+}
+
+TrainOptions quick_options() {
+  TrainOptions o;
+  o.label = "test";
+  o.epochs = 4;
+  o.batch_size = 32;
+  o.optimizer.learning_rate = 0.05;
+  o.show_progress = false;
+  o.seed = 9;
+  return o;
+}
+
+std::vector<at::Tensor> weights(models::Classifier& model) {
+  std::vector<at::Tensor> out;
+  for (const auto& p : model.parameters()) out.push_back(p.detach().clone());
+  return out;
+}
+
+void expect_bit_identical(const std::vector<at::Tensor>& a, const std::vector<at::Tensor>& b) {
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(a[i].equal(b[i])) << "parameter " << i;
+}
+
+/// Cross-entropy that throws (a simulated crash) or returns NaN (divergence) at a given point.
+class FaultyObjective : public LabelObjective {
+ public:
+  enum class Fault { kCrash, kNan };
+  FaultyObjective(int64_t at_call, Fault fault) : at_call_(at_call), fault_(fault) {}
+  at::Tensor loss(const data::Batch& batch, const at::Tensor& logits,
+                  const models::FeatureTaps& taps) override {
+    if (++calls_ == at_call_) {
+      if (fault_ == Fault::kCrash) throw std::runtime_error("simulated crash");
+      return LabelObjective::loss(batch, logits, taps) * NAN;
+    }
+    return LabelObjective::loss(batch, logits, taps);
+  }
+
+ private:
+  int64_t calls_ = 0;
+  int64_t at_call_;
+  Fault fault_;
+};
+
+TEST(Trainer, LearnsSeparableDataAndKeepsTheBestValidationEpoch) {
+  const data::Dataset train = make_blobs(600, 1), validation = make_blobs(200, 2);
+  auto model = make_model();
+  LabelObjective objective;
+  const TrainingSummary summary = train_model(*model, objective, train, validation, quick_options());
+  ASSERT_EQ(summary.history.size(), 4u);
+  double best = 0;
+  for (const auto& e : summary.history) best = std::max(best, e.validation_accuracy);
+  EXPECT_EQ(summary.best_validation_accuracy, best);
+  EXPECT_GT(best, 0.95);
+  // The returned model carries the best epoch's weights.
+  const at::Tensor logits = models::predict_logits(*model, validation.features, 64);
+  EXPECT_NEAR(logits.argmax(1).eq(validation.labels).to(at::kDouble).mean().item<double>(), best, 1e-12);
+  EXPECT_LT(summary.history.back().train_loss, summary.history.front().train_loss);
+}
+
+TEST(Trainer, SameSeedGivesBitIdenticalWeights) {
+  const data::Dataset train = make_blobs(300, 1);
+  auto a = make_model(), b = make_model();
+  LabelObjective objective;
+  train_model(*a, objective, train, {}, quick_options());
+  train_model(*b, objective, train, {}, quick_options());
+  expect_bit_identical(weights(*a), weights(*b));
+}
+
+TEST(Trainer, ResumeAfterACrashIsBitIdenticalToAnUninterruptedRun) {
+  TempDir dir;
+  const data::Dataset train = make_blobs(300, 1), validation = make_blobs(100, 2);
+  TrainOptions options = quick_options();
+  options.checkpoint_path = dir / "run.ckpt";
+
+  auto reference = make_model();
+  LabelObjective objective;
+  const TrainingSummary full = train_model(*reference, objective, train, validation, options);
+
+  // Crash in the middle of epoch 3 (10 batches per epoch), then resume with a fresh process state.
+  std::filesystem::remove(options.checkpoint_path);
+  auto interrupted = make_model();
+  FaultyObjective crashing(25, FaultyObjective::Fault::kCrash);
+  EXPECT_THROW(train_model(*interrupted, crashing, train, validation, options), std::runtime_error);
+  ASSERT_TRUE(std::filesystem::exists(options.checkpoint_path));
+
+  auto resumed = make_model();
+  options.resume = true;
+  const TrainingSummary second = train_model(*resumed, objective, train, validation, options);
+  EXPECT_EQ(second.resumed_after_epoch, 2);
+  ASSERT_EQ(second.history.size(), full.history.size());
+  for (size_t i = 0; i < full.history.size(); ++i)
+    EXPECT_EQ(second.history[i].train_loss, full.history[i].train_loss) << "epoch " << i + 1;
+  expect_bit_identical(weights(*resumed), weights(*reference));
+}
+
+TEST(Trainer, ResumingAnotherRunsCheckpointIsRefused) {
+  TempDir dir;
+  const data::Dataset train = make_blobs(100, 1);
+  TrainOptions options = quick_options();
+  options.checkpoint_path = dir / "run.ckpt";
+  options.epochs = 1;
+  LabelObjective objective;
+  auto model = make_model();
+  train_model(*model, objective, train, {}, options);
+  options.resume = true;
+  options.optimizer.learning_rate = 0.5;
+  try {
+    train_model(*make_model(), objective, train, {}, options);
+    ADD_FAILURE() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("belongs to another run"), std::string::npos) << e.what();
+    EXPECT_NE(e.hint().find("delete the checkpoint"), std::string::npos);
+  }
+}
+
+TEST(Trainer, DivergenceStopsWithEpochAndBatchAndKeepsTheLastGoodCheckpoint) {
+  TempDir dir;
+  const data::Dataset train = make_blobs(300, 1);
+  TrainOptions options = quick_options();
+  options.checkpoint_path = dir / "run.ckpt";
+  FaultyObjective diverging(14, FaultyObjective::Fault::kNan);
+  auto model = make_model();
+  try {
+    train_model(*model, diverging, train, {}, options);
+    ADD_FAILURE() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "test diverged: the loss is nan at epoch 2, batch 4 of 10");
+    EXPECT_NE(e.hint().find("lower the learning rate"), std::string::npos);
+  }
+  // The epoch-1 checkpoint is intact and resumable.
+  options.resume = true;
+  LabelObjective objective;
+  const TrainingSummary summary = train_model(*make_model(), objective, train, {}, options);
+  EXPECT_EQ(summary.resumed_after_epoch, 1);
+}
+
+TEST(Trainer, EarlyStoppingStopsAfterPatienceEpochsWithoutImprovement) {
+  const data::Dataset train = make_blobs(300, 1), validation = make_blobs(100, 2);
+  TrainOptions options = quick_options();
+  options.epochs = 30;
+  options.early_stopping_patience = 2;
+  LabelObjective objective;
+  auto model = make_model();
+  const TrainingSummary summary = train_model(*model, objective, train, validation, options);
+  EXPECT_TRUE(summary.stopped_early);
+  EXPECT_LT(summary.history.size(), 30u);
+  EXPECT_EQ(static_cast<int64_t>(summary.history.size()), summary.best_epoch + 2);
+}
+
+TEST(Trainer, RejectsBadOptionsNamingTheKey) {
+  TrainOptions options = quick_options();
+  options.batch_size = 0;
+  try {
+    validate_train_options(options, "student.train");
+    ADD_FAILURE() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "student.train.batch_size = 0: expected >= 1");
+  }
+}
+
+}  // namespace
+}  // namespace distill::distillation

@@ -1,0 +1,40 @@
+// Shared test helpers that need no libtorch: temporary directories, and running external
+// programs (the distill CLI, /usr/bin/python3) without fork().
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace distill::testing {
+
+/// A fresh directory under the system temp dir, removed with everything in it on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+/// Runs `argv` with posix_spawn (never fork: libtorch's thread pool may already be running),
+/// optionally feeding `input` on stdin, and collects its output.
+CommandResult run_command(const std::vector<std::string>& argv, const std::string& input = {});
+
+/// Writes bytes to a file (test fixtures).
+void write_bytes(const std::filesystem::path& path, const std::string& bytes);
+
+/// Whether /usr/bin/python3 can import torch (for the tests that compare against PyTorch).
+bool python_torch_available();
+
+}  // namespace distill::testing
