@@ -1,12 +1,10 @@
 // `distill distill`: train the config's student from a saved teacher.
-#include <filesystem>
 #include <memory>
 
 #include "commands.h"
 #include "distill/models/model_io.h"
 #include "distill/models/predict.h"
-#include "distill/pipeline/stages.h"
-#include "stage_summary.h"
+#include "stage_command.h"
 
 namespace distill::cli {
 
@@ -30,24 +28,17 @@ void register_distill_command(CLI::App& app) {
     const LoadedConfig loaded = load_config(args->config);
     const config::PipelineConfig& config = loaded.config;
     const models::SavedModel teacher = models::load_model(args->teacher);
-    const data::PreparedData data = data::prepare_data(config.data, config.seed, &teacher.normalization);
-    pipeline::StageRun run;
-    run.model_path = args->output;
-    run.checkpoint_path = args->output + ".ckpt";
-    run.resume = args->resume;
-    run.show_progress = !args->config.quiet;
-    run.seed = config.seed;
-    pipeline::TrainedModel trained = pipeline::distill_from_teacher(
+    // The student sees the inputs exactly as the teacher was trained on them.
+    const data::PreparedData data =
+        data::prepare_data(config.data, config.seed, &teacher.normalization);
+    const pipeline::StageRun run =
+        single_stage_run(args->output, args->resume, args->config, config.seed);
+    const pipeline::TrainedModel trained = pipeline::distill_from_teacher(
         config.student, config.distill, teacher.model, "student-distilled", data, run);
-    std::filesystem::remove(run.checkpoint_path);
     const at::Tensor teacher_predictions =
         models::predict_logits(*teacher.model, data.test.features, config.evaluation.batch_size)
             .argmax(1);
-    report::ModelReport model =
-        pipeline::evaluate_model("student (distilled)", *trained.saved.model, data.test,
-                                 teacher_predictions, config.evaluation, !args->config.quiet);
-    model.training = trained.training;
-    print_stage_summary(model, args->output);
+    finish_stage_command("student (distilled)", trained, run, data, teacher_predictions, loaded);
   });
 }
 

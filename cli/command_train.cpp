@@ -1,11 +1,8 @@
 // `distill train`: train the config's teacher or student on labels alone.
-#include <filesystem>
 #include <memory>
 
 #include "commands.h"
-#include "distill/core/error.h"
-#include "distill/pipeline/stages.h"
-#include "stage_summary.h"
+#include "stage_command.h"
 
 namespace distill::cli {
 
@@ -28,21 +25,12 @@ void register_train_command(CLI::App& app) {
     const LoadedConfig loaded = load_config(args->config);
     const config::PipelineConfig& config = loaded.config;
     const data::PreparedData data = data::prepare_data(config.data, config.seed);
-    pipeline::StageRun run;
-    run.model_path = args->output;
-    run.checkpoint_path = args->output + ".ckpt";
-    run.resume = args->resume;
-    run.show_progress = !args->config.quiet;
-    run.seed = config.seed;
+    const pipeline::StageRun run =
+        single_stage_run(args->output, args->resume, args->config, config.seed);
     const bool teacher = args->role == "teacher";
-    pipeline::TrainedModel trained = pipeline::train_on_labels(
+    const pipeline::TrainedModel trained = pipeline::train_on_labels(
         teacher ? config.teacher : config.student, teacher ? "teacher" : "student-baseline", data, run);
-    std::filesystem::remove(run.checkpoint_path);
-    report::ModelReport model = pipeline::evaluate_model(
-        args->role, *trained.saved.model, data.test, at::Tensor(), config.evaluation,
-        !args->config.quiet);
-    model.training = trained.training;
-    print_stage_summary(model, args->output);
+    finish_stage_command(args->role, trained, run, data, at::Tensor(), loaded);
   });
 }
 

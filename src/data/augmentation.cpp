@@ -1,4 +1,4 @@
-// Shifts by pad-and-crop per sample; flips by a per-sample mask.
+// Shifts by pad-and-crop, grouped by offset; flips by a per-sample mask.
 #include "distill/data/augmentation.h"
 
 #include <ATen/ATen.h>
@@ -25,11 +25,16 @@ at::Tensor augment_images(const at::Tensor& images, const AugmentationOptions& o
     at::Tensor padded = at::empty({batch, channels, height + 2 * s, width + 2 * s}, images.options());
     for (int64_t c = 0; c < channels; ++c) padded.select(1, c).fill_(fill.empty() ? 0.0f : fill[c]);
     padded.narrow(2, s, height).narrow(3, s, width).copy_(images);
-    const at::Tensor offsets = at::randint(0, 2 * s + 1, {batch, 2}, generator, at::kLong);
-    const auto offset = offsets.accessor<int64_t, 2>();
+    const int64_t span = 2 * s + 1;
+    const at::Tensor offsets = at::randint(0, span * span, {batch}, generator, at::kLong);
+    // One copy per distinct offset ((2s+1)^2 of them) instead of one per image.
     out = at::empty_like(images);
-    for (int64_t b = 0; b < batch; ++b) {
-      out[b].copy_(padded[b].narrow(1, offset[b][0], height).narrow(2, offset[b][1], width));
+    for (int64_t offset = 0; offset < span * span; ++offset) {
+      const at::Tensor members = offsets.eq(offset).nonzero().view({-1});
+      if (members.numel() == 0) continue;
+      const at::Tensor window =
+          padded.index_select(0, members).narrow(2, offset / span, height).narrow(3, offset % span, width);
+      out.index_copy_(0, members, window);
     }
   }
 

@@ -5,10 +5,9 @@
 #include <torch/serialize/output-archive.h>
 
 #include <nlohmann/json.hpp>
-#include <sstream>
 
-#include "distill/core/atomic_file.h"
 #include "distill/core/error.h"
+#include "distill/core/torch_archive.h"
 #include "distill/distillation/training_summary_json.h"
 
 namespace distill::distillation {
@@ -46,9 +45,7 @@ void save_checkpoint(const std::filesystem::path& path, models::Classifier& mode
   archive.write("best_count", c10::IValue(static_cast<int64_t>(best_state.size())));
   for (size_t i = 0; i < best_state.size(); ++i)
     archive.write("best_" + std::to_string(i), best_state[i], /*is_buffer=*/true);
-  std::ostringstream out;
-  archive.save_to(out);
-  write_file_atomically(path, out.str());
+  write_archive_file(path, archive);
 }
 
 TrainingProgress load_checkpoint(const std::filesystem::path& path, models::Classifier& model,
@@ -56,15 +53,7 @@ TrainingProgress load_checkpoint(const std::filesystem::path& path, models::Clas
                                  std::vector<at::Tensor>& best_state,
                                  const std::string& expected_fingerprint) {
   const std::string source = path.string();
-  const std::string bytes = read_file_bytes(path);
-  torch::serialize::InputArchive archive;
-  try {
-    std::istringstream in(bytes);
-    archive.load_from(in);
-  } catch (const c10::Error& e) {
-    DISTILL_FAIL("checkpoint '", source, "' is unreadable (", bytes.size(),
-                 " bytes; truncated or not a checkpoint?): ", e.what_without_backtrace());
-  }
+  torch::serialize::InputArchive archive = read_archive_file(path, "distill checkpoint");
   c10::IValue version, progress_text, best_count;
   DISTILL_CHECK(archive.try_read("distill_checkpoint_version", version) && version.isInt(),
                 "'", source, "' is not a distill checkpoint");

@@ -9,8 +9,7 @@
 #include "distill/core/random.h"
 #include "distill/models/linear_forward.h"
 #include "distill/models/mlp.h"
-#include "distill/models/mobilenet.h"
-#include "distill/models/resnet.h"
+#include "distill/models/staged_cnn.h"
 
 namespace distill::models {
 namespace {
@@ -49,8 +48,8 @@ ClassifierPtr build_classifier(const ModelSpec& spec, uint64_t seed) {
   seed_default_generator(derive_seed(seed, kInitStream));
   switch (spec.kind) {
     case ModelKind::kMlp: return std::make_shared<Mlp>(spec);
-    case ModelKind::kResNet: return std::make_shared<ResNet>(spec);
-    case ModelKind::kMobileNet: return std::make_shared<MobileNet>(spec);
+    case ModelKind::kResNet:
+    case ModelKind::kMobileNet: return std::make_shared<StagedCnn>(spec);
   }
   DISTILL_FAIL("unknown model kind ", static_cast<int>(spec.kind));
 }

@@ -7,8 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "distill/core/atomic_file.h"
 #include "distill/core/error.h"
+#include "distill/core/torch_archive.h"
 
 namespace distill::models {
 namespace {
@@ -35,9 +35,7 @@ std::string read_string(torch::serialize::InputArchive& archive, const char* key
   return value.toStringRef();
 }
 
-}  // namespace
-
-std::string serialize_model(const SavedModel& saved) {
+torch::serialize::OutputArchive model_archive(const SavedModel& saved) {
   DISTILL_CHECK(saved.model != nullptr, "cannot save an empty model");
   torch::serialize::OutputArchive archive;
   archive.write(kFormatKey, c10::IValue(std::string(kFormatName)));
@@ -47,26 +45,26 @@ std::string serialize_model(const SavedModel& saved) {
   torch::serialize::OutputArchive weights;
   saved.model->save(weights);
   archive.write("model", weights);
+  return archive;
+}
+
+}  // namespace
+
+std::string serialize_model(const SavedModel& saved) {
+  torch::serialize::OutputArchive archive = model_archive(saved);
   std::ostringstream out;
   archive.save_to(out);
   return out.str();
 }
 
 void save_model(const std::filesystem::path& path, const SavedModel& saved) {
-  write_file_atomically(path, serialize_model(saved));
+  torch::serialize::OutputArchive archive = model_archive(saved);
+  write_archive_file(path, archive);
 }
 
 SavedModel load_model(const std::filesystem::path& path) {
   const std::string source = path.string();
-  const std::string bytes = read_file_bytes(path);
-  torch::serialize::InputArchive archive;
-  try {
-    std::istringstream in(bytes);
-    archive.load_from(in);
-  } catch (const c10::Error& e) {
-    DISTILL_FAIL("'", source, "' is not a readable distill model file (", bytes.size(),
-                 " bytes; truncated or not a model?): ", e.what_without_backtrace());
-  }
+  torch::serialize::InputArchive archive = read_archive_file(path, "distill model file");
   DISTILL_CHECK(read_string(archive, kFormatKey, source) == kFormatName, "'", source,
                 "' is not a distill model file");
   c10::IValue version;

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs everything distill needs to build, test and run, from Debian 12's packages only.
+# Runs as root, or through sudo otherwise. Safe to run again.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build ccache
+  libtorch-dev libopenblas0-pthread   # tensors and autograd; OpenBLAS instead of the reference BLAS
+  libdnnl-dev                         # oneDNN kernels
+  libyaml-cpp-dev libcli11-dev libfmt-dev nlohmann-json3-dev zlib1g-dev
+  libgtest-dev libbenchmark-dev
+  python3-torch                       # PyTorch reference values in tests, and the peer benchmark
+  dataset-fashion-mnist               # /usr/share/datasets/fashion-mnist
+)
+
+as_root=()
+if [ "$(id -u)" -ne 0 ]; then as_root=(sudo); fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  "${as_root[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
