@@ -1,4 +1,5 @@
 // `distill distill`: train the config's student from a saved teacher.
+#include <filesystem>
 #include <memory>
 
 #include "commands.h"
@@ -33,8 +34,12 @@ void register_distill_command(CLI::App& app) {
         data::prepare_data(config.data, config.seed, &teacher.normalization);
     const pipeline::StageRun run =
         single_stage_run(args->output, args->resume, args->config, config.seed);
+    const std::filesystem::path cache_dir =
+        config.distill.cache_dir.empty()
+            ? std::filesystem::absolute(args->output).parent_path() / "soft-label-cache"
+            : std::filesystem::path(config.distill.cache_dir);
     const pipeline::TrainedModel trained = pipeline::distill_from_teacher(
-        config.student, config.distill, teacher.model, "student-distilled", data, run);
+        config.student, config.distill, teacher.model, "student-distilled", data, run, cache_dir);
     const at::Tensor teacher_predictions =
         models::predict_logits(*teacher.model, data.test.features, config.evaluation.batch_size)
             .argmax(1);

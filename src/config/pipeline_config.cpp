@@ -151,6 +151,11 @@ void read_distill(YamlSection s, DistillStageConfig& d) {
                                    {"pseudo-label", DistillationMode::kPseudoLabel}});
   s.read("finetune_epochs", d.finetune_epochs);
   s.read("finetune_lr", d.finetune_lr);
+  s.read_choice<TeacherOutputs>("teacher_outputs", d.teacher_outputs,
+                                {{"auto", TeacherOutputs::kAuto},
+                                 {"live", TeacherOutputs::kLive},
+                                 {"cached", TeacherOutputs::kCached}});
+  s.read("cache_dir", d.cache_dir);
   s.reject_unknown_keys();
   check_value(d.loss.temperature > 0, s, "temperature", d.loss.temperature, "a value > 0");
   check_value(d.loss.alpha >= 0 && d.loss.alpha <= 1, s, "alpha", d.loss.alpha, "a value in [0, 1]");
@@ -239,6 +244,12 @@ PipelineConfig parse_pipeline_config(const std::string& yaml_text, const std::st
   read_distill(s.section("distill"), config.distill);
   read_evaluation(s.section("evaluation"), config.evaluation);
   s.reject_unknown_keys();
+  DISTILL_CHECK_HINT(config.distill.teacher_outputs != TeacherOutputs::kCached ||
+                         !config.student.train.augmentation.enabled(),
+                     "set distill.teacher_outputs to auto or live",
+                     "config '", source_name, "': distill.teacher_outputs = cached cannot be exact "
+                     "with student.train.augmentation on: the cache holds the teacher's outputs "
+                     "for the unaugmented samples");
   check_value(config.threads >= 0, s, "threads", config.threads, ">= 0 (0: all cores)");
   check(!config.output_dir.empty(), s, "output_dir", "is empty: expected a directory");
   return config;

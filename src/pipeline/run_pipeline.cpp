@@ -132,7 +132,9 @@ report::RunReport run_pipeline(const config::PipelineConfig& config, const Pipel
       "student_distilled", distilled_files, options,
       [&](const StageRun& r) {
         return distill_from_teacher(config.student, config.distill, teacher.saved.model,
-                                    "student-distilled", data, r);
+                                    "student-distilled", data, r,
+                                    config.distill.cache_dir.empty() ? dir / "soft-label-cache"
+                                                                     : fs::path(config.distill.cache_dir));
       },
       run);
 

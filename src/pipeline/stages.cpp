@@ -4,9 +4,12 @@
 #include <ATen/ATen.h>
 #include <fmt/format.h>
 
+#include <cstdio>
+
 #include "distill/core/error.h"
 #include "distill/core/progress_bar.h"
 #include "distill/data/batching.h"
+#include "distill/distillation/soft_label_cache.h"
 #include "distill/evaluation/metrics.h"
 #include "distill/evaluation/speed.h"
 #include "distill/models/model_size.h"
@@ -43,6 +46,25 @@ TrainedModel finish(models::ClassifierPtr model, distillation::TrainingSummary t
   return out;
 }
 
+std::shared_ptr<distillation::TeacherLogitSource> teacher_source(
+    const config::DistillStageConfig& distill, const distillation::TrainOptions& train,
+    const models::ClassifierPtr& teacher, const data::PreparedData& data,
+    const std::filesystem::path& cache_dir, bool show_progress) {
+  const bool cached = distill.teacher_outputs == config::TeacherOutputs::kCached ||
+                      (distill.teacher_outputs == config::TeacherOutputs::kAuto &&
+                       !train.augmentation.enabled());
+  if (!cached) return std::make_shared<distillation::LiveTeacher>(teacher);
+  bool reused = false;
+  auto cache = distillation::SoftLabelCache::load_or_compute(cache_dir, *teacher, data.train,
+                                                             1000, &reused);
+  if (show_progress)
+    std::fprintf(stderr, "soft labels: %s %s (%lld x %lld, float16)\n",
+                 reused ? "reused" : "computed and cached in", cache_dir.c_str(),
+                 static_cast<long long>(cache.logits().size(0)),
+                 static_cast<long long>(cache.logits().size(1)));
+  return std::make_shared<distillation::CachedTeacher>(std::move(cache));
+}
+
 }  // namespace
 
 void check_teacher_matches_data(const models::Classifier& teacher, const data::PreparedData& data,
@@ -70,11 +92,13 @@ TrainedModel train_on_labels(const config::ModelStageConfig& stage, const std::s
 TrainedModel distill_from_teacher(const config::ModelStageConfig& student,
                                   const config::DistillStageConfig& distill,
                                   const models::ClassifierPtr& teacher, const std::string& role,
-                                  const data::PreparedData& data, const StageRun& run) {
+                                  const data::PreparedData& data, const StageRun& run,
+                                  const std::filesystem::path& cache_dir) {
   check_teacher_matches_data(*teacher, data, "teacher");
   models::ClassifierPtr model = build_for_data(student, data, "student.model", run.seed);
-  distillation::DistillationObjective objective(std::make_shared<distillation::LiveTeacher>(teacher),
-                                                distill.loss, distill.mode);
+  distillation::DistillationObjective objective(
+      teacher_source(distill, student.train, teacher, data, cache_dir, run.show_progress),
+      distill.loss, distill.mode);
   auto training = distillation::train_model(*model, objective, data.train, data.validation,
                                             stage_options(student.train, role, data, run));
   if (distill.finetune_epochs > 0) {

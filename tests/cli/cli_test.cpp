@@ -143,5 +143,45 @@ TEST(Cli, ShortEndToEndRunWritesModelsAndResults) {
   EXPECT_NE(described.output.find("mlp 784-256-10"), std::string::npos) << described.output;
 }
 
+// Tabular data through the whole pipeline: a CSV file whose label is the index of the largest of
+// four features, an MLP teacher and student, no image-only options.
+TEST(Cli, CsvDatasetRunsThroughThePipeline) {
+  TempDir dir;
+  for (const char* split : {"train", "test"}) {
+    std::string csv = "f0,f1,f2,f3,label\n";
+    unsigned state = split[1] == 'r' ? 1u : 2u;
+    const int rows = split[1] == 'r' ? 1200 : 300;
+    for (int r = 0; r < rows; ++r) {
+      int best = 0;
+      double values[4], top = -1;
+      for (int c = 0; c < 4; ++c) {
+        state = state * 1103515245u + 12345u;
+        values[c] = static_cast<double>((state >> 8) % 1000) / 100.0;
+        if (values[c] > top) top = values[c], best = c;
+      }
+      csv += std::to_string(values[0]) + "," + std::to_string(values[1]) + "," +
+             std::to_string(values[2]) + "," + std::to_string(values[3]) + "," +
+             std::to_string(best) + "\n";
+    }
+    testing::write_bytes(dir / (std::string(split) + ".csv"), csv);
+  }
+  const std::string out = (dir / "run").string();
+  const auto r = run_command({kDistill, "run", "-q", "-o", out, "--set", "data.source=csv",
+                              "--set", "data.train_csv=" + (dir / "train.csv").string(), "--set",
+                              "data.test_csv=" + (dir / "test.csv").string(), "--set",
+                              "data.num_classes=4", "--set", "data.validation_size=200", "--set",
+                              "teacher.model.hidden=[64]", "--set", "teacher.train.epochs=15",
+                              "--set", "student.model.hidden=[8]", "--set",
+                              "student.train.epochs=15", "--set", "evaluation.speed=false"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::ifstream in(dir / "run" / "results.json");
+  const nlohmann::json j = nlohmann::json::parse(in);
+  EXPECT_EQ(j["data"]["source"], "csv");
+  EXPECT_EQ(j["data"]["test_samples"], 300);
+  EXPECT_GT(j["models"]["teacher"]["test"]["accuracy"].get<double>(), 0.85);
+  // 4 features -> 8 hidden -> 4 classes: 4*8 + 8 + 8*4 + 4 parameters.
+  EXPECT_EQ(j["models"]["student_distilled"]["parameters"], 76);
+}
+
 }  // namespace
 }  // namespace distill

@@ -28,7 +28,8 @@ TEST(PipelineConfig, DefaultConfigParsesToTheDocumentedPipeline) {
   EXPECT_EQ(c.teacher.model.kind, models::ModelKind::kMlp);
   EXPECT_EQ(c.teacher.model.hidden, (std::vector<int64_t>{1200, 1200}));
   EXPECT_EQ(c.student.model.hidden, (std::vector<int64_t>{100}));
-  EXPECT_EQ(c.distill.loss.temperature, 4.0);
+  EXPECT_EQ(c.distill.loss.temperature, 1.0);
+  EXPECT_EQ(c.distill.loss.alpha, 0.0);
   EXPECT_EQ(c.teacher.train.label, "teacher");
 }
 

@@ -23,12 +23,22 @@ struct ModelStageConfig {
   std::string load;
 };
 
+/// Where the distilled student's teacher logits come from.
+enum class TeacherOutputs {
+  kAuto,    // cached when the student's training has no random augmentation, else live
+  kLive,    // the teacher runs on every batch
+  kCached,  // computed once per (teacher, data) and looked up (needs no augmentation)
+};
+
 struct DistillStageConfig {
   distillation::KdLossOptions loss;
   distillation::DistillationMode mode = distillation::DistillationMode::kSoft;
   /// Optional fine-tuning of the distilled student on labels alone.
   int64_t finetune_epochs = 0;
   double finetune_lr = 0.005;
+  TeacherOutputs teacher_outputs = TeacherOutputs::kAuto;
+  /// Directory of the soft-label cache files ("": a soft-label-cache folder beside the models).
+  std::string cache_dir;
 };
 
 struct EvaluationConfig {

@@ -34,11 +34,13 @@ TrainedModel train_on_labels(const config::ModelStageConfig& stage, const std::s
 
 /// Trains `student.model` on `distill`'s objective with `teacher`'s outputs, then fine-tunes on
 /// labels when asked; saves it as `role`. The teacher must agree with the data in input shape
-/// and class count.
+/// and class count. Teacher logits come from the soft-label cache in `cache_dir` (computed on
+/// first use) when distill.teacher_outputs allows, else from the live teacher.
 TrainedModel distill_from_teacher(const config::ModelStageConfig& student,
                                   const config::DistillStageConfig& distill,
                                   const models::ClassifierPtr& teacher, const std::string& role,
-                                  const data::PreparedData& data, const StageRun& run);
+                                  const data::PreparedData& data, const StageRun& run,
+                                  const std::filesystem::path& cache_dir);
 
 /// Test metrics, size and (when asked) speed of a model. `teacher_predictions` (N) int64 or
 /// undefined gives the agreement column.

@@ -1,0 +1,116 @@
+// Soft-label cache: fingerprinting, computation, storage.
+#include "distill/distillation/soft_label_cache.h"
+
+#include <ATen/ATen.h>
+#include <fmt/format.h>
+
+#include "distill/core/error.h"
+#include "distill/core/torch_archive.h"
+#include "distill/models/predict.h"
+
+namespace distill::distillation {
+namespace {
+
+constexpr int64_t kCacheVersion = 1;
+
+/// FNV-1a over raw bytes, chained.
+uint64_t fnv1a(const void* data, size_t size, uint64_t hash) {
+  const auto* bytes = static_cast<const uint8_t*>(data);
+  for (size_t i = 0; i < size; ++i) {
+    hash ^= bytes[i];
+    hash *= 0x100000001B3ULL;
+  }
+  return hash;
+}
+
+uint64_t hash_tensor(const at::Tensor& tensor, uint64_t hash) {
+  const at::Tensor t = tensor.detach().contiguous();
+  const auto sizes = t.sizes();
+  hash = fnv1a(sizes.data(), sizes.size() * sizeof(int64_t), hash);
+  return fnv1a(t.data_ptr(), t.numel() * t.element_size(), hash);
+}
+
+}  // namespace
+
+std::string soft_label_key(models::Classifier& teacher, const data::Dataset& dataset) {
+  uint64_t hash = 0xCBF29CE484222325ULL;
+  const std::string spec = models::model_spec_to_json(teacher.spec());
+  hash = fnv1a(spec.data(), spec.size(), hash);
+  for (const auto& p : teacher.parameters()) hash = hash_tensor(p, hash);
+  for (const auto& b : teacher.buffers()) hash = hash_tensor(b, hash);
+  hash = hash_tensor(dataset.features, hash);
+  return fmt::format("{:016x}", hash);
+}
+
+SoftLabelCache SoftLabelCache::compute(models::Classifier& teacher, const data::Dataset& dataset,
+                                       int64_t batch_size) {
+  SoftLabelCache cache;
+  cache.key_ = soft_label_key(teacher, dataset);
+  cache.logits_ = models::predict_logits(teacher, dataset.features, batch_size).to(at::kHalf);
+  return cache;
+}
+
+void SoftLabelCache::save(const std::filesystem::path& path) const {
+  torch::serialize::OutputArchive archive;
+  archive.write("distill_soft_labels_version", c10::IValue(kCacheVersion));
+  archive.write("key", c10::IValue(key_));
+  archive.write("logits", logits_, /*is_buffer=*/true);
+  write_archive_file(path, archive);
+}
+
+SoftLabelCache SoftLabelCache::load(const std::filesystem::path& path,
+                                    const std::string& expected_key) {
+  torch::serialize::InputArchive archive = read_archive_file(path, "soft-label cache");
+  c10::IValue version, key;
+  DISTILL_CHECK(archive.try_read("distill_soft_labels_version", version) && version.isInt() &&
+                    version.toInt() == kCacheVersion,
+                "soft-label cache '", path.string(), "' is not a version-", kCacheVersion,
+                " cache; delete it to recompute");
+  DISTILL_CHECK(archive.try_read("key", key) && key.isString() && key.toStringRef() == expected_key,
+                "soft-label cache '", path.string(), "' was computed for another teacher or data");
+  SoftLabelCache cache;
+  cache.key_ = expected_key;
+  try {
+    archive.read("logits", cache.logits_, /*is_buffer=*/true);
+  } catch (const c10::Error& e) {
+    DISTILL_FAIL("soft-label cache '", path.string(), "' holds no logits: ", e.what_without_backtrace());
+  }
+  DISTILL_CHECK(cache.logits_.dim() == 2 && cache.logits_.scalar_type() == at::kHalf,
+                "soft-label cache '", path.string(), "' holds logits of shape ",
+                cache.logits_.sizes(), " and type ", cache.logits_.scalar_type(),
+                ", expected (N, K) float16");
+  return cache;
+}
+
+SoftLabelCache SoftLabelCache::load_or_compute(const std::filesystem::path& directory,
+                                               models::Classifier& teacher,
+                                               const data::Dataset& dataset, int64_t batch_size,
+                                               bool* reused) {
+  const std::string key = soft_label_key(teacher, dataset);
+  const std::filesystem::path path = directory / ("soft-labels-" + key + ".pt");
+  if (std::filesystem::exists(path)) {
+    SoftLabelCache cache = load(path, key);
+    if (cache.logits_.size(0) == dataset.size()) {
+      if (reused) *reused = true;
+      return cache;
+    }
+  }
+  SoftLabelCache cache = compute(teacher, dataset, batch_size);
+  cache.save(path);
+  if (reused) *reused = false;
+  return cache;
+}
+
+at::Tensor SoftLabelCache::lookup(const at::Tensor& indices) const {
+  return logits_.index_select(0, indices).to(at::kFloat);
+}
+
+CachedTeacher::CachedTeacher(SoftLabelCache cache) : cache_(std::move(cache)) {
+  DISTILL_CHECK(cache_.logits().defined(), "a cached teacher needs computed logits");
+}
+
+at::Tensor CachedTeacher::logits(const data::Batch& batch) { return cache_.lookup(batch.indices); }
+
+int64_t CachedTeacher::num_classes() const { return cache_.logits().size(1); }
+
+}  // namespace distill::distillation
