@@ -16,10 +16,11 @@ constexpr int kExitError = 1;
 constexpr int kExitUsage = 2;
 
 /// libtorch's OpenMP workers spin after each parallel region while OpenBLAS's own threads run
-/// the next GEMM, so the two fight for the cores: a 784-1200-1200-10 training step takes 47 ms
-/// with 2 threads against 14 ms with OMP_WAIT_POLICY=PASSIVE (docs/benchmarks.md). libgomp reads
-/// the variable when it loads, before main, so it is set here and the program re-executes itself
-/// once (exec, not fork: nothing has run yet). A user's own setting is kept.
+/// the next GEMM, so the two fight for the cores: one SGD step of the 784-1200-1200-10 teacher
+/// takes 50 ms with 2 threads, 18 ms with OMP_WAIT_POLICY=PASSIVE (bench/training_step_bench,
+/// docs/benchmarks.md). libgomp reads the variable when it loads, before main, so it is set here
+/// and the program re-executes itself once (exec, not fork: nothing has run yet). A user's own
+/// setting is kept.
 void ensure_passive_openmp_wait(char** argv) {
   if (std::getenv("OMP_WAIT_POLICY") != nullptr) return;
   ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);

@@ -1,4 +1,4 @@
-// FeatureTaps, the dense forward helper and the model factory.
+// FeatureTaps and the model factory.
 #include "distill/models/classifier.h"
 
 #include <ATen/ATen.h>
@@ -7,7 +7,6 @@
 
 #include "distill/core/error.h"
 #include "distill/core/random.h"
-#include "distill/models/linear_forward.h"
 #include "distill/models/mlp.h"
 #include "distill/models/staged_cnn.h"
 
@@ -36,11 +35,6 @@ const at::Tensor& FeatureTaps::get(const std::string& name) const {
                  recorded.empty() ? "none" : recorded, ")");
   }
   return it->second;
-}
-
-at::Tensor linear_forward(const torch::nn::Linear& layer, const at::Tensor& inputs) {
-  at::Tensor out = at::mm(inputs, layer->weight.t());
-  return layer->bias.defined() ? out + layer->bias : out;
 }
 
 ClassifierPtr build_classifier(const ModelSpec& spec, uint64_t seed) {

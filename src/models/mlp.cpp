@@ -5,7 +5,6 @@
 
 #include <numeric>
 
-#include "distill/models/linear_forward.h"
 
 namespace distill::models {
 namespace {
@@ -44,11 +43,11 @@ at::Tensor Mlp::run(const at::Tensor& inputs, FeatureTaps* taps) {
   at::Tensor x = inputs.flatten(1);
   const size_t last = layers_.size() - 1;
   for (size_t i = 0; i < last; ++i) {
-    x = activate(spec().activation, linear_forward(layers_[i], x));
+    x = activate(spec().activation, layers_[i]->forward(x));
     if (spec().dropout > 0) x = at::dropout(x, spec().dropout, is_training());
     if (taps) taps->record("hidden" + std::to_string(i + 1), x);
   }
-  x = linear_forward(layers_[last], x);
+  x = layers_[last]->forward(x);
   if (taps) taps->record("logits", x);
   return x;
 }

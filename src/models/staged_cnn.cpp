@@ -3,7 +3,6 @@
 
 #include <ATen/ATen.h>
 
-#include "distill/models/linear_forward.h"
 
 namespace distill::models {
 namespace {
@@ -51,7 +50,7 @@ at::Tensor StagedCnn::run(const at::Tensor& inputs, FeatureTaps* taps) {
   }
   x = x.mean({2, 3});
   if (taps) taps->record("pooled", x);
-  x = linear_forward(head_, x);
+  x = head_->forward(x);
   if (taps) taps->record("logits", x);
   return x;
 }
