@@ -54,6 +54,15 @@ PreparedData prepare_data(const DataOptions& options, uint64_t seed,
                      "data.validation_size = ", options.validation_size,
                      " leaves no training samples out of ", full_train.size());
 
+  if (fixed_normalization != nullptr && !fixed_normalization->empty()) {
+    const int64_t channels = full_train.sample_shape().at(0);
+    DISTILL_CHECK_HINT(static_cast<int64_t>(fixed_normalization->mean.size()) == channels,
+                       "distill from a teacher trained on the same kind of data",
+                       "the teacher was trained on other data: its input normalisation has ",
+                       fixed_normalization->mean.size(), " channels/features but the data's ",
+                       "samples have shape ", full_train.features.sizes().slice(1));
+  }
+
   PreparedData prepared;
   TrainValidationSplit split = split_train_validation(full_train, options.validation_size, seed);
   prepared.train = std::move(split.train);

@@ -141,6 +141,17 @@ TEST(Cli, ShortEndToEndRunWritesModelsAndResults) {
   const auto described = run_command({kDistill, "describe", "-m", out + "/teacher.pt"});
   EXPECT_EQ(described.exit_code, 0);
   EXPECT_NE(described.output.find("mlp 784-256-10"), std::string::npos) << described.output;
+
+  // A saved teacher reused by a new run (teacher.load) gives the same teacher figures.
+  const auto loaded = run_command({kDistill, "run", "-q", "-o", out + "-loaded", "-c",
+                                   (dir / "run" / "config.yaml").string(), "--set",
+                                   "teacher.load=" + out + "/teacher.pt", "--set",
+                                   "evaluation.speed=false"});
+  ASSERT_EQ(loaded.exit_code, 0) << loaded.output;
+  std::ifstream in4(dir / "run-loaded" / "results.json");
+  const nlohmann::json j4 = nlohmann::json::parse(in4);
+  EXPECT_EQ(j4["models"]["teacher"]["test"]["accuracy"], j["models"]["teacher"]["test"]["accuracy"]);
+  EXPECT_TRUE(j4["models"]["teacher"]["training"].is_null());
 }
 
 // Tabular data through the whole pipeline: a CSV file whose label is the index of the largest of
@@ -181,6 +192,15 @@ TEST(Cli, CsvDatasetRunsThroughThePipeline) {
   EXPECT_GT(j["models"]["teacher"]["test"]["accuracy"].get<double>(), 0.85);
   // 4 features -> 8 hidden -> 4 classes: 4*8 + 8 + 8*4 + 4 parameters.
   EXPECT_EQ(j["models"]["student_distilled"]["parameters"], 76);
+
+  // This tabular teacher cannot teach on images: refused before any training.
+  const auto mismatch = run_command({kDistill, "run", "-q", "-o", out + "-images", "--set",
+                                     "teacher.load=" + out + "/teacher.pt"});
+  EXPECT_EQ(mismatch.exit_code, 1);
+  EXPECT_NE(mismatch.output.find("the teacher was trained on other data: its input "
+                                 "normalisation has 4 channels/features but the data's samples "
+                                 "have shape [1, 28, 28]"),
+            std::string::npos) << mismatch.output;
 }
 
 }  // namespace
