@@ -136,10 +136,10 @@ TrainingSummary train_model(models::Classifier& model, TrainingObjective& object
       const at::Tensor loss = objective.loss(batch, logits, taps);
       const double loss_value = loss.item<double>();
       DISTILL_CHECK_HINT(std::isfinite(loss_value),
-                         "lower the learning rate (" + options.label + ".train.lr = " +
-                             std::to_string(options.optimizer.learning_rate) +
-                             ") or check the inputs for NaN; the last complete epoch's "
-                             "checkpoint is kept for --resume",
+                         detail::concat("lower the learning rate (", options.label,
+                                        ".train.lr = ", options.optimizer.learning_rate,
+                                        ") or check the inputs for NaN; the last complete "
+                                        "epoch's checkpoint is kept for --resume"),
                          options.label, " diverged: the loss is ", loss_value, " at epoch ",
                          epoch + 1, ", batch ", b + 1, " of ", batches);
       optimizer->zero_grad();
