@@ -4,7 +4,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <fstream>
+#include <iterator>
+#include <thread>
 
 #include "test_support.h"
 
@@ -152,6 +155,44 @@ TEST(Cli, ShortEndToEndRunWritesModelsAndResults) {
   const nlohmann::json j4 = nlohmann::json::parse(in4);
   EXPECT_EQ(j4["models"]["teacher"]["test"]["accuracy"], j["models"]["teacher"]["test"]["accuracy"]);
   EXPECT_TRUE(j4["models"]["teacher"]["training"].is_null());
+}
+
+// SIGKILL in the middle of training, then --resume: the model file ends up byte-identical to
+// that of an uninterrupted run with the same seed.
+TEST(Cli, KilledTrainingResumesToTheSameModel) {
+  TempDir dir;
+  const std::vector<std::string> common = {
+      "--set", "data.train_limit=4000", "--set", "data.validation_size=500", "--set",
+      "data.test_limit=500", "--set", "teacher.model.hidden=[256, 256]", "--set",
+      "teacher.train.epochs=8", "--set", "evaluation.speed=false", "-q", "-j", "1"};
+  auto train_args = [&](const std::string& out, bool resume) {
+    std::vector<std::string> args = {kDistill, "train", "--role", "teacher", "-o", out};
+    args.insert(args.end(), common.begin(), common.end());
+    if (resume) args.push_back("--resume");
+    return args;
+  };
+  const std::string reference = (dir / "reference.pt").string();
+  ASSERT_EQ(run_command(train_args(reference, false)).exit_code, 0);
+
+  const std::string resumed = (dir / "resumed.pt").string();
+  const int pid = testing::spawn_detached(train_args(resumed, false));
+  ASSERT_GT(pid, 0);
+  // Wait for the checkpoint of at least one finished epoch, then kill without warning.
+  for (int i = 0; i < 600 && !std::filesystem::exists(resumed + ".ckpt"); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  testing::kill_and_reap(pid);
+  ASSERT_TRUE(std::filesystem::exists(resumed + ".ckpt")) << "no checkpoint before the kill";
+  ASSERT_FALSE(std::filesystem::exists(resumed)) << "training finished before the kill";
+
+  const auto r = run_command(train_args(resumed, true));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto bytes = [](const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  };
+  EXPECT_TRUE(bytes(resumed) == bytes(reference)) << "resumed model differs from the reference";
+  EXPECT_FALSE(std::filesystem::exists(resumed + ".ckpt"));
 }
 
 // Tabular data through the whole pipeline: a CSV file whose label is the index of the largest of

@@ -31,6 +31,12 @@ struct CommandResult {
 /// optionally feeding `input` on stdin, and collects its output.
 CommandResult run_command(const std::vector<std::string>& argv, const std::string& input = {});
 
+/// Starts `argv` with posix_spawn, output discarded, and returns its pid without waiting.
+int spawn_detached(const std::vector<std::string>& argv);
+
+/// Sends SIGKILL to `pid` and reaps it.
+void kill_and_reap(int pid);
+
 /// Writes bytes to a file (test fixtures).
 void write_bytes(const std::filesystem::path& path, const std::string& bytes);
 
