@@ -8,7 +8,6 @@
 #include "distill/core/atomic_file.h"
 #include "distill/data/data_source.h"
 #include "distill/models/model_io.h"
-#include "distill/models/predict.h"
 #include "distill/pipeline/stages.h"
 #include "distill/report/run_report.h"
 
@@ -51,12 +50,11 @@ void register_evaluate_command(CLI::App& app) {
       const models::SavedModel teacher = models::load_model(args->teacher);
       data::Dataset teacher_view = test;
       teacher_view.features = teacher.normalization.apply(test.features);
-      report::ModelReport t = pipeline::evaluate_model("teacher", *teacher.model, teacher_view,
-                                                       at::Tensor(), evaluation, !args->config.quiet);
+      report::ModelReport t =
+          pipeline::evaluate_model("teacher", *teacher.model, teacher_view, at::Tensor(),
+                                   evaluation, !args->config.quiet, &teacher_predictions);
       t.key = "teacher";
       t.file = args->teacher;
-      teacher_predictions =
-          models::predict_logits(*teacher.model, teacher_view.features, evaluation.batch_size).argmax(1);
       run.models.push_back(t);
     }
     test.features = saved.normalization.apply(test.features);

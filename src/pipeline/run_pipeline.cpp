@@ -15,7 +15,6 @@
 #include "distill/core/error.h"
 #include "distill/core/threads.h"
 #include "distill/distillation/training_summary_json.h"
-#include "distill/models/predict.h"
 #include "distill/pipeline/stages.h"
 
 namespace distill::pipeline {
@@ -65,9 +64,10 @@ report::ModelReport make_report(const std::string& key, const std::string& title
                                 TrainedModel& trained, const data::PreparedData& data,
                                 const at::Tensor& teacher_predictions,
                                 const config::PipelineConfig& config, const PipelineOptions& options,
-                                const fs::path& file) {
-  report::ModelReport r = evaluate_model(title, *trained.saved.model, data.test,
-                                         teacher_predictions, config.evaluation, options.show_progress);
+                                const fs::path& file, at::Tensor* predictions = nullptr) {
+  report::ModelReport r =
+      evaluate_model(title, *trained.saved.model, data.test, teacher_predictions,
+                     config.evaluation, options.show_progress, predictions);
   r.key = key;
   r.objective = trained.training.objective;
   r.file = file.string();
@@ -138,13 +138,13 @@ report::RunReport run_pipeline(const config::PipelineConfig& config, const Pipel
       },
       run);
 
-  // 4. Evaluation on the test set, agreement measured against the teacher.
-  const at::Tensor teacher_predictions =
-      models::predict_logits(*teacher.saved.model, data.test.features, config.evaluation.batch_size)
-          .argmax(1);
+  // 4. Evaluation on the test set, agreement measured against the teacher's predictions.
+  at::Tensor teacher_predictions;
   report.models.push_back(make_report("teacher", "teacher", teacher, data, at::Tensor(), config,
-                                      options, config.teacher.load.empty() ? teacher_files.model
-                                                                           : fs::path(config.teacher.load)));
+                                      options,
+                                      config.teacher.load.empty() ? teacher_files.model
+                                                                  : fs::path(config.teacher.load),
+                                      &teacher_predictions));
   report.models.push_back(make_report("student_baseline", "student (baseline)", baseline, data,
                                       teacher_predictions, config, options, baseline_files.model));
   report.models.push_back(make_report("student_distilled", "student (distilled)", distilled, data,

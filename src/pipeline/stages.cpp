@@ -121,7 +121,8 @@ TrainedModel distill_from_teacher(const config::ModelStageConfig& student,
 report::ModelReport evaluate_model(const std::string& title, models::Classifier& model,
                                    const data::Dataset& test,
                                    const at::Tensor& teacher_predictions,
-                                   const config::EvaluationConfig& evaluation, bool show_progress) {
+                                   const config::EvaluationConfig& evaluation, bool show_progress,
+                                   at::Tensor* predictions) {
   report::ModelReport out;
   out.title = title;
   out.architecture = models::describe_model_spec(model.spec());
@@ -131,6 +132,7 @@ report::ModelReport evaluate_model(const std::string& title, models::Classifier&
   const at::Tensor logits =
       models::predict_logits(model, test.features, evaluation.batch_size, &bar);
   out.test = evaluation::compute_metrics(logits, test.labels, test.num_classes, teacher_predictions);
+  if (predictions != nullptr) *predictions = logits.argmax(1);
   if (evaluation.measure_speed)
     out.speed = evaluation::measure_speed(model, test.sample_shape(), evaluation.speed);
   bar.finish(fmt::format("evaluated {}: test accuracy {:.4f} on {} samples", title,

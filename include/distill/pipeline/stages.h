@@ -43,11 +43,13 @@ TrainedModel distill_from_teacher(const config::ModelStageConfig& student,
                                   const std::filesystem::path& cache_dir);
 
 /// Test metrics, size and (when asked) speed of a model. `teacher_predictions` (N) int64 or
-/// undefined gives the agreement column.
+/// undefined gives the agreement column. `predictions`, when given, receives the model's own
+/// top-1 predictions (N) int64, so a teacher's test pass serves its students' agreement too.
 report::ModelReport evaluate_model(const std::string& title, models::Classifier& model,
                                    const data::Dataset& test,
                                    const at::Tensor& teacher_predictions,
-                                   const config::EvaluationConfig& evaluation, bool show_progress);
+                                   const config::EvaluationConfig& evaluation, bool show_progress,
+                                   at::Tensor* predictions = nullptr);
 
 /// Checks that a (loaded) teacher fits the data before any training starts.
 void check_teacher_matches_data(const models::Classifier& teacher, const data::PreparedData& data,
