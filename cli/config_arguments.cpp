@@ -5,6 +5,7 @@
 #include "distill/core/atomic_file.h"
 #include "distill/core/error.h"
 #include "distill/core/threads.h"
+#include "distill/kernels/compute_path.h"
 
 namespace distill::cli {
 
@@ -35,6 +36,7 @@ LoadedConfig load_config(const ConfigArguments& arguments) {
   loaded.yaml = config::apply_config_overrides(text, loaded.source, arguments.overrides);
   if (arguments.threads >= 0) loaded.config.threads = arguments.threads;
   configure_threads(loaded.config.threads);
+  kernels::set_compute_path(loaded.config.compute);
   return loaded;
 }
 

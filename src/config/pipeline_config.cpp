@@ -237,6 +237,9 @@ PipelineConfig parse_pipeline_config(const std::string& yaml_text, const std::st
   YamlSection s(root, "", source_name);
   s.read("seed", config.seed);
   s.read("threads", config.threads);
+  s.read_choice<kernels::ComputePath>(
+      "compute", config.compute,
+      {{"fast", kernels::ComputePath::kFast}, {"reference", kernels::ComputePath::kReference}});
   s.read("output_dir", config.output_dir);
   read_data(s.section("data"), config.data);
   read_stage(s.section("teacher"), config.teacher, /*is_teacher=*/true);

@@ -7,6 +7,8 @@
 #include <sstream>
 
 #include "distill/core/error.h"
+#include "distill/distillation/fused_kd_loss.h"
+#include "distill/kernels/compute_path.h"
 
 namespace distill::distillation {
 
@@ -55,8 +57,11 @@ std::string DistillationObjective::name() const {
 at::Tensor DistillationObjective::loss(const data::Batch& batch, const at::Tensor& student_logits,
                                        const models::FeatureTaps&) {
   const at::Tensor teacher_logits = teacher_->logits(batch);
-  if (mode_ == DistillationMode::kSoft)
+  if (mode_ == DistillationMode::kSoft) {
+    if (kernels::compute_path() == kernels::ComputePath::kFast)
+      return fused_kd_loss(student_logits, teacher_logits, batch.labels, options_);
     return kd_loss(student_logits, teacher_logits, batch.labels, options_);
+  }
   return pseudo_label_loss(student_logits, teacher_logits, batch.labels, options_.alpha);
 }
 

@@ -8,6 +8,8 @@
 #include <cmath>
 
 #include "distill/core/error.h"
+#include "distill/distillation/fused_sgd.h"
+#include "distill/kernels/compute_path.h"
 
 namespace distill::distillation {
 
@@ -33,12 +35,15 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(std::vector<at::Tensor> 
                                                         const OptimizerOptions& options) {
   DISTILL_CHECK(options.learning_rate > 0, "learning rate must be > 0, got ", options.learning_rate);
   switch (options.kind) {
-    case OptimizerKind::kSgd:
-      return std::make_unique<torch::optim::SGD>(
-          std::move(parameters), torch::optim::SGDOptions(options.learning_rate)
-                                     .momentum(options.momentum)
-                                     .nesterov(options.nesterov)
-                                     .weight_decay(options.weight_decay));
+    case OptimizerKind::kSgd: {
+      const auto sgd_options = torch::optim::SGDOptions(options.learning_rate)
+                                   .momentum(options.momentum)
+                                   .nesterov(options.nesterov)
+                                   .weight_decay(options.weight_decay);
+      if (kernels::compute_path() == kernels::ComputePath::kFast)
+        return std::make_unique<FusedSgd>(std::move(parameters), sgd_options);
+      return std::make_unique<torch::optim::SGD>(std::move(parameters), sgd_options);
+    }
     case OptimizerKind::kAdam:
       return std::make_unique<torch::optim::Adam>(
           std::move(parameters),

@@ -5,6 +5,9 @@
 
 #include <numeric>
 
+#include "distill/ops/dropout.h"
+#include "distill/ops/linear.h"
+
 
 namespace distill::models {
 namespace {
@@ -43,11 +46,11 @@ at::Tensor Mlp::run(const at::Tensor& inputs, FeatureTaps* taps) {
   at::Tensor x = inputs.flatten(1);
   const size_t last = layers_.size() - 1;
   for (size_t i = 0; i < last; ++i) {
-    x = activate(spec().activation, layers_[i]->forward(x));
-    if (spec().dropout > 0) x = at::dropout(x, spec().dropout, is_training());
+    x = activate(spec().activation, ops::linear(x, layers_[i]->weight, layers_[i]->bias));
+    if (spec().dropout > 0) x = ops::dropout(x, spec().dropout, is_training());
     if (taps) taps->record("hidden" + std::to_string(i + 1), x);
   }
-  x = layers_[last]->forward(x);
+  x = ops::linear(x, layers_[last]->weight, layers_[last]->bias);
   if (taps) taps->record("logits", x);
   return x;
 }

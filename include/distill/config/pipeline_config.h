@@ -11,6 +11,7 @@
 #include "distill/distillation/objective.h"
 #include "distill/distillation/trainer.h"
 #include "distill/evaluation/speed.h"
+#include "distill/kernels/compute_path.h"
 #include "distill/models/model_spec.h"
 
 namespace distill::config {
@@ -51,6 +52,8 @@ struct PipelineConfig {
   uint64_t seed = 0;
   /// libtorch intra-op threads; 0 uses every core.
   int64_t threads = 0;
+  /// The layers' implementation: the fast path (oneDNN, fused kernels) or plain libtorch.
+  kernels::ComputePath compute = kernels::ComputePath::kFast;
   std::string output_dir = "runs/latest";
   data::DataOptions data;
   ModelStageConfig teacher;

@@ -1,0 +1,38 @@
+// The process's oneDNN CPU engine and a primitive cache keyed by the callers' own descriptions,
+// shared by the fp32 training kernels and the int8 runtime.
+#pragma once
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <functional>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+namespace distill::kernels {
+
+/// The CPU engine (created on first use).
+const dnnl::engine& onednn_engine();
+
+/// A stream on that engine for the calling thread; oneDNN's CPU streams run in order.
+dnnl::stream& onednn_stream();
+
+/// Primitives keyed by a string the caller builds from the shape and options; `make` runs once per
+/// key. Creating a primitive costs tens of microseconds, more than a small matmul, so training
+/// loops must not rebuild them per batch.
+template <typename Primitive>
+class PrimitiveCache {
+ public:
+  const Primitive& get(const std::string& key, const std::function<Primitive()>& make) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto found = primitives_.find(key);
+    if (found == primitives_.end()) found = primitives_.emplace(key, make()).first;
+    return found->second;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::unordered_map<std::string, Primitive> primitives_;
+};
+
+}  // namespace distill::kernels

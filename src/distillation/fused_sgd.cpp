@@ -1,0 +1,70 @@
+// The fused SGD step.
+#include "distill/distillation/fused_sgd.h"
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <c10/util/string_utils.h>
+#include <torch/csrc/autograd/grad_mode.h>
+
+#include "distill/kernels/sgd_update.h"
+
+namespace distill::distillation {
+namespace {
+
+/// Elements per thread chunk: large enough that a chunk outlasts the cost of waking a thread.
+constexpr int64_t kGrainSize = 1 << 16;
+
+bool fused_step_applies(const at::Tensor& p) {
+  const at::Tensor& grad = p.grad();
+  return p.device().is_cpu() && p.scalar_type() == at::kFloat && p.is_contiguous() &&
+         grad.scalar_type() == at::kFloat && grad.is_contiguous() && !grad.is_sparse();
+}
+
+}  // namespace
+
+FusedSgd::FusedSgd(std::vector<at::Tensor> parameters, torch::optim::SGDOptions options)
+    : torch::optim::SGD(std::move(parameters), options) {}
+
+at::Tensor FusedSgd::step(LossClosure closure) {
+  if (closure) return torch::optim::SGD::step(std::move(closure));
+  for (auto& group : param_groups_) {
+    for (auto& p : group.params()) {
+      if (p.grad().defined() && !fused_step_applies(p)) return torch::optim::SGD::step();
+    }
+  }
+  at::NoGradGuard no_grad;
+  for (auto& group : param_groups_) {
+    const auto& options = static_cast<const torch::optim::SGDOptions&>(group.options());
+    const kernels::SgdHyperparameters hyper{options.lr(), options.momentum(), options.dampening(),
+                                            options.weight_decay(), options.nesterov()};
+    for (auto& p : group.params()) {
+      if (!p.grad().defined()) continue;
+      float* buffer = nullptr;
+      bool first_step = false;
+      if (hyper.momentum != 0) {
+        // State keyed and typed exactly as torch::optim::SGD keeps it, so checkpoints written by
+        // either optimizer load into the other.
+        const std::string key = c10::guts::to_string(p.unsafeGetTensorImpl());
+        auto found = state_.find(key);
+        if (found == state_.end()) {
+          auto state = std::make_unique<torch::optim::SGDParamState>();
+          state->momentum_buffer(at::empty_like(p, at::MemoryFormat::Contiguous));
+          found = state_.emplace(key, std::move(state)).first;
+          first_step = true;
+        }
+        buffer = static_cast<torch::optim::SGDParamState&>(*found->second)
+                     .momentum_buffer()
+                     .data_ptr<float>();
+      }
+      float* param = p.data_ptr<float>();
+      const float* grad = p.grad().data_ptr<float>();
+      at::parallel_for(0, p.numel(), kGrainSize, [&](int64_t begin, int64_t end) {
+        kernels::sgd_update_f32(hyper, first_step, end - begin, param + begin, grad + begin,
+                                buffer ? buffer + begin : nullptr);
+      });
+    }
+  }
+  return {};
+}
+
+}  // namespace distill::distillation
