@@ -72,7 +72,8 @@ def main():
     ap.add_argument("--epochs", type=int, default=10, help="teacher and student epochs (peer: 10)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--json", help="write every figure here")
-    ap.add_argument("--skip-peer", help="reuse the peer's JSON line from this file")
+    ap.add_argument("--skip-peer", help="reuse the peer's figures from this file (e.g. <json>.peer "
+                                        "of an earlier run) instead of running it")
     a = ap.parse_args()
     for path, what in ((a.distill, "the distill executable (scripts/build.sh builds it)"),
                        (a.peer, "the peer script")):
@@ -91,6 +92,9 @@ def main():
                                    "--student-epochs", str(a.epochs)])
         results["peer"] = json.loads(out.strip().splitlines()[-1])
         results["peer"].update({"wall_s": wall, "peak_rss_mib": peak})
+        if a.json:  # kept at once: the peer's run is the long part
+            with open(a.json + ".peer", "w") as f:
+                json.dump(results["peer"], f)
 
     with tempfile.TemporaryDirectory(prefix="distill-bench-") as work:
         recipe = peer_recipe(a.epochs, a.threads, work)
@@ -113,7 +117,7 @@ def main():
         _, wall_cached, peak_cached = measure(
             [a.distill, "distill", "--quiet", "--teacher", os.path.join(work, "teacher.pt"),
              "--out", cached_out, "--set", "distill.teacher_outputs=cached"] + recipe)
-        distill["student_kd_cached_epoch_s"] = median_epoch_seconds(cached_out + ".training.json")
+        distill["student_kd_cached_epoch_s"] = median_epoch_seconds(os.path.join(work, "student_cached.training.json"))
         distill["cached_distill_wall_s"] = wall_cached
         distill["cached_distill_peak_rss_mib"] = peak_cached
         # 4. One teacher epoch on a quarter, half and all of the training set.
@@ -124,7 +128,8 @@ def main():
             measure([a.distill, "train", "--quiet", "--role", "teacher", "--out", out_model] +
                     recipe + ["--set", f"data.train_limit={limit}", "--set", "teacher.train.epochs=1"])
             scaling.append({"images": limit,
-                            "epoch_s": median_epoch_seconds(out_model + ".training.json")})
+                            "epoch_s": median_epoch_seconds(
+                                os.path.join(work, f"teacher-{limit}.training.json"))})
         distill["teacher_epoch_scaling"] = scaling
         results["distill"] = distill
 

@@ -35,6 +35,8 @@ void register_train_command(CLI::App& app);
 void register_distill_command(CLI::App& app);
 void register_evaluate_command(CLI::App& app);
 void register_describe_command(CLI::App& app);
+void register_quantize_command(CLI::App& app);
+void register_bench_command(CLI::App& app);
 void register_config_command(CLI::App& app);
 
 }  // namespace distill::cli

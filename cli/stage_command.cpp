@@ -3,8 +3,16 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "distill/core/atomic_file.h"
+#include "distill/distillation/training_summary_json.h"
 
 namespace distill::cli {
+
+std::filesystem::path training_record_path(const std::filesystem::path& model_path) {
+  return std::filesystem::path(model_path).replace_extension(".training.json");
+}
 
 pipeline::StageRun single_stage_run(const std::string& output, bool resume,
                                     const ConfigArguments& arguments, uint64_t seed) {
@@ -22,6 +30,8 @@ void finish_stage_command(const std::string& title, const pipeline::TrainedModel
                           const at::Tensor& teacher_predictions, const LoadedConfig& loaded) {
   std::error_code ignored;
   std::filesystem::remove(run.checkpoint_path, ignored);
+  const std::filesystem::path record = training_record_path(run.model_path);
+  write_file_atomically(record, nlohmann::json(trained.training).dump(2) + "\n");
   report::ModelReport model =
       pipeline::evaluate_model(title, *trained.saved.model, data.test, teacher_predictions,
                                loaded.config.evaluation, run.show_progress);
@@ -29,8 +39,8 @@ void finish_stage_command(const std::string& title, const pipeline::TrainedModel
               model.architecture.c_str(), static_cast<long long>(model.size.parameters),
               model.test.accuracy);
   if (model.test.agreement) std::printf(", agreement with teacher %.4f", *model.test.agreement);
-  std::printf(", trained in %.1f s\nsaved: %s\n", trained.training.seconds,
-              run.model_path.c_str());
+  std::printf(", trained in %.1f s\nsaved: %s (training record: %s)\n",
+              trained.training.seconds, run.model_path.c_str(), record.c_str());
 }
 
 }  // namespace distill::cli

@@ -2,6 +2,7 @@
 // it ends (evaluation on the test set, a summary, the checkpoint removed).
 #pragma once
 
+#include <filesystem>
 #include <string>
 
 #include "commands.h"
@@ -9,11 +10,16 @@
 
 namespace distill::cli {
 
+/// Where a stage command records its TrainingSummary: the model path with the extension
+/// ".training.json" (student.pt -> student.training.json), as `distill run` names its records.
+std::filesystem::path training_record_path(const std::filesystem::path& model_path);
+
 /// Writes the model to `output` and checkpoints to `output`.ckpt.
 pipeline::StageRun single_stage_run(const std::string& output, bool resume,
                                     const ConfigArguments& arguments, uint64_t seed);
 
-/// Evaluates the trained model, prints its summary line and removes the stage's checkpoint.
+/// Evaluates the trained model, writes its training record, prints its summary line and removes
+/// the stage's checkpoint.
 /// `teacher_predictions` (N) int64, or undefined, gives the agreement figure.
 void finish_stage_command(const std::string& title, const pipeline::TrainedModel& trained,
                           const pipeline::StageRun& run, const data::PreparedData& data,

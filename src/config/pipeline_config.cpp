@@ -163,6 +163,24 @@ void read_distill(YamlSection s, DistillStageConfig& d) {
   check_value(d.finetune_lr > 0, s, "finetune_lr", d.finetune_lr, "> 0");
 }
 
+void read_quantize(YamlSection s, QuantizeStageConfig& q) {
+  s.read("enabled", q.enabled);
+  s.read_choice<runtime::ActivationQuantization>(
+      "activations", q.options.activations,
+      {{"static", runtime::ActivationQuantization::kStatic},
+       {"dynamic", runtime::ActivationQuantization::kDynamic}});
+  s.read_choice<compression::ObserverKind>("observer", q.options.observer.kind,
+                                           {{"mse", compression::ObserverKind::kMse},
+                                            {"minmax", compression::ObserverKind::kMinMax},
+                                            {"percentile", compression::ObserverKind::kPercentile}});
+  s.read("percentile", q.options.observer.percentile);
+  s.read("calibration_samples", q.calibration_samples);
+  s.reject_unknown_keys();
+  check_value(q.options.observer.percentile > 0 && q.options.observer.percentile <= 100, s,
+              "percentile", q.options.observer.percentile, "a value in (0, 100]");
+  check_value(q.calibration_samples >= 1, s, "calibration_samples", q.calibration_samples, ">= 1");
+}
+
 void read_evaluation(YamlSection s, EvaluationConfig& e) {
   s.read("batch_size", e.batch_size);
   s.read("speed", e.measure_speed);
@@ -245,6 +263,7 @@ PipelineConfig parse_pipeline_config(const std::string& yaml_text, const std::st
   read_stage(s.section("teacher"), config.teacher, /*is_teacher=*/true);
   read_stage(s.section("student"), config.student, /*is_teacher=*/false);
   read_distill(s.section("distill"), config.distill);
+  read_quantize(s.section("quantize"), config.quantize);
   read_evaluation(s.section("evaluation"), config.evaluation);
   s.reject_unknown_keys();
   DISTILL_CHECK_HINT(config.distill.teacher_outputs != TeacherOutputs::kCached ||

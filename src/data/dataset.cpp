@@ -89,8 +89,7 @@ Normalization Normalization::fit(const at::Tensor& features) {
   return norm;
 }
 
-at::Tensor Normalization::apply(const at::Tensor& features) const {
-  if (empty()) return features;
+std::pair<at::Tensor, at::Tensor> Normalization::broadcastable(const at::Tensor& features) const {
   const int64_t channels = static_cast<int64_t>(mean.size());
   const int64_t feature_dim = features.size(1);
   DISTILL_CHECK(feature_dim == channels, "normalisation was fitted on ", channels,
@@ -98,9 +97,19 @@ at::Tensor Normalization::apply(const at::Tensor& features) const {
                 features.sizes(), ")");
   std::vector<int64_t> shape = {1, channels};
   if (features.dim() == 4) shape = {1, channels, 1, 1};
-  const at::Tensor m = at::tensor(mean).view(shape);
-  const at::Tensor s = at::tensor(stddev).view(shape);
+  return {at::tensor(mean).view(shape), at::tensor(stddev).view(shape)};
+}
+
+at::Tensor Normalization::apply(const at::Tensor& features) const {
+  if (empty()) return features;
+  const auto [m, s] = broadcastable(features);
   return ((features - m) / s).contiguous();
+}
+
+at::Tensor Normalization::invert(const at::Tensor& normalized) const {
+  if (empty()) return normalized;
+  const auto [m, s] = broadcastable(normalized);
+  return (normalized * s + m).contiguous();
 }
 
 }  // namespace distill::data

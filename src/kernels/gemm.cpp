@@ -55,15 +55,15 @@ void onednn_gemm_f32(const GemmShape& shape, const float* a, const float* b, con
       for (int64_t j = 0; j < shape.n; ++j) c[i * shape.n + j] = bias ? bias[j] : 0.0f;
     return;
   }
-  static PrimitiveCache<dnnl::matmul> cache;
+  static PrimitiveCache<OneDnnMatmul> cache;
   const memory::desc a_desc = operand_desc(shape.m, shape.k, shape.transpose_a);
   const memory::desc b_desc = operand_desc(shape.k, shape.n, shape.transpose_b);
   const memory::desc c_desc = operand_desc(shape.m, shape.n, false);
   const memory::desc bias_desc({1, shape.n}, memory::data_type::f32, memory::dims{shape.n, 1});
-  const dnnl::matmul& matmul = cache.get(cache_key(shape, bias != nullptr), [&] {
+  const OneDnnMatmul& matmul = cache.get(cache_key(shape, bias != nullptr), [&] {
     const auto desc = bias ? dnnl::matmul::desc(a_desc, b_desc, bias_desc, c_desc)
                            : dnnl::matmul::desc(a_desc, b_desc, c_desc);
-    return dnnl::matmul(dnnl::matmul::primitive_desc(desc, onednn_engine()));
+    return OneDnnMatmul(dnnl::matmul::primitive_desc(desc, onednn_attributes(), onednn_engine()));
   });
   const dnnl::engine& engine = onednn_engine();
   // oneDNN's API takes non-const handles; it only reads the inputs.
@@ -72,8 +72,9 @@ void onednn_gemm_f32(const GemmShape& shape, const float* a, const float* b, con
       {DNNL_ARG_WEIGHTS, memory(b_desc, engine, const_cast<float*>(b))},
       {DNNL_ARG_DST, memory(c_desc, engine, c)}};
   if (bias) arguments.emplace(DNNL_ARG_BIAS, memory(bias_desc, engine, const_cast<float*>(bias)));
+  arguments.emplace(DNNL_ARG_SCRATCHPAD, onednn_scratchpad(matmul.scratchpad));
   dnnl::stream& stream = onednn_stream();
-  matmul.execute(stream, arguments);
+  matmul.primitive.execute(stream, arguments);
   stream.wait();
 }
 

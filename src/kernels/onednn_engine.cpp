@@ -1,6 +1,9 @@
 // The shared oneDNN engine and per-thread streams.
 #include "distill/kernels/onednn_engine.h"
 
+#include <cstdint>
+#include <vector>
+
 namespace distill::kernels {
 
 const dnnl::engine& onednn_engine() {
@@ -11,6 +14,18 @@ const dnnl::engine& onednn_engine() {
 dnnl::stream& onednn_stream() {
   thread_local dnnl::stream stream(onednn_engine());
   return stream;
+}
+
+dnnl::primitive_attr onednn_attributes() {
+  dnnl::primitive_attr attributes;
+  attributes.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  return attributes;
+}
+
+dnnl::memory onednn_scratchpad(const dnnl::memory::desc& desc) {
+  thread_local std::vector<uint8_t> buffer;
+  if (buffer.size() < desc.get_size()) buffer.resize(desc.get_size());
+  return dnnl::memory(desc, onednn_engine(), buffer.data());
 }
 
 }  // namespace distill::kernels

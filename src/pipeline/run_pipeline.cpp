@@ -15,6 +15,7 @@
 #include "distill/core/error.h"
 #include "distill/core/threads.h"
 #include "distill/distillation/training_summary_json.h"
+#include "distill/pipeline/int8_stage.h"
 #include "distill/pipeline/stages.h"
 
 namespace distill::pipeline {
@@ -149,6 +150,20 @@ report::RunReport run_pipeline(const config::PipelineConfig& config, const Pipel
                                       teacher_predictions, config, options, baseline_files.model));
   report.models.push_back(make_report("student_distilled", "student (distilled)", distilled, data,
                                       teacher_predictions, config, options, distilled_files.model));
+
+  // 5. The distilled student in int8, run by the libtorch-free runtime.
+  if (config.quantize.enabled) {
+    const fs::path int8_file = dir / "student_distilled.int8";
+    const runtime::Int8Model int8 =
+        quantize_student(distilled.saved, data.train, config.quantize, int8_file);
+    report::ModelReport r = evaluate_int8_model("student (int8)", int8, data.test,
+                                                data.normalization, teacher_predictions,
+                                                config.evaluation, int8_file, options.show_progress);
+    r.key = "student_int8";
+    r.objective = distilled.training.objective + " + int8 " +
+                  runtime::to_string(config.quantize.options.activations);
+    report.models.push_back(r);
+  }
 
   report.total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   report::write_report_json(dir / "results.json", report);

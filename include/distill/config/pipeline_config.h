@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "distill/compression/int8_export.h"
 #include "distill/data/data_source.h"
 #include "distill/distillation/kd_loss.h"
 #include "distill/distillation/objective.h"
@@ -42,6 +43,14 @@ struct DistillStageConfig {
   std::string cache_dir;
 };
 
+/// Post-training int8 quantization of the distilled student (for the int8 runtime).
+struct QuantizeStageConfig {
+  bool enabled = true;
+  compression::Int8ExportOptions options;
+  /// Training samples (the first ones of the training split) used to calibrate static ranges.
+  int64_t calibration_samples = 2000;
+};
+
 struct EvaluationConfig {
   int64_t batch_size = 1000;
   bool measure_speed = true;
@@ -59,6 +68,7 @@ struct PipelineConfig {
   ModelStageConfig teacher;
   ModelStageConfig student;
   DistillStageConfig distill;
+  QuantizeStageConfig quantize;
   EvaluationConfig evaluation;
 };
 

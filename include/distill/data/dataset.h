@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace distill::data {
@@ -52,6 +53,12 @@ struct Normalization {
   static Normalization fit(const at::Tensor& features);
   /// Returns the normalised copy of `features` (N, C, H, W) or (N, F).
   at::Tensor apply(const at::Tensor& features) const;
+  /// The raw features back from normalised ones: x·std + mean.
+  at::Tensor invert(const at::Tensor& normalized) const;
+
+ private:
+  /// mean and std shaped to broadcast over `features` (N, C, ...) or (N, F).
+  std::pair<at::Tensor, at::Tensor> broadcastable(const at::Tensor& features) const;
 };
 
 }  // namespace distill::data

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "distill/models/classifier.h"
@@ -20,6 +21,12 @@ struct SpeedResult {
   double throughput_per_s = 0;   // samples per second at throughput_batch
   int64_t throughput_batch = 0;
 };
+
+/// Times `infer(batch)`, a call that runs inference on a prepared batch of that size: batch 1
+/// for latency, options.throughput_batch for throughput (after warm-up calls). Works for any
+/// engine (libtorch models, the int8 runtime).
+SpeedResult measure_speed(const std::function<void(int64_t batch)>& infer,
+                          const SpeedOptions& options);
 
 /// Times the model in eval mode without gradients on random inputs of `sample_shape`.
 SpeedResult measure_speed(models::Classifier& model, const std::vector<int64_t>& sample_shape,

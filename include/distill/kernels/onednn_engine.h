@@ -17,6 +17,22 @@ const dnnl::engine& onednn_engine();
 /// A stream on that engine for the calling thread; oneDNN's CPU streams run in order.
 dnnl::stream& onednn_stream();
 
+/// Primitive attributes every distill primitive uses: a user-provided scratchpad, because
+/// oneDNN's own (library-managed) scratchpad makes concurrent executions of one primitive race.
+dnnl::primitive_attr onednn_attributes();
+
+/// A scratchpad for one execution on the calling thread: memory of `desc` over a per-thread
+/// buffer that grows as needed. Valid until the thread's next call.
+dnnl::memory onednn_scratchpad(const dnnl::memory::desc& desc);
+
+/// A matmul with the scratchpad layout each execution must provide.
+struct OneDnnMatmul {
+  explicit OneDnnMatmul(const dnnl::matmul::primitive_desc& pd)
+      : primitive(pd), scratchpad(pd.scratchpad_desc()) {}
+  dnnl::matmul primitive;
+  dnnl::memory::desc scratchpad;
+};
+
 /// Primitives keyed by a string the caller builds from the shape and options; `make` runs once per
 /// key. Creating a primitive costs tens of microseconds, more than a small matmul, so training
 /// loops must not rebuild them per batch.

@@ -1,0 +1,81 @@
+// `distill bench`: accuracy, bytes, batch-1 latency and batch-256 throughput of a model file,
+// fp32 (.pt, libtorch) or int8 (runtime file), on the config's test set.
+#include <ATen/ATen.h>
+
+#include <cstdio>
+#include <fstream>
+#include <memory>
+
+#include "commands.h"
+#include "distill/data/data_source.h"
+#include "distill/models/model_io.h"
+#include "distill/pipeline/int8_stage.h"
+#include "distill/pipeline/stages.h"
+#include "distill/report/run_report.h"
+#include "distill/runtime/int8_model_file.h"
+
+namespace distill::cli {
+namespace {
+
+bool is_int8_file(const std::string& path) {
+  char magic[8] = {};
+  std::ifstream in(path, std::ios::binary);
+  in.read(magic, sizeof magic);
+  return in.gcount() == 8 && std::equal(magic, magic + 8, runtime::kInt8ModelMagic);
+}
+
+}  // namespace
+
+void register_bench_command(CLI::App& app) {
+  struct Arguments {
+    ConfigArguments config;
+    std::vector<std::string> models;
+    std::string json;
+  };
+  auto args = std::make_shared<Arguments>();
+  CLI::App* command = app.add_subcommand(
+      "bench", "Accuracy, bytes, batch-1 latency and throughput of model files, fp32 (.pt) or "
+               "int8 (from distill quantize), side by side on the config's test set");
+  add_config_arguments(*command, args->config);
+  command->add_option("models", args->models, "model files (fp32 .pt or int8)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  command->add_option("--json", args->json, "also write the results as JSON to this file");
+  command->callback([args] {
+    LoadedConfig loaded = load_config(args->config);
+    config::EvaluationConfig evaluation = loaded.config.evaluation;
+    evaluation.measure_speed = true;
+    const data::Dataset raw_test = data::load_test_split(loaded.config.data);
+    report::RunReport run;
+    run.config_source = loaded.source;
+    run.data_source = data::to_string(loaded.config.data.source);
+    run.test_samples = raw_test.size();
+    run.class_names = raw_test.class_names;
+    for (size_t i = 0; i < args->models.size(); ++i) {
+      const std::string& path = args->models[i];
+      report::ModelReport r;
+      if (is_int8_file(path)) {
+        const runtime::Int8Model model = runtime::load_int8_model(path);
+        r = pipeline::evaluate_int8_model(path, model, raw_test, data::Normalization{}, at::Tensor(),
+                                          evaluation, path, !args->config.quiet);
+      } else {
+        const models::SavedModel saved = models::load_model(path);
+        data::Dataset test = raw_test;
+        test.features = saved.normalization.apply(raw_test.features);
+        r = pipeline::evaluate_model(path, *saved.model, test, at::Tensor(), evaluation,
+                                     !args->config.quiet);
+        r.size.bytes = static_cast<int64_t>(std::filesystem::file_size(path));
+        r.file = path;
+      }
+      r.key = "model" + std::to_string(i + 1);
+      run.models.push_back(r);
+    }
+    std::printf("%s", report::format_summary_table(run).c_str());
+    if (!args->json.empty()) {
+      report::write_report_json(args->json, run);
+      std::printf("results: %s\n", args->json.c_str());
+    }
+  });
+}
+
+}  // namespace distill::cli

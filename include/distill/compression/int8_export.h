@@ -1,0 +1,32 @@
+// Post-training quantization of a trained MLP classifier into the runtime's Int8Model: the input
+// normalisation folded into the first layer, weights int8 per output channel (symmetric),
+// activations uint8 with ranges from calibration samples (static) or from each batch (dynamic).
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include "distill/compression/observers.h"
+#include "distill/data/dataset.h"
+#include "distill/models/classifier.h"
+#include "distill/runtime/int8_model.h"
+
+namespace distill::compression {
+
+struct Int8ExportOptions {
+  runtime::ActivationQuantization activations = runtime::ActivationQuantization::kStatic;
+  /// How activation ranges are chosen from the calibration samples (static mode).
+  ObserverOptions observer;
+};
+
+/// model: an MLP with ReLU hidden layers (anything else is refused, naming the architecture);
+/// normalization: the one stored with the model; calibration_inputs: (N, ...) raw samples, as the
+/// dataset gives them before normalisation (unused in dynamic mode but for the input range).
+runtime::Int8Model quantize_mlp(models::Classifier& model, const data::Normalization& normalization,
+                                const at::Tensor& calibration_inputs,
+                                const Int8ExportOptions& options);
+
+/// The same int8 arithmetic written with libtorch's fake-quantization ops, independently of the
+/// runtime: the value tests hold the runtime to. inputs: (B, ...) raw; returns (B, classes).
+at::Tensor simulate_int8_logits(const runtime::Int8Model& model, const at::Tensor& inputs);
+
+}  // namespace distill::compression

@@ -1,0 +1,279 @@
+// Encoding and defensive decoding of the int8 model file.
+//
+//   offset  size  field
+//        0     8  magic "DSTLINT8"
+//        8     4  format version (uint32, little-endian), 1
+//       12     4  header length H in bytes (uint32), at most 1 MiB
+//       16     8  payload length P in bytes (uint64); the file is exactly 32 + H + P bytes
+//       24     4  CRC-32 (zlib) of the H + P bytes that follow the preamble
+//       28     4  reserved, 0
+//       32     H  header, JSON (fields in docs/model-format.md)
+//   32 + H     P  payload: each array at the offset the header gives, 64-byte aligned
+#include "distill/runtime/int8_model_file.h"
+
+#include <zlib.h>
+
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "distill/core/error.h"
+
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+              "the int8 model file stores little-endian numbers; add byte swapping for this host");
+
+namespace distill::runtime {
+namespace {
+
+using nlohmann::json;
+
+constexpr size_t kPreambleBytes = 32;
+constexpr uint32_t kMaxHeaderBytes = 1u << 20;
+constexpr size_t kAlignment = 64;
+
+template <typename T>
+void put(std::string& out, size_t offset, T value) {
+  std::memcpy(&out[offset], &value, sizeof(T));
+}
+
+template <typename T>
+T get(const std::string& in, size_t offset) {
+  T value;
+  std::memcpy(&value, in.data() + offset, sizeof(T));
+  return value;
+}
+
+uint32_t crc32_of(const char* data, size_t size) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  while (size > 0) {  // zlib takes 32-bit lengths
+    const uInt chunk = static_cast<uInt>(std::min<size_t>(size, 1u << 30));
+    crc = crc32(crc, reinterpret_cast<const Bytef*>(data), chunk);
+    data += chunk;
+    size -= chunk;
+  }
+  return static_cast<uint32_t>(crc);
+}
+
+/// Appends an array to the payload at the next aligned offset; returns {"offset", "bytes"}.
+template <typename T>
+json append_array(std::string& payload, const std::vector<T>& values) {
+  payload.resize((payload.size() + kAlignment - 1) / kAlignment * kAlignment, '\0');
+  const size_t offset = payload.size();
+  const size_t bytes = values.size() * sizeof(T);
+  payload.append(reinterpret_cast<const char*>(values.data()), bytes);
+  return json{{"offset", offset}, {"bytes", bytes}};
+}
+
+/// Reads header fields with errors that name the field and what was expected.
+class HeaderReader {
+ public:
+  HeaderReader(const json& node, std::string path, const std::string& source)
+      : node_(node), path_(std::move(path)), source_(source) {}
+
+  const json& field(const std::string& key) const {
+    DISTILL_CHECK(node_.is_object() && node_.contains(key), where(key), " is missing");
+    return node_.at(key);
+  }
+  int64_t integer(const std::string& key) const {
+    const json& v = field(key);
+    DISTILL_CHECK(v.is_number_integer(), where(key), " must be an integer, got ", v.dump());
+    return v.get<int64_t>();
+  }
+  double number(const std::string& key) const {
+    const json& v = field(key);
+    DISTILL_CHECK(v.is_number(), where(key), " must be a number, got ", v.dump());
+    return v.get<double>();
+  }
+  bool boolean(const std::string& key) const {
+    const json& v = field(key);
+    DISTILL_CHECK(v.is_boolean(), where(key), " must be true or false, got ", v.dump());
+    return v.get<bool>();
+  }
+  std::string text(const std::string& key) const {
+    const json& v = field(key);
+    DISTILL_CHECK(v.is_string(), where(key), " must be a string, got ", v.dump());
+    return v.get<std::string>();
+  }
+  HeaderReader child(const std::string& key) const {
+    const json& v = field(key);
+    DISTILL_CHECK(v.is_object(), where(key), " must be an object");
+    return HeaderReader(v, path_ + key + ".", source_);
+  }
+  std::string where(const std::string& key) const {
+    return "int8 model '" + source_ + "': header field '" + path_ + key + "'";
+  }
+  const json& node() const { return node_; }
+
+ private:
+  const json& node_;
+  std::string path_;
+  const std::string& source_;
+};
+
+/// Copies `count` elements of T from the payload span the header describes, after checking the
+/// span lies inside the payload and holds exactly that many bytes.
+template <typename T>
+std::vector<T> read_array(const HeaderReader& parent, const std::string& key, int64_t count,
+                          const char* payload, uint64_t payload_bytes) {
+  const HeaderReader span = parent.child(key);
+  const int64_t offset = span.integer("offset"), bytes = span.integer("bytes");
+  DISTILL_CHECK(count >= 0 && count <= std::numeric_limits<int64_t>::max() / int64_t(sizeof(T)),
+                parent.where(key), ": element count ", count, " is out of range");
+  const int64_t expected = count * static_cast<int64_t>(sizeof(T));
+  DISTILL_CHECK(bytes == expected, parent.where(key), " holds ", bytes, " bytes, expected ",
+                expected, " (", count, " values of ", sizeof(T), " bytes)");
+  DISTILL_CHECK(offset >= 0 && static_cast<uint64_t>(offset) <= payload_bytes &&
+                    static_cast<uint64_t>(bytes) <= payload_bytes - static_cast<uint64_t>(offset),
+                parent.where(key), " spans bytes ", offset, " to ", offset + bytes,
+                " but the payload has ", payload_bytes);
+  std::vector<T> values(static_cast<size_t>(count));
+  if (bytes > 0) std::memcpy(values.data(), payload + offset, static_cast<size_t>(bytes));
+  return values;
+}
+
+}  // namespace
+
+std::string encode_int8_model(const Int8Model& model) {
+  validate(model, "to encode");
+  std::string payload;
+  json layers = json::array();
+  for (const QuantizedLinearLayer& layer : model.layers) {
+    layers.push_back({{"type", "linear"},
+                      {"in_features", layer.in_features},
+                      {"out_features", layer.out_features},
+                      {"relu", layer.relu},
+                      {"output_scale", layer.output_scale},
+                      {"weights", append_array(payload, layer.weights)},
+                      {"weight_scales", append_array(payload, layer.weight_scales)},
+                      {"bias", append_array(payload, layer.bias)}});
+  }
+  const json header{{"format", "distill-int8"},
+                    {"description", model.description},
+                    {"input_shape", model.input_shape},
+                    {"num_classes", model.num_classes},
+                    {"activations", to_string(model.activations)},
+                    {"input", {{"scale", model.input_scale}, {"zero_point", model.input_zero_point}}},
+                    {"layers", layers}};
+  const std::string header_text = header.dump();
+  DISTILL_CHECK(header_text.size() <= kMaxHeaderBytes, "int8 model header is ",
+                header_text.size(), " bytes, over the format's limit of ", kMaxHeaderBytes);
+  std::string out(kPreambleBytes, '\0');
+  std::memcpy(&out[0], kInt8ModelMagic, 8);
+  put<uint32_t>(out, 8, kInt8ModelFormatVersion);
+  put<uint32_t>(out, 12, static_cast<uint32_t>(header_text.size()));
+  put<uint64_t>(out, 16, payload.size());
+  out += header_text;
+  out += payload;
+  put<uint32_t>(out, 24, crc32_of(out.data() + kPreambleBytes, out.size() - kPreambleBytes));
+  return out;
+}
+
+Int8Model decode_int8_model(const std::string& bytes, const std::string& source) {
+  const std::string where = "int8 model '" + source + "'";
+  DISTILL_CHECK_HINT(bytes.size() >= kPreambleBytes,
+                     "the file is truncated; export it again with `distill quantize`", where,
+                     " is ", bytes.size(), " bytes, shorter than the ", kPreambleBytes,
+                     "-byte preamble");
+  DISTILL_CHECK_HINT(std::memcmp(bytes.data(), kInt8ModelMagic, 8) == 0,
+                     "int8 files come from `distill quantize`; fp32 models (.pt) run with "
+                     "`distill evaluate`",
+                     where, " does not start with the magic \"DSTLINT8\"");
+  const uint32_t version = get<uint32_t>(bytes, 8);
+  DISTILL_CHECK_HINT(version == kInt8ModelFormatVersion,
+                     "use the distill version that wrote the file, or export it again", where,
+                     " has format version ", version, "; this build reads version ",
+                     kInt8ModelFormatVersion);
+  const uint32_t header_bytes = get<uint32_t>(bytes, 12);
+  const uint64_t payload_bytes = get<uint64_t>(bytes, 16);
+  DISTILL_CHECK(header_bytes <= kMaxHeaderBytes, where, ": header length ", header_bytes,
+                " exceeds the limit of ", kMaxHeaderBytes);
+  const uint64_t body = bytes.size() - kPreambleBytes;
+  DISTILL_CHECK_HINT(header_bytes <= body && payload_bytes == body - header_bytes,
+                     "the file is truncated or has trailing bytes; export it again", where,
+                     " is ", bytes.size(), " bytes but its preamble announces ",
+                     kPreambleBytes, " + ", header_bytes, " + ", payload_bytes);
+  DISTILL_CHECK(get<uint32_t>(bytes, 28) == 0, where, ": reserved preamble field is not 0");
+  const uint32_t stored_crc = get<uint32_t>(bytes, 24);
+  const uint32_t actual_crc = crc32_of(bytes.data() + kPreambleBytes, body);
+  DISTILL_CHECK_HINT(stored_crc == actual_crc, "the file is corrupt; export it again", where,
+                     ": checksum mismatch (stored ", stored_crc, ", computed ", actual_crc, ")");
+
+  json header;
+  try {
+    header = json::parse(bytes.begin() + kPreambleBytes,
+                         bytes.begin() + kPreambleBytes + header_bytes);
+  } catch (const json::exception& e) {
+    DISTILL_FAIL(where, ": header is not valid JSON (", e.what(), ")");
+  }
+  const char* payload = bytes.data() + kPreambleBytes + header_bytes;
+  const HeaderReader root(header, "", source);
+  DISTILL_CHECK(header.is_object(), where, ": header must be a JSON object");
+  DISTILL_CHECK(root.text("format") == "distill-int8", root.where("format"),
+                " must be \"distill-int8\"");
+
+  Int8Model model;
+  model.description = root.text("description");
+  const json& shape = root.field("input_shape");
+  DISTILL_CHECK(shape.is_array() && !shape.empty() && shape.size() <= 4,
+                root.where("input_shape"), " must be a list of 1 to 4 sizes, got ", shape.dump());
+  for (const json& d : shape) {
+    DISTILL_CHECK(d.is_number_integer(), root.where("input_shape"),
+                  " must hold integers, got ", d.dump());
+    model.input_shape.push_back(d.get<int64_t>());
+  }
+  model.num_classes = root.integer("num_classes");
+  const std::string activations = root.text("activations");
+  DISTILL_CHECK(activations == "static" || activations == "dynamic", root.where("activations"),
+                " must be \"static\" or \"dynamic\", got \"", activations, "\"");
+  model.activations = activations == "static" ? ActivationQuantization::kStatic
+                                              : ActivationQuantization::kDynamic;
+  const HeaderReader input = root.child("input");
+  model.input_scale = static_cast<float>(input.number("scale"));
+  const int64_t zero_point = input.integer("zero_point");
+  DISTILL_CHECK(zero_point >= 0 && zero_point <= 255, input.where("zero_point"),
+                " must be in [0, 255], got ", zero_point);
+  model.input_zero_point = static_cast<int32_t>(zero_point);
+
+  const json& layers = root.field("layers");
+  DISTILL_CHECK(layers.is_array() && !layers.empty() && layers.size() <= 1024,
+                root.where("layers"), " must be a list of 1 to 1024 layers");
+  for (size_t i = 0; i < layers.size(); ++i) {
+    const HeaderReader layer_header(layers[i], "layers[" + std::to_string(i) + "].", source);
+    DISTILL_CHECK(layers[i].is_object(), layer_header.where(""), " must be an object");
+    DISTILL_CHECK(layer_header.text("type") == "linear", layer_header.where("type"),
+                  " must be \"linear\" (this build's runtime runs MLPs)");
+    QuantizedLinearLayer layer;
+    layer.in_features = layer_header.integer("in_features");
+    layer.out_features = layer_header.integer("out_features");
+    DISTILL_CHECK(layer.in_features > 0 && layer.in_features <= (int64_t{1} << 26) &&
+                      layer.out_features > 0 && layer.out_features <= (int64_t{1} << 20),
+                  layer_header.where("in_features"), ": sizes ", layer.in_features, " -> ",
+                  layer.out_features, " out of range");
+    layer.relu = layer_header.boolean("relu");
+    layer.output_scale = static_cast<float>(layer_header.number("output_scale"));
+    layer.weights = read_array<int8_t>(layer_header, "weights",
+                                       layer.in_features * layer.out_features, payload,
+                                       payload_bytes);
+    layer.weight_scales = read_array<float>(layer_header, "weight_scales", layer.out_features,
+                                            payload, payload_bytes);
+    layer.bias = read_array<float>(layer_header, "bias", layer.out_features, payload, payload_bytes);
+    model.layers.push_back(std::move(layer));
+  }
+  validate(model, source);
+  return model;
+}
+
+Int8Model load_int8_model(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  DISTILL_CHECK_HINT(in.good(), "check the path; `distill quantize` writes int8 models",
+                     "cannot open int8 model '", path, "'");
+  std::ostringstream contents;
+  contents << in.rdbuf();
+  DISTILL_CHECK(!in.bad(), "failed to read int8 model '", path, "'");
+  return decode_int8_model(contents.str(), path);
+}
+
+}  // namespace distill::runtime
