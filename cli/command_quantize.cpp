@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 
 #include "commands.h"
@@ -19,6 +20,7 @@ void register_quantize_command(CLI::App& app) {
     ConfigArguments config;
     std::string model;
     std::string out;
+    std::string teacher;
     std::string json;
   };
   auto args = std::make_shared<Arguments>();
@@ -31,14 +33,33 @@ void register_quantize_command(CLI::App& app) {
       ->required()
       ->check(CLI::ExistingFile);
   command->add_option("-o,--out", args->out, "int8 file to write (e.g. student.int8)")->required();
+  command->add_option("-t,--teacher", args->teacher,
+                      "teacher model file: distill while quantizing (quantize.qat_epochs epochs "
+                      "of fake-quantized training on the distill: objective) instead of "
+                      "post-training quantization alone")
+      ->check(CLI::ExistingFile);
   command->add_option("--json", args->json, "also write both evaluations as JSON to this file");
   command->callback([args] {
     LoadedConfig loaded = load_config(args->config);
     const config::PipelineConfig& config = loaded.config;
     const models::SavedModel saved = models::load_model(args->model);
     const data::PreparedData data = data::prepare_data(config.data, config.seed, &saved.normalization);
-    const runtime::Int8Model int8 =
-        pipeline::quantize_student(saved, data.train, config.quantize, args->out);
+    runtime::Int8Model int8;
+    if (args->teacher.empty() || config.quantize.qat_epochs == 0) {
+      int8 = pipeline::quantize_student(saved, data.train, config.quantize, args->out);
+    } else {
+      const models::SavedModel teacher = models::load_model(args->teacher);
+      pipeline::check_teacher_matches_data(*teacher.model, data, "--teacher " + args->teacher);
+      pipeline::StageRun run;
+      run.show_progress = !args->config.quiet;
+      run.seed = config.seed;
+      const std::filesystem::path cache_dir =
+          config.distill.cache_dir.empty()
+              ? std::filesystem::path(args->out).parent_path() / "soft-label-cache"
+              : std::filesystem::path(config.distill.cache_dir);
+      int8 = pipeline::distill_while_quantizing(args->model, teacher.model, config, data, run,
+                                                cache_dir, args->out, nullptr);
+    }
     std::printf("wrote %s: %s\n", args->out.c_str(), int8.description.c_str());
 
     report::RunReport run;

@@ -36,11 +36,10 @@ std::pair<at::Tensor, at::Tensor> per_feature(const data::Normalization& normali
   return {mean.repeat_interleave(per_channel), stddev.repeat_interleave(per_channel)};
 }
 
-/// Symmetric per-row int8: scale_j = max|w_j| / 127 (1 for an all-zero row).
+/// Symmetric per-row int8 (the rounding FakeQuantization simulates in training).
 void quantize_weights(const at::Tensor& weight, QuantizedLinearLayer& layer) {
   const at::Tensor w = weight.detach().to(at::kFloat).contiguous();
-  const at::Tensor max_abs = std::get<0>(w.abs().max(1));
-  const at::Tensor scales = at::where(max_abs > 0, max_abs / 127.0, at::ones_like(max_abs));
+  const at::Tensor scales = int8_weight_scales(w);
   const at::Tensor q = at::clamp(at::round(w / scales.unsqueeze(1)), -127, 127).to(at::kChar);
   layer.weights.assign(q.data_ptr<int8_t>(), q.data_ptr<int8_t>() + q.numel());
   layer.weight_scales.assign(scales.data_ptr<float>(), scales.data_ptr<float>() + scales.numel());
@@ -57,7 +56,8 @@ std::string describe(const models::Classifier& model, const Int8ExportOptions& o
 }  // namespace
 
 Int8Model quantize_mlp(models::Classifier& model, const data::Normalization& normalization,
-                       const at::Tensor& calibration_inputs, const Int8ExportOptions& options) {
+                       const at::Tensor& calibration_inputs, const Int8ExportOptions& options,
+                       const ActivationScales* activation_scales) {
   const models::ModelSpec& spec = model.spec();
   DISTILL_CHECK_HINT(spec.kind == models::ModelKind::kMlp && spec.activation == models::Activation::kRelu,
                      "int8 export supports MLP classifiers with ReLU activations",
@@ -80,17 +80,15 @@ Int8Model quantize_mlp(models::Classifier& model, const data::Normalization& nor
   for (const auto& item : model.named_parameters()) parameters[item.key()] = item.value();
   const size_t layer_count = spec.hidden.size() + 1;
 
-  // Calibration: the raw input range and every hidden layer's output (after ReLU).
   const at::Tensor raw = calibration_inputs.to(at::kFloat).reshape({calibration_inputs.size(0), -1});
   DISTILL_CHECK(raw.size(1) == features, "calibration samples have ", raw.size(1),
                 " features, the model takes ", features);
-  std::vector<std::string> tap_names;
-  for (size_t i = 1; i < layer_count; ++i) tap_names.push_back("hidden" + std::to_string(i));
-  models::FeatureTaps taps(tap_names);
-  const at::Tensor normalized =
-      normalization.empty() ? calibration_inputs.to(at::kFloat)
-                            : normalization.apply(calibration_inputs.to(at::kFloat));
-  model.forward(normalized, taps);
+  ActivationScales scales;
+  if (options.activations == ActivationQuantization::kStatic) {
+    scales = activation_scales ? *activation_scales
+                               : calibrate_activation_scales(model, normalization,
+                                                             calibration_inputs, options.observer);
+  }
 
   // Inputs: the full observed range (pixels are exact on a [0, 1] grid of 255 steps).
   kernels::uint8_range_parameters(raw.min().item<float>(), raw.max().item<float>(),
@@ -113,9 +111,9 @@ Int8Model quantize_mlp(models::Classifier& model, const data::Normalization& nor
     const at::Tensor b = bias.contiguous();
     layer.bias.assign(b.data_ptr<float>(), b.data_ptr<float>() + b.numel());
     if (layer.relu && options.activations == ActivationQuantization::kStatic) {
-      const auto [lo, hi] = observe_range(taps.get(tap_names[i]), options.observer);
-      int32_t zero_point;
-      kernels::uint8_range_parameters(lo, hi, &layer.output_scale, &zero_point);
+      const std::string tap = "hidden" + std::to_string(i + 1);
+      DISTILL_CHECK(scales.count(tap), "no activation scale for '", tap, "'");
+      layer.output_scale = scales.at(tap);
     }
     q.layers.push_back(std::move(layer));
   }

@@ -175,7 +175,13 @@ void read_quantize(YamlSection s, QuantizeStageConfig& q) {
                                             {"percentile", compression::ObserverKind::kPercentile}});
   s.read("percentile", q.options.observer.percentile);
   s.read("calibration_samples", q.calibration_samples);
+  s.read("qat_epochs", q.qat_epochs);
+  s.read("qat_lr", q.qat_lr);
   s.reject_unknown_keys();
+  check_value(q.qat_epochs >= 0, s, "qat_epochs", q.qat_epochs, ">= 0");
+  check_value(q.qat_lr > 0, s, "qat_lr", q.qat_lr, "> 0");
+  check(q.qat_epochs == 0 || q.options.activations == runtime::ActivationQuantization::kStatic, s,
+        "qat_epochs", "needs quantize.activations = static (set qat_epochs: 0 for dynamic)");
   check_value(q.options.observer.percentile > 0 && q.options.observer.percentile <= 100, s,
               "percentile", q.options.observer.percentile, "a value in (0, 100]");
   check_value(q.calibration_samples >= 1, s, "calibration_samples", q.calibration_samples, ">= 1");

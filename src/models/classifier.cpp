@@ -37,6 +37,14 @@ const at::Tensor& FeatureTaps::get(const std::string& name) const {
   return it->second;
 }
 
+void Classifier::set_quantization_hooks(std::shared_ptr<QuantizationHooks> hooks) {
+  DISTILL_CHECK(hooks == nullptr || (spec_.kind == ModelKind::kMlp &&
+                                     spec_.activation == Activation::kRelu),
+                "quantization-aware training supports MLPs with ReLU; '",
+                describe_model_spec(spec_), "' cannot take quantization hooks");
+  hooks_ = std::move(hooks);
+}
+
 ClassifierPtr build_classifier(const ModelSpec& spec, uint64_t seed) {
   validate_model_spec(spec, "model");
   seed_default_generator(derive_seed(seed, kInitStream));

@@ -43,14 +43,21 @@ std::vector<std::string> Mlp::tap_names() const {
 }
 
 at::Tensor Mlp::run(const at::Tensor& inputs, FeatureTaps* taps) {
+  QuantizationHooks* hooks = quantization_hooks();
+  auto weight_of = [&](size_t i) {
+    const at::Tensor& w = layers_[i]->weight;
+    return hooks ? hooks->weight("fc" + std::to_string(i + 1), w) : w;
+  };
   at::Tensor x = inputs.flatten(1);
   const size_t last = layers_.size() - 1;
   for (size_t i = 0; i < last; ++i) {
-    x = activate(spec().activation, ops::linear(x, layers_[i]->weight, layers_[i]->bias));
+    const std::string tap = "hidden" + std::to_string(i + 1);
+    x = activate(spec().activation, ops::linear(x, weight_of(i), layers_[i]->bias));
+    if (hooks) x = hooks->activation(tap, x);
     if (spec().dropout > 0) x = ops::dropout(x, spec().dropout, is_training());
-    if (taps) taps->record("hidden" + std::to_string(i + 1), x);
+    if (taps) taps->record(tap, x);
   }
-  x = ops::linear(x, layers_[last]->weight, layers_[last]->bias);
+  x = ops::linear(x, weight_of(last), layers_[last]->bias);
   if (taps) taps->record("logits", x);
   return x;
 }

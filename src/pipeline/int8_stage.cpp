@@ -6,7 +6,9 @@
 
 #include <algorithm>
 
+#include "distill/compression/fake_quantization.h"
 #include "distill/compression/int8_export.h"
+#include "distill/core/error.h"
 #include "distill/core/atomic_file.h"
 #include "distill/core/progress_bar.h"
 #include "distill/data/batching.h"
@@ -17,14 +19,64 @@
 
 namespace distill::pipeline {
 
+namespace {
+
+/// The first calibration_samples training samples, raw (as the runtime will see them).
+at::Tensor calibration_samples(const data::Dataset& train, const data::Normalization& normalization,
+                               const config::QuantizeStageConfig& quantize) {
+  const int64_t samples = std::min(quantize.calibration_samples, train.size());
+  return normalization.invert(train.features.narrow(0, 0, samples));
+}
+
+}  // namespace
+
 runtime::Int8Model quantize_student(const models::SavedModel& student, const data::Dataset& train,
                                     const config::QuantizeStageConfig& quantize,
                                     const std::filesystem::path& path) {
-  const int64_t samples = std::min(quantize.calibration_samples, train.size());
-  const at::Tensor calibration =
-      student.normalization.invert(train.features.narrow(0, 0, samples));
+  const at::Tensor calibration = calibration_samples(train, student.normalization, quantize);
   runtime::Int8Model model =
       compression::quantize_mlp(*student.model, student.normalization, calibration, quantize.options);
+  write_file_atomically(path, runtime::encode_int8_model(model));
+  return model;
+}
+
+runtime::Int8Model distill_while_quantizing(const std::filesystem::path& student_file,
+                                            const models::ClassifierPtr& teacher,
+                                            const config::PipelineConfig& config,
+                                            const data::PreparedData& data, const StageRun& run,
+                                            const std::filesystem::path& cache_dir,
+                                            const std::filesystem::path& path,
+                                            distillation::TrainingSummary* training) {
+  const config::QuantizeStageConfig& quantize = config.quantize;
+  DISTILL_CHECK(quantize.options.activations == runtime::ActivationQuantization::kStatic,
+                "quantization-aware training needs static activations (quantize.activations = "
+                "static): dynamic ranges are not known until inference");
+  models::SavedModel student = models::load_model(student_file);
+  const at::Tensor calibration = calibration_samples(data.train, student.normalization, quantize);
+  const compression::ActivationScales scales = compression::calibrate_activation_scales(
+      *student.model, student.normalization, calibration, quantize.options.observer);
+  student.model->set_quantization_hooks(std::make_shared<compression::FakeQuantization>(scales));
+
+  distillation::TrainOptions options =
+      stage_options(config.student.train, "student-int8-qat", data, run);
+  options.epochs = quantize.qat_epochs;
+  options.optimizer.learning_rate = quantize.qat_lr;
+  options.schedule.kind = distillation::ScheduleKind::kCosine;
+  options.schedule.warmup_epochs = 0;
+  options.early_stopping_patience = 0;
+  distillation::DistillationObjective objective(
+      teacher_source(config.distill, config.student.train, teacher, data, cache_dir,
+                     run.show_progress),
+      config.distill.loss, config.distill.mode);
+  distillation::TrainingSummary summary =
+      distillation::train_model(*student.model, objective, data.train, data.validation, options);
+  if (training) *training = summary;
+
+  student.model->set_quantization_hooks(nullptr);
+  runtime::Int8Model model = compression::quantize_mlp(*student.model, student.normalization,
+                                                       calibration, quantize.options, &scales);
+  model.description += ", distilled while quantizing (" + std::to_string(quantize.qat_epochs) +
+                       " epochs)";
   write_file_atomically(path, runtime::encode_int8_model(model));
   return model;
 }

@@ -129,13 +129,13 @@ report::RunReport run_pipeline(const config::PipelineConfig& config, const Pipel
       [&](const StageRun& r) { return train_on_labels(config.student, "student-baseline", data, r); },
       run);
   const StageFiles distilled_files = stage_files(dir, "student_distilled");
+  const fs::path cache_dir = config.distill.cache_dir.empty() ? dir / "soft-label-cache"
+                                                              : fs::path(config.distill.cache_dir);
   TrainedModel distilled = run_or_reuse(
       "student_distilled", distilled_files, options,
       [&](const StageRun& r) {
         return distill_from_teacher(config.student, config.distill, teacher.saved.model,
-                                    "student-distilled", data, r,
-                                    config.distill.cache_dir.empty() ? dir / "soft-label-cache"
-                                                                     : fs::path(config.distill.cache_dir));
+                                    "student-distilled", data, r, cache_dir);
       },
       run);
 
@@ -162,6 +162,23 @@ report::RunReport run_pipeline(const config::PipelineConfig& config, const Pipel
     r.key = "student_int8";
     r.objective = distilled.training.objective + " + int8 " +
                   runtime::to_string(config.quantize.options.activations);
+    report.models.push_back(r);
+  }
+
+  // 6. Distill while quantizing: fake-quantized fine-tuning on the distillation objective.
+  if (config.quantize.enabled && config.quantize.qat_epochs > 0) {
+    const fs::path qat_file = dir / "student_int8_qat.int8";
+    distillation::TrainingSummary qat_training;
+    const runtime::Int8Model qat = distill_while_quantizing(
+        distilled_files.model, teacher.saved.model, config, data, run, cache_dir, qat_file,
+        &qat_training);
+    report::ModelReport r = evaluate_int8_model("student (int8 QAT+KD)", qat, data.test,
+                                                data.normalization, teacher_predictions,
+                                                config.evaluation, qat_file, options.show_progress);
+    r.key = "student_int8_qat";
+    r.objective = qat_training.objective + " while quantizing (" +
+                  std::to_string(config.quantize.qat_epochs) + " epochs)";
+    r.training = qat_training;
     report.models.push_back(r);
   }
 

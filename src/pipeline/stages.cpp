@@ -16,7 +16,6 @@
 #include "distill/models/predict.h"
 
 namespace distill::pipeline {
-namespace {
 
 distillation::TrainOptions stage_options(const distillation::TrainOptions& base,
                                          const std::string& role, const data::PreparedData& data,
@@ -29,21 +28,6 @@ distillation::TrainOptions stage_options(const distillation::TrainOptions& base,
   o.show_progress = run.show_progress;
   o.augmentation_fill = data.background;
   return o;
-}
-
-models::ClassifierPtr build_for_data(const config::ModelStageConfig& stage,
-                                     const data::PreparedData& data, const std::string& where,
-                                     uint64_t seed) {
-  models::ModelSpec spec = stage.model;
-  config::resolve_model_shape(spec, data.train.sample_shape(), data.train.num_classes, where);
-  return models::build_classifier(spec, seed);
-}
-
-TrainedModel finish(models::ClassifierPtr model, distillation::TrainingSummary training,
-                    const std::string& role, const data::PreparedData& data, const StageRun& run) {
-  TrainedModel out{{std::move(model), data.normalization, role}, std::move(training)};
-  models::save_model(run.model_path, out.saved);
-  return out;
 }
 
 std::shared_ptr<distillation::TeacherLogitSource> teacher_source(
@@ -63,6 +47,23 @@ std::shared_ptr<distillation::TeacherLogitSource> teacher_source(
                  static_cast<long long>(cache.logits().size(0)),
                  static_cast<long long>(cache.logits().size(1)));
   return std::make_shared<distillation::CachedTeacher>(std::move(cache));
+}
+
+namespace {
+
+models::ClassifierPtr build_for_data(const config::ModelStageConfig& stage,
+                                     const data::PreparedData& data, const std::string& where,
+                                     uint64_t seed) {
+  models::ModelSpec spec = stage.model;
+  config::resolve_model_shape(spec, data.train.sample_shape(), data.train.num_classes, where);
+  return models::build_classifier(spec, seed);
+}
+
+TrainedModel finish(models::ClassifierPtr model, distillation::TrainingSummary training,
+                    const std::string& role, const data::PreparedData& data, const StageRun& run) {
+  TrainedModel out{{std::move(model), data.normalization, role}, std::move(training)};
+  models::save_model(run.model_path, out.saved);
+  return out;
 }
 
 }  // namespace

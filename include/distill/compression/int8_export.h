@@ -5,6 +5,7 @@
 
 #include <ATen/core/Tensor.h>
 
+#include "distill/compression/fake_quantization.h"
 #include "distill/compression/observers.h"
 #include "distill/data/dataset.h"
 #include "distill/models/classifier.h"
@@ -21,9 +22,11 @@ struct Int8ExportOptions {
 /// model: an MLP with ReLU hidden layers (anything else is refused, naming the architecture);
 /// normalization: the one stored with the model; calibration_inputs: (N, ...) raw samples, as the
 /// dataset gives them before normalisation (unused in dynamic mode but for the input range).
+/// `activation_scales`, when given (from quantization-aware training), replaces calibration.
 runtime::Int8Model quantize_mlp(models::Classifier& model, const data::Normalization& normalization,
                                 const at::Tensor& calibration_inputs,
-                                const Int8ExportOptions& options);
+                                const Int8ExportOptions& options,
+                                const ActivationScales* activation_scales = nullptr);
 
 /// The same int8 arithmetic written with libtorch's fake-quantization ops, independently of the
 /// runtime: the value tests hold the runtime to. inputs: (B, ...) raw; returns (B, classes).

@@ -49,6 +49,10 @@ struct QuantizeStageConfig {
   compression::Int8ExportOptions options;
   /// Training samples (the first ones of the training split) used to calibrate static ranges.
   int64_t calibration_samples = 2000;
+  /// Distill-while-quantizing: epochs of quantization-aware training with the distillation
+  /// objective after post-training quantization (0: skip), and their learning rate.
+  int64_t qat_epochs = 2;
+  double qat_lr = 0.005;
 };
 
 struct EvaluationConfig {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "distill/models/model_spec.h"
+#include "distill/models/quantization_hooks.h"
 
 namespace distill::models {
 
@@ -46,11 +47,17 @@ class Classifier : public torch::nn::Module {
   /// The names of the intermediate outputs this model can record, input side first.
   virtual std::vector<std::string> tap_names() const = 0;
 
+  /// Attaches quantization-aware training hooks (null detaches them). Models that cannot be
+  /// quantized yet refuse, naming their architecture.
+  virtual void set_quantization_hooks(std::shared_ptr<QuantizationHooks> hooks);
+  QuantizationHooks* quantization_hooks() const { return hooks_.get(); }
+
  protected:
   virtual at::Tensor run(const at::Tensor& inputs, FeatureTaps* taps) = 0;
 
  private:
   ModelSpec spec_;
+  std::shared_ptr<QuantizationHooks> hooks_;
 };
 
 using ClassifierPtr = std::shared_ptr<Classifier>;

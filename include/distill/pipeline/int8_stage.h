@@ -10,6 +10,7 @@
 #include "distill/config/pipeline_config.h"
 #include "distill/data/dataset.h"
 #include "distill/models/model_io.h"
+#include "distill/pipeline/stages.h"
 #include "distill/report/run_report.h"
 #include "distill/runtime/int8_model.h"
 
@@ -21,6 +22,19 @@ namespace distill::pipeline {
 runtime::Int8Model quantize_student(const models::SavedModel& student, const data::Dataset& train,
                                     const config::QuantizeStageConfig& quantize,
                                     const std::filesystem::path& path);
+
+/// Distill-while-quantizing: a copy of the student in `student_file` gets FakeQuantization hooks
+/// (activation scales calibrated as for post-training quantization) and trains
+/// quantize.qat_epochs on `distill`'s objective with `teacher`'s outputs at quantize.qat_lr; the
+/// result is exported with exactly the scales it trained with and written atomically to `path`.
+/// `training` receives the fine-tuning's summary.
+runtime::Int8Model distill_while_quantizing(const std::filesystem::path& student_file,
+                                            const models::ClassifierPtr& teacher,
+                                            const config::PipelineConfig& config,
+                                            const data::PreparedData& data, const StageRun& run,
+                                            const std::filesystem::path& cache_dir,
+                                            const std::filesystem::path& path,
+                                            distillation::TrainingSummary* training);
 
 /// Test metrics of `model` run by the int8 runtime (oneDNN kernels) on `test`, whose features
 /// are normalised with `normalization` (the runtime takes raw features, so they are restored).

@@ -7,6 +7,7 @@
 
 #include "distill/config/pipeline_config.h"
 #include "distill/data/data_source.h"
+#include "distill/distillation/objective.h"
 #include "distill/distillation/trainer.h"
 #include "distill/models/model_io.h"
 #include "distill/report/run_report.h"
@@ -26,6 +27,19 @@ struct TrainedModel {
   models::SavedModel saved;
   distillation::TrainingSummary training;
 };
+
+/// A stage's training options: `base` with the role as label and the run's seed, checkpoint,
+/// resume and progress settings.
+distillation::TrainOptions stage_options(const distillation::TrainOptions& base,
+                                         const std::string& role, const data::PreparedData& data,
+                                         const StageRun& run);
+
+/// Where a distillation stage's teacher logits come from: the soft-label cache in `cache_dir`
+/// (loaded, or computed and stored) when distill.teacher_outputs allows, else the live teacher.
+std::shared_ptr<distillation::TeacherLogitSource> teacher_source(
+    const config::DistillStageConfig& distill, const distillation::TrainOptions& train,
+    const models::ClassifierPtr& teacher, const data::PreparedData& data,
+    const std::filesystem::path& cache_dir, bool show_progress);
 
 /// Trains `stage.model` on labels (teacher or baseline student), saves it as `role`. The
 /// checkpoint stays until the caller has recorded the result and removes it.
