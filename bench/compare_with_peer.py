@@ -168,6 +168,30 @@ def report(results, models):
                             ("distilled student (live teacher)", "student_kd_acc", "student_distilled")):
         print(f"{name:44} {peer[key]:10.4f} {accuracy(role):10.4f}")
     print()
+    print()
+    print("int8 student (distill: its libtorch-free runtime; peer: torch.quantization.quantize_dynamic)")
+    fp32 = models["student_distilled"]
+    print(f"{'':44} {'accuracy':>9} {'b256 /s':>11} {'b1 us':>8} {'bytes':>9}")
+    print(f"{'peer fp32 student':44} {peer['student_kd_acc']:9.4f} "
+          f"{peer['fp32_student_infer_per_s_b256']:11.0f} {1e6 / peer['fp32_student_infer_per_s_b1']:8.1f}")
+    print(f"{'peer dynamic int8':44} {peer['student_kd_int8_acc']:9.4f} "
+          f"{peer['int8_student_infer_per_s_b256']:11.0f} {1e6 / peer['int8_student_infer_per_s_b1']:8.1f}")
+    for key, name in (("student_distilled", "distill fp32 student"),
+                      ("student_int8", "distill int8, static PTQ"),
+                      ("student_int8_qat", "distill int8, QAT + KD")):
+        if key not in models:
+            continue
+        m = models[key]
+        print(f"{name:44} {m['test']['accuracy']:9.4f} {m['speed']['throughput_per_s']:11.0f} "
+              f"{m['speed']['latency_us_batch1_median']:8.1f} {m['bytes']:9d}")
+    if "student_int8" in models:
+        int8 = models["student_int8"]
+        ours = int8["speed"]["throughput_per_s"]
+        print(f"int8 throughput: {ours / fp32['speed']['throughput_per_s']:.1f}x distill's fp32 (goal >=4x), "
+              f"{ours / peer['int8_student_infer_per_s_b256']:.1f}x the peer's dynamic int8 (goal >=8x); "
+              f"file {fp32['bytes'] / int8['bytes']:.1f}x smaller than the fp32 weights (goal >=3.5x); "
+              f"PTQ {100 * (int8['test']['accuracy'] - fp32['test']['accuracy']):+.2f} points vs fp32 "
+              f"(goal within 0.3)")
     print(f"peak resident memory: peer {peer.get('peak_rss_mib', float('nan')):.0f} MiB, "
           f"distill run {ours['peak_rss_mib']:.0f} MiB, distill (cached) "
           f"{ours['cached_distill_peak_rss_mib']:.0f} MiB")

@@ -13,7 +13,6 @@
 #include <string>
 #include <vector>
 
-#include "cpu_dispatch.h"
 #include "distill/core/error.h"
 #include "distill/kernels/onednn_engine.h"
 
@@ -242,27 +241,6 @@ void onednn_int8_gemm(const Int8GemmParams& p, const uint8_t* a, const int8_t* w
   dnnl::stream& stream = onednn_stream();
   matmul.primitive.execute(stream, arguments);
   stream.wait();
-}
-
-DISTILL_MULTIVERSIONED
-void quantize_to_uint8(const float* x, int64_t count, float scale, int32_t zero_point,
-                       uint8_t* q) {
-  const float inverse = 1.0f / scale, zero = static_cast<float>(zero_point);
-  for (int64_t i = 0; i < count; ++i) q[i] = saturate_to_uint8(x[i] * inverse + zero);
-}
-
-void uint8_range_parameters(float lo, float hi, float* scale, int32_t* zero_point) {
-  lo = std::min(lo, 0.0f);
-  hi = std::max(hi, 0.0f);
-  DISTILL_CHECK(std::isfinite(lo) && std::isfinite(hi), "quantization range must be finite, got [",
-                lo, ", ", hi, "]");
-  if (hi - lo <= 0) {
-    *scale = 1;
-    *zero_point = 0;
-    return;
-  }
-  *scale = (hi - lo) / 255.0f;
-  *zero_point = static_cast<int32_t>(std::clamp(std::nearbyint(-lo / *scale), 0.0f, 255.0f));
 }
 
 }  // namespace distill::kernels

@@ -1,5 +1,5 @@
-// The oneDNN int8 GEMM (stateless and prepared) held to the reference loops, the reference
-// checked against hand-computed values, and the uint8 quantization helpers against closed forms.
+// The oneDNN int8 GEMM (stateless and prepared) held to the reference loops, and the reference
+// checked against hand-computed values.
 #include "distill/kernels/int8_gemm.h"
 
 #include <gtest/gtest.h>
@@ -146,44 +146,6 @@ TEST(Int8Gemm, InvalidParametersAreRejectedWithTheValue) {
   p.input_scale = 1;
   p.input_zero_point = 256;
   EXPECT_THROW(validate(p), Error);
-}
-
-TEST(Quantize, RoundsHalfToEvenAndSaturates) {
-  const float x[] = {-3.0f, 0.0f, 2.5f, 3.5f, 3.4f, 254.6f, 300.0f};
-  uint8_t q[7];
-  quantize_to_uint8(x, 7, 1.0f, 0, q);
-  EXPECT_EQ(std::vector<uint8_t>(q, q + 7), (std::vector<uint8_t>{0, 0, 2, 4, 3, 255, 255}));
-  // Scale and zero point: q = round(x / 0.5) + 10.
-  const float y[] = {-5.0f, -1.0f, 1.0f};
-  quantize_to_uint8(y, 3, 0.5f, 10, q);
-  EXPECT_EQ(std::vector<uint8_t>(q, q + 3), (std::vector<uint8_t>{0, 8, 12}));
-}
-
-TEST(Quantize, PixelsOnTheUnitGridQuantizeExactly) {
-  std::vector<float> x(256);
-  for (int i = 0; i < 256; ++i) x[i] = static_cast<float>(i) / 255.0f;
-  float scale;
-  int32_t zero_point;
-  uint8_range_parameters(0.0f, 1.0f, &scale, &zero_point);
-  EXPECT_FLOAT_EQ(scale, 1.0f / 255.0f);
-  EXPECT_EQ(zero_point, 0);
-  std::vector<uint8_t> q(256);
-  quantize_to_uint8(x.data(), 256, scale, zero_point, q.data());
-  for (int i = 0; i < 256; ++i) ASSERT_EQ(q[i], i);
-}
-
-TEST(Quantize, RangeParametersKeepZeroExact) {
-  float scale;
-  int32_t zero_point;
-  uint8_range_parameters(-1.0f, 3.0f, &scale, &zero_point);  // 4 / 255 per step, zero at 63.75
-  EXPECT_FLOAT_EQ(scale, 4.0f / 255.0f);
-  EXPECT_EQ(zero_point, 64);
-  uint8_range_parameters(2.0f, 5.0f, &scale, &zero_point);  // widened to include zero
-  EXPECT_FLOAT_EQ(scale, 5.0f / 255.0f);
-  EXPECT_EQ(zero_point, 0);
-  uint8_range_parameters(0.0f, 0.0f, &scale, &zero_point);
-  EXPECT_EQ(scale, 1.0f);
-  EXPECT_THROW(uint8_range_parameters(0.0f, INFINITY, &scale, &zero_point), Error);
 }
 
 }  // namespace

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <memory>
 
+#include "distill/kernels/quantize.h"
+
 namespace distill::kernels {
 
 enum class Int8Output { kFloat, kUint8 };
@@ -62,12 +64,5 @@ class OneDnnInt8Linear {
   struct State;
   std::unique_ptr<State> state_;
 };
-
-/// Quantizes float values to uint8: q = clamp(round_half_even(x · (1/scale)) + zero_point, 0, 255).
-void quantize_to_uint8(const float* x, int64_t count, float scale, int32_t zero_point, uint8_t* q);
-
-/// The scale and zero point that map [min(lo, 0), max(hi, 0)] onto 0..255 (zero exactly
-/// representable, as padding and ReLU need); a zero-width range gets scale 1.
-void uint8_range_parameters(float lo, float hi, float* scale, int32_t* zero_point);
 
 }  // namespace distill::kernels
