@@ -12,6 +12,10 @@ packages=(
   python3-torch                       # PyTorch reference values in tests, and the peer benchmark
   dataset-fashion-mnist               # /usr/share/datasets/fashion-mnist
 )
+# `install-deps.sh --fuzz`: also clang, its libFuzzer/sanitizer runtimes and libomp (scripts/fuzz.sh).
+if [ "${1:-}" = "--fuzz" ]; then
+  packages+=(clang-14 libclang-rt-14-dev libomp-14-dev)
+fi
 
 as_root=()
 if [ "$(id -u)" -ne 0 ]; then as_root=(sudo); fi

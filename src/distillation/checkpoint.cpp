@@ -3,11 +3,16 @@
 
 #include <torch/serialize/input-archive.h>
 #include <torch/serialize/output-archive.h>
+#include <torch/optim/adam.h>
+#include <torch/optim/adamw.h>
+#include <torch/optim/sgd.h>
+#include <c10/util/string_utils.h>
 
 #include <nlohmann/json.hpp>
 
 #include "distill/core/error.h"
 #include "distill/core/torch_archive.h"
+#include "distill/models/module_state.h"
 #include "distill/distillation/training_summary_json.h"
 
 namespace distill::distillation {
@@ -27,6 +32,34 @@ TrainingProgress progress_from_json(const nlohmann::json& j) {
   j.at("fingerprint").get_to(progress.fingerprint);
   j.at("summary").get_to(progress.summary);
   return progress;
+}
+
+/// The optimizer's per-parameter state (SGD momentum, Adam moments) must have its parameter's
+/// shape and type: the fused SGD step writes through raw pointers.
+void check_optimizer_state(torch::optim::Optimizer& optimizer, const std::string& source) {
+  const auto& state = optimizer.state();
+  for (const auto& group : optimizer.param_groups()) {
+    for (const at::Tensor& p : group.params()) {
+      const auto found = state.find(c10::guts::to_string(p.unsafeGetTensorImpl()));
+      if (found == state.end()) continue;
+      std::vector<at::Tensor> tensors;
+      if (auto* sgd = dynamic_cast<torch::optim::SGDParamState*>(found->second.get())) {
+        tensors = {sgd->momentum_buffer()};
+      } else if (auto* adam = dynamic_cast<torch::optim::AdamParamState*>(found->second.get())) {
+        tensors = {adam->exp_avg(), adam->exp_avg_sq()};
+      } else if (auto* adamw = dynamic_cast<torch::optim::AdamWParamState*>(found->second.get())) {
+        tensors = {adamw->exp_avg(), adamw->exp_avg_sq()};
+      }
+      for (const at::Tensor& t : tensors) {
+        check_tensor_storage(t, source, "optimizer state");
+        DISTILL_CHECK(!t.defined() || (t.sizes() == p.sizes() && t.scalar_type() == p.scalar_type() &&
+                                       t.is_contiguous()),
+                      "checkpoint '", source, "': optimizer state of shape ",
+                      t.defined() ? t.sizes() : at::IntArrayRef{}, " for a parameter of shape ",
+                      p.sizes());
+      }
+    }
+  }
 }
 
 }  // namespace
@@ -71,21 +104,35 @@ TrainingProgress load_checkpoint(const std::filesystem::path& path, models::Clas
                      "delete the checkpoint to start over, or resume with the config that wrote it",
                      "checkpoint '", source, "' belongs to another run:\n  checkpoint: ",
                      progress.fingerprint, "\n  this run:   ", expected_fingerprint);
+  DISTILL_CHECK(progress.completed_epochs >= 0 && progress.epochs_without_improvement >= 0,
+                "checkpoint '", source, "': negative epoch counts (", progress.completed_epochs,
+                " completed, ", progress.epochs_without_improvement, " without improvement)");
+  torch::serialize::InputArchive model_archive, optimizer_archive;
+  DISTILL_CHECK(archive.try_read("model", model_archive) &&
+                    archive.try_read("optimizer", optimizer_archive),
+                "checkpoint '", source, "' lacks the model or the optimizer state");
+  models::load_module_checked(model, model_archive, source);
   try {
-    torch::serialize::InputArchive model_archive, optimizer_archive;
-    archive.read("model", model_archive);
-    archive.read("optimizer", optimizer_archive);
-    model.load(model_archive);
     optimizer.load(optimizer_archive);
-    DISTILL_CHECK(archive.try_read("best_count", best_count) && best_count.isInt(),
-                  "checkpoint '", source, "' has no best-weights record");
-    best_state.resize(static_cast<size_t>(best_count.toInt()));
-    for (size_t i = 0; i < best_state.size(); ++i)
-      archive.read("best_" + std::to_string(i), best_state[i], /*is_buffer=*/true);
   } catch (const c10::Error& e) {
-    DISTILL_FAIL("checkpoint '", source, "' does not match the model being trained: ",
+    DISTILL_FAIL("checkpoint '", source, "': its optimizer state does not match the model: ",
                  e.what_without_backtrace());
   }
+  check_optimizer_state(optimizer, source);
+
+  const std::vector<at::Tensor> state = models::module_state(model);
+  DISTILL_CHECK(archive.try_read("best_count", best_count) && best_count.isInt() &&
+                    (best_count.toInt() == 0 ||
+                     best_count.toInt() == static_cast<int64_t>(state.size())),
+                "checkpoint '", source, "' has no best-weights record for its ", state.size(),
+                " tensors");
+  best_state.assign(static_cast<size_t>(best_count.toInt()), at::Tensor());
+  for (size_t i = 0; i < best_state.size(); ++i)
+    DISTILL_CHECK(archive.try_read("best_" + std::to_string(i), best_state[i], /*is_buffer=*/true),
+                  "checkpoint '", source, "' lacks best-weights tensor ", i);
+  if (!best_state.empty()) models::check_same_layout(state, best_state, source, "the best weights");
+  for (size_t i = 0; i < best_state.size(); ++i)
+    check_tensor_storage(best_state[i], source, "best-weights tensor " + std::to_string(i));
   return progress;
 }
 

@@ -79,6 +79,7 @@ SoftLabelCache SoftLabelCache::load(const std::filesystem::path& path,
                 "soft-label cache '", path.string(), "' holds logits of shape ",
                 cache.logits_.sizes(), " and type ", cache.logits_.scalar_type(),
                 ", expected (N, K) float16");
+  check_tensor_storage(cache.logits_, path.string(), "the logits");
   return cache;
 }
 
@@ -90,7 +91,9 @@ SoftLabelCache SoftLabelCache::load_or_compute(const std::filesystem::path& dire
   const std::filesystem::path path = directory / ("soft-labels-" + key + ".pt");
   if (std::filesystem::exists(path)) {
     SoftLabelCache cache = load(path, key);
-    if (cache.logits_.size(0) == dataset.size()) {
+    // Same key, other shape: only a damaged or foreign file; recompute over it.
+    if (cache.logits_.size(0) == dataset.size() &&
+        cache.logits_.size(1) == teacher.spec().num_classes) {
       if (reused) *reused = true;
       return cache;
     }

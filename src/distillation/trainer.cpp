@@ -15,6 +15,7 @@
 #include "distill/core/random.h"
 #include "distill/data/batching.h"
 #include "distill/distillation/checkpoint.h"
+#include "distill/models/module_state.h"
 #include "distill/models/predict.h"
 
 namespace distill::distillation {
@@ -25,22 +26,15 @@ constexpr uint64_t kOrderStream = 0;
 constexpr uint64_t kAugmentStream = 1'000'000;
 constexpr uint64_t kDropoutStream = 2'000'000;
 
-std::vector<at::Tensor> model_state(models::Classifier& model) {
-  std::vector<at::Tensor> state;
-  for (const auto& p : model.parameters()) state.push_back(p);
-  for (const auto& b : model.buffers()) state.push_back(b);
-  return state;
-}
-
 std::vector<at::Tensor> snapshot_state(models::Classifier& model) {
   std::vector<at::Tensor> copy;
-  for (const auto& t : model_state(model)) copy.push_back(t.detach().clone());
+  for (const auto& t : models::module_state(model)) copy.push_back(t.detach().clone());
   return copy;
 }
 
 void restore_state(models::Classifier& model, const std::vector<at::Tensor>& saved) {
   torch::NoGradGuard no_grad;
-  auto state = model_state(model);
+  auto state = models::module_state(model);
   DISTILL_CHECK(state.size() == saved.size(), "saved weights hold ", saved.size(),
                 " tensors but the model has ", state.size());
   for (size_t i = 0; i < state.size(); ++i) state[i].copy_(saved[i]);

@@ -5,10 +5,12 @@
 #include <torch/serialize/output-archive.h>
 
 #include <nlohmann/json.hpp>
+#include <cmath>
 #include <sstream>
 
 #include "distill/core/error.h"
 #include "distill/core/torch_archive.h"
+#include "distill/models/module_state.h"
 
 namespace distill::models {
 namespace {
@@ -73,8 +75,14 @@ SavedModel load_model(const std::filesystem::path& path) {
   DISTILL_CHECK(version.toInt() == kModelFileVersion, "'", source, "' uses model file version ",
                 version.toInt(), " but this distill reads version ", kModelFileVersion);
 
+  const ModelSpec spec = model_spec_from_json(read_string(archive, kSpecKey, source), source);
+  const double file_bytes = static_cast<double>(std::filesystem::file_size(path));
+  DISTILL_CHECK(file_bytes >= 4 * minimum_parameter_count(spec), "'", source, "' declares ",
+                describe_model_spec(spec), ", which needs at least ",
+                4 * minimum_parameter_count(spec), " bytes of weights, but the file holds ",
+                file_bytes, " bytes (truncated?)");
   SavedModel saved;
-  saved.model = build_classifier(model_spec_from_json(read_string(archive, kSpecKey, source), source));
+  saved.model = build_classifier(spec);
   try {
     const nlohmann::json meta = nlohmann::json::parse(read_string(archive, kMetaKey, source));
     saved.role = meta.at("role").get<std::string>();
@@ -87,14 +95,21 @@ SavedModel load_model(const std::filesystem::path& path) {
                 "': normalisation has ", saved.normalization.mean.size(), " means but ",
                 saved.normalization.stddev.size(), " deviations");
 
+  const size_t features = static_cast<size_t>(saved.model->spec().input_shape.at(0));
+  const data::Normalization& norm = saved.normalization;
+  DISTILL_CHECK(norm.mean.empty() || norm.mean.size() == features, "'", source,
+                "': normalisation has ", norm.mean.size(),
+                " entries; expected none or one per input feature/channel (", features, ")");
+  for (size_t i = 0; i < norm.mean.size(); ++i)
+    DISTILL_CHECK(std::isfinite(norm.mean[i]) && std::isfinite(norm.stddev[i]) &&
+                      norm.stddev[i] > 0,
+                  "'", source, "': normalisation entry ", i, " has mean ", norm.mean[i],
+                  " and deviation ", norm.stddev[i], "; expected finite values, deviation > 0");
+
   torch::serialize::InputArchive weights;
   DISTILL_CHECK(archive.try_read("model", weights), "'", source, "' holds no weights");
-  try {
-    saved.model->load(weights);
-  } catch (const c10::Error& e) {
-    DISTILL_FAIL("'", source, "': its weights do not match its architecture (",
-                 describe_model_spec(saved.model->spec()), "): ", e.what_without_backtrace());
-  }
+  load_module_checked(*saved.model, weights,
+                      source + " (" + describe_model_spec(saved.model->spec()) + ")");
   return saved;
 }
 

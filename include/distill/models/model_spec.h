@@ -1,6 +1,7 @@
 // The description of a classifier's architecture, as given in the config and stored in model files.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -33,9 +34,21 @@ struct ModelSpec {
   int64_t blocks_per_stage = 1;
 };
 
+/// Limits that keep hostile or mistyped specs (in configs and model files) from asking for
+/// absurd allocations or overflowing size arithmetic: every width, channel count, class count
+/// and input dimension, the number of layers or stages, and the parameter count.
+inline constexpr int64_t kMaxModelDimension = int64_t{1} << 20;
+inline constexpr size_t kMaxModelLayers = 256;
+inline constexpr double kMaxModelParameters = 1e9;
+
 /// Throws distill::Error when a field is out of range ("model.hidden[1] = 0: expected > 0").
 /// `where` names the config section for the message (e.g. "teacher.model").
 void validate_model_spec(const ModelSpec& spec, const std::string& where);
+
+/// Parameters a valid spec's layers need at least (exact for an MLP, a lower bound for CNNs).
+/// Model files store 4 bytes for each, which lets loaders reject a file too small for the
+/// architecture it declares before allocating that architecture.
+double minimum_parameter_count(const ModelSpec& spec);
 
 /// One line for logs and tables: "mlp 784-1200-1200-10 relu dropout 0.2".
 std::string describe_model_spec(const ModelSpec& spec);

@@ -1,0 +1,110 @@
+// Writes the seed corpus of every fuzz target: small valid inputs from which libFuzzer mutates
+// (fuzz/corpus/<target>/ keeps them; the regression test replays them).
+//
+//   make_seed_corpus OUTPUT_DIR
+#include <ATen/ATen.h>
+
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "distill/config/pipeline_config.h"
+#include "distill/core/atomic_file.h"
+#include "distill/distillation/checkpoint.h"
+#include "distill/distillation/fused_sgd.h"
+#include "distill/distillation/soft_label_cache.h"
+#include "distill/models/model_io.h"
+#include "distill/models/module_state.h"
+#include "distill/runtime/int8_model_file.h"
+#include "fuzz_fixtures.h"
+
+namespace fs = std::filesystem;
+using namespace distill;
+
+namespace {
+
+runtime::Int8Model small_int8_model(runtime::ActivationQuantization activations) {
+  runtime::Int8Model model;
+  model.input_shape = {4};
+  model.num_classes = 2;
+  model.activations = activations;
+  model.input_scale = 1.0f / 255.0f;
+  model.description = "seed corpus model";
+  const std::vector<int64_t> widths = {4, 3, 2};
+  for (size_t i = 0; i + 1 < widths.size(); ++i) {
+    runtime::QuantizedLinearLayer layer;
+    layer.in_features = widths[i];
+    layer.out_features = widths[i + 1];
+    for (int64_t j = 0; j < widths[i] * widths[i + 1]; ++j)
+      layer.weights.push_back(static_cast<int8_t>(j * 37 % 255 - 127));
+    layer.weight_scales.assign(static_cast<size_t>(widths[i + 1]), 0.01f);
+    layer.bias.assign(static_cast<size_t>(widths[i + 1]), 0.1f);
+    layer.relu = i == 0;
+    layer.output_scale = 0.02f;
+    model.layers.push_back(layer);
+  }
+  return model;
+}
+
+void write(const fs::path& dir, const std::string& name, const std::string& bytes) {
+  fs::create_directories(dir);
+  write_file_atomically(dir / name, bytes);
+  std::cout << (dir / name).string() << " (" << bytes.size() << " bytes)\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::cerr << "usage: make_seed_corpus OUTPUT_DIR\n";
+    return 2;
+  }
+  const fs::path out = argv[1];
+
+  write(out / "int8_model_file_fuzz", "static.int8",
+        runtime::encode_int8_model(small_int8_model(runtime::ActivationQuantization::kStatic)));
+  write(out / "int8_model_file_fuzz", "dynamic.int8",
+        runtime::encode_int8_model(small_int8_model(runtime::ActivationQuantization::kDynamic)));
+
+  // csv_fuzz: the first byte holds the options (csv_fuzz.cpp).
+  write(out / "csv_fuzz", "header.csv", std::string(1, '\0') + "a,b,label\n0.5,1,0\n2,-3e2,1\n");
+  write(out / "csv_fuzz", "no-header.csv", std::string(1, '\x01') + "1,0.5,2\n0,1.5,-2\n");
+  write(out / "csv_fuzz", "semicolons.csv", std::string(1, '\x18') + "label;x\n3;1\n9;2\n");
+
+  write(out / "config_fuzz", "default.yaml", config::default_config_yaml());
+  write(out / "config_fuzz", "small.yaml",
+        "seed: 3\nthreads: 1\nteacher:\n  model: {kind: mlp, hidden: [8]}\n"
+        "distill: {temperature: 2, alpha: 0.5}\n");
+
+  models::SavedModel saved{fuzz::fixture_model(), {{0.5f, 0.5f, 0.5f, 0.5f}, {1, 2, 3, 4}}, "teacher"};
+  write(out / "model_file_fuzz", "mlp.pt", models::serialize_model(saved));
+  models::ModelSpec cnn;
+  cnn.kind = models::ModelKind::kMobileNet;
+  cnn.input_shape = {1, 4, 4};
+  cnn.channels = {2, 4};
+  cnn.num_classes = 3;
+  write(out / "model_file_fuzz", "mobilenet.pt",
+        models::serialize_model({models::build_classifier(cnn, 1), {}, "student-distilled"}));
+
+  // A checkpoint after one SGD step (momentum state present), with best weights.
+  auto model = fuzz::fixture_model();
+  distillation::FusedSgd optimizer(model->parameters(), torch::optim::SGDOptions(0.1).momentum(0.9));
+  model->forward(at::ones({2, 4})).sum().backward();
+  optimizer.step();
+  std::vector<at::Tensor> best;
+  for (const at::Tensor& t : models::module_state(*model)) best.push_back(t.detach().clone());
+  distillation::TrainingProgress progress;
+  progress.completed_epochs = 1;
+  progress.fingerprint = fuzz::fixture_fingerprint();
+  const fs::path checkpoint = out / "checkpoint_fuzz" / "after-one-step.pt";
+  fs::create_directories(checkpoint.parent_path());
+  distillation::save_checkpoint(checkpoint, *model, optimizer, best, progress);
+  std::cout << checkpoint.string() << '\n';
+
+  const fs::path cache = out / "soft_label_cache_fuzz" / "fixture.pt";
+  fs::create_directories(cache.parent_path());
+  distillation::SoftLabelCache::compute(*fuzz::fixture_model(), fuzz::fixture_dataset(), 2).save(cache);
+  std::cout << cache.string() << '\n';
+  return 0;
+}
