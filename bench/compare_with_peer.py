@@ -186,9 +186,9 @@ def report(results, models):
               f"{m['speed']['latency_us_batch1_median']:8.1f} {m['bytes']:9d}")
     if "student_int8" in models:
         int8 = models["student_int8"]
-        ours = int8["speed"]["throughput_per_s"]
-        print(f"int8 throughput: {ours / fp32['speed']['throughput_per_s']:.1f}x distill's fp32 (goal >=4x), "
-              f"{ours / peer['int8_student_infer_per_s_b256']:.1f}x the peer's dynamic int8 (goal >=8x); "
+        int8_rate = int8["speed"]["throughput_per_s"]
+        print(f"int8 throughput: {int8_rate / fp32['speed']['throughput_per_s']:.1f}x distill's fp32 (goal >=4x), "
+              f"{int8_rate / peer['int8_student_infer_per_s_b256']:.1f}x the peer's dynamic int8 (goal >=8x); "
               f"file {fp32['bytes'] / int8['bytes']:.1f}x smaller than the fp32 weights (goal >=3.5x); "
               f"PTQ {100 * (int8['test']['accuracy'] - fp32['test']['accuracy']):+.2f} points vs fp32 "
               f"(goal within 0.3)")

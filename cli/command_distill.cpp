@@ -5,6 +5,7 @@
 #include "commands.h"
 #include "distill/models/model_io.h"
 #include "distill/models/predict.h"
+#include "distill/pipeline/teacher_file.h"
 #include "stage_command.h"
 
 namespace distill::cli {
@@ -20,7 +21,7 @@ void register_distill_command(CLI::App& app) {
   CLI::App* command = app.add_subcommand(
       "distill", "Distill the config's student from a saved teacher (the distill: section)");
   add_config_arguments(*command, args->config);
-  command->add_option("-t,--teacher", args->teacher, "teacher model file (from distill train)")
+  command->add_option("-t,--teacher", args->teacher, "teacher: a distill model file, or a TorchScript module saved from PyTorch")
       ->required()
       ->check(CLI::ExistingFile);
   command->add_option("-o,--out", args->output, "student model file to write")->required();
@@ -28,10 +29,11 @@ void register_distill_command(CLI::App& app) {
   command->callback([args] {
     const LoadedConfig loaded = load_config(args->config);
     const config::PipelineConfig& config = loaded.config;
-    const models::SavedModel teacher = models::load_model(args->teacher);
     // The student sees the inputs exactly as the teacher was trained on them.
-    const data::PreparedData data =
-        data::prepare_data(config.data, config.seed, &teacher.normalization);
+    const pipeline::TeacherWithData with_data = pipeline::load_teacher_with_data(
+        args->teacher, config.data, config.seed, "--teacher '" + args->teacher + "'");
+    const models::SavedModel& teacher = with_data.teacher;
+    const data::PreparedData& data = with_data.data;
     const pipeline::StageRun run =
         single_stage_run(args->output, args->resume, args->config, config.seed);
     const std::filesystem::path cache_dir =

@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
 
   write(out / "config_fuzz", "default.yaml", config::default_config_yaml());
   write(out / "config_fuzz", "small.yaml",
-        "seed: 3\nthreads: 1\nteacher:\n  model: {kind: mlp, hidden: [8]}\n"
+        "seed: 3\nthreads: 1\nteacher:\n  model: {type: mlp, hidden: [8]}\n"
         "distill: {temperature: 2, alpha: 0.5}\n");
 
   models::SavedModel saved{fuzz::fixture_model(), {{0.5f, 0.5f, 0.5f, 0.5f}, {1, 2, 3, 4}}, "teacher"};

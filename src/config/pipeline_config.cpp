@@ -1,6 +1,9 @@
 // YAML -> PipelineConfig, section by section, with range checks naming each key.
 #include "distill/config/pipeline_config.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include <yaml-cpp/yaml.h>
 
 #include <sstream>
@@ -156,11 +159,84 @@ void read_distill(YamlSection s, DistillStageConfig& d) {
                                  {"live", TeacherOutputs::kLive},
                                  {"cached", TeacherOutputs::kCached}});
   s.read("cache_dir", d.cache_dir);
+  for (YamlSection item : s.sections("features")) {
+    distillation::FeatureTerm term;
+    item.read_choice<distillation::FeatureLossKind>(
+        "kind", term.kind,
+        {{"hint", distillation::FeatureLossKind::kHint},
+         {"attention", distillation::FeatureLossKind::kAttention},
+         {"rkd_distance", distillation::FeatureLossKind::kRkdDistance},
+         {"rkd_angle", distillation::FeatureLossKind::kRkdAngle}});
+    item.read("student", term.student_tap);
+    item.read("teacher", term.teacher_tap);
+    item.read("weight", term.weight);
+    item.reject_unknown_keys();
+    check(!term.student_tap.empty(), item, "student", "is required: the student's layer to tap");
+    check(!term.teacher_tap.empty(), item, "teacher", "is required: the teacher's layer to tap");
+    check_value(term.weight > 0 && std::isfinite(term.weight), item, "weight", term.weight,
+                "a finite value > 0");
+    d.features.push_back(term);
+  }
+  s.read("hint_stage_epochs", d.hint_stage_epochs);
+  s.read("extra_teachers", d.extra_teachers);
+  s.read_choice<distillation::TeacherCombination>(
+      "teacher_combination", d.teacher_combination,
+      {{"average", distillation::TeacherCombination::kAverage},
+       {"weights", distillation::TeacherCombination::kWeights},
+       {"confidence", distillation::TeacherCombination::kConfidence}});
+  s.read("teacher_weights", d.teacher_weights);
   s.reject_unknown_keys();
+  const bool weighted = d.teacher_combination == distillation::TeacherCombination::kWeights;
+  check(!weighted || d.teacher_weights.size() == d.extra_teachers.size() + 1, s, "teacher_weights",
+        "needs one weight per teacher: the run's teacher, then each of extra_teachers (" +
+            std::to_string(d.extra_teachers.size() + 1) + " in all)");
+  check(weighted || d.teacher_weights.empty(), s, "teacher_weights",
+        "is used only with teacher_combination: weights");
+  for (double w : d.teacher_weights)
+    check_value(w >= 0 && std::isfinite(w), s, "teacher_weights", w, "values >= 0");
+  check(d.extra_teachers.empty() || d.features.empty(), s, "extra_teachers",
+        "cannot be combined with distill.features (feature terms take one teacher)");
+  check_value(d.hint_stage_epochs >= 0, s, "hint_stage_epochs", d.hint_stage_epochs, ">= 0");
+  const bool has_hint = std::any_of(d.features.begin(), d.features.end(), [](const auto& t) {
+    return t.kind == distillation::FeatureLossKind::kHint;
+  });
+  check(d.hint_stage_epochs == 0 || has_hint, s, "hint_stage_epochs",
+        "needs at least one feature of kind hint");
+  check(d.features.empty() || d.teacher_outputs != TeacherOutputs::kCached, s, "teacher_outputs",
+        "cannot be cached with distill.features: feature maps come from the live teacher");
   check_value(d.loss.temperature > 0, s, "temperature", d.loss.temperature, "a value > 0");
   check_value(d.loss.alpha >= 0 && d.loss.alpha <= 1, s, "alpha", d.loss.alpha, "a value in [0, 1]");
   check_value(d.finetune_epochs >= 0, s, "finetune_epochs", d.finetune_epochs, ">= 0");
   check_value(d.finetune_lr > 0, s, "finetune_lr", d.finetune_lr, "> 0");
+}
+
+void read_prune(YamlSection s, PruneStageConfig& p) {
+  s.read_choice<PruneKind>("kind", p.kind,
+                           {{"none", PruneKind::kNone},
+                            {"magnitude", PruneKind::kMagnitude},
+                            {"neurons", PruneKind::kNeurons}});
+  s.read("target_sparsity", p.target_sparsity);
+  s.read("keep_fraction", p.keep_fraction);
+  s.read("epochs", p.epochs);
+  s.read("lr", p.lr);
+  s.reject_unknown_keys();
+  check_value(p.target_sparsity >= 0 && p.target_sparsity < 1, s, "target_sparsity",
+              p.target_sparsity, "a fraction in [0, 1)");
+  check_value(p.keep_fraction > 0 && p.keep_fraction <= 1, s, "keep_fraction", p.keep_fraction,
+              "a fraction in (0, 1]");
+  check_value(p.epochs >= 1, s, "epochs", p.epochs, ">= 1");
+  check_value(p.lr > 0 && std::isfinite(p.lr), s, "lr", p.lr, "a finite value > 0");
+}
+
+void read_self_distill(YamlSection s, SelfDistillConfig& c) {
+  s.read("generations", c.generations);
+  s.read("teacher_free", c.teacher_free);
+  s.read("virtual_confidence", c.virtual_confidence);
+  s.reject_unknown_keys();
+  check_value(c.generations >= 0 && c.generations <= 10, s, "generations", c.generations,
+              "0 to 10");
+  check_value(c.virtual_confidence > 0 && c.virtual_confidence < 1, s, "virtual_confidence",
+              c.virtual_confidence, "a probability in (1/classes, 1)");
 }
 
 void read_quantize(YamlSection s, QuantizeStageConfig& q) {
@@ -270,6 +346,8 @@ PipelineConfig parse_pipeline_config(const std::string& yaml_text, const std::st
   read_stage(s.section("student"), config.student, /*is_teacher=*/false);
   read_distill(s.section("distill"), config.distill);
   read_quantize(s.section("quantize"), config.quantize);
+  read_prune(s.section("prune"), config.prune);
+  read_self_distill(s.section("self_distill"), config.self_distill);
   read_evaluation(s.section("evaluation"), config.evaluation);
   s.reject_unknown_keys();
   DISTILL_CHECK_HINT(config.distill.teacher_outputs != TeacherOutputs::kCached ||

@@ -1,6 +1,8 @@
 // Strict typed reads from yaml-cpp nodes.
 #include "distill/config/yaml_section.h"
 
+#include <functional>
+
 #include <algorithm>
 #include <cmath>
 #include <optional>
@@ -35,6 +37,14 @@ std::string describe_node(const YAML::Node& node) {
 std::string join(const std::vector<std::string>& names) {
   std::string out;
   for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+template <typename T>
+std::vector<T> read_list(const YAML::Node& node, const std::string& key,
+                         const std::function<T(const std::string&, const YAML::Node&)>& item) {
+  std::vector<T> out;
+  for (size_t i = 0; i < node.size(); ++i) out.push_back(item(key + "[" + std::to_string(i) + "]", node[i]));
   return out;
 }
 
@@ -142,16 +152,45 @@ void YamlSection::read(const std::string& key, std::vector<int64_t>& value) {
   const auto node = scalar(key);
   if (!node) return;
   if (!node->IsSequence()) fail_type(key, *node, "a list of integers, e.g. [100, 50]");
-  std::vector<int64_t> out;
-  for (size_t i = 0; i < node->size(); ++i)
-    out.push_back(convert<int64_t>(key + "[" + std::to_string(i) + "]", (*node)[i], "an integer"));
-  value = std::move(out);
+  value = read_list<int64_t>(*node, key, [this](const std::string& k, const YAML::Node& n) {
+    return convert<int64_t>(k, n, "an integer");
+  });
+}
+
+void YamlSection::read(const std::string& key, std::vector<double>& value) {
+  const auto node = scalar(key);
+  if (!node) return;
+  if (!node->IsSequence()) fail_type(key, *node, "a list of numbers, e.g. [0.7, 0.3]");
+  value = read_list<double>(*node, key, [this](const std::string& k, const YAML::Node& n) {
+    return convert<double>(k, n, "a number");
+  });
+}
+
+void YamlSection::read(const std::string& key, std::vector<std::string>& value) {
+  const auto node = scalar(key);
+  if (!node) return;
+  if (!node->IsSequence()) fail_type(key, *node, "a list of strings, e.g. [a.pt, b.pt]");
+  value = read_list<std::string>(*node, key, [this](const std::string& k, const YAML::Node& n) {
+    return convert<std::string>(k, n, "a string");
+  });
 }
 
 YamlSection YamlSection::section(const std::string& key) {
   read_keys_.insert(key);
   const YAML::Node& node = node_;
   return YamlSection(node.IsMap() ? node[key] : YAML::Node(), key_path(key), source_);
+}
+
+std::vector<YamlSection> YamlSection::sections(const std::string& key) {
+  read_keys_.insert(key);
+  std::vector<YamlSection> items;
+  const YAML::Node& node = node_;
+  const YAML::Node list = node.IsMap() ? node[key] : YAML::Node();
+  if (!list.IsDefined() || list.IsNull()) return items;
+  if (!list.IsSequence()) fail_type(key, list, "a list of mappings");
+  for (size_t i = 0; i < list.size(); ++i)
+    items.emplace_back(list[i], key_path(key) + "[" + std::to_string(i) + "]", source_);
+  return items;
 }
 
 void YamlSection::reject_unknown_keys() const {

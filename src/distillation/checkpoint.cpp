@@ -66,7 +66,7 @@ void check_optimizer_state(torch::optim::Optimizer& optimizer, const std::string
 
 void save_checkpoint(const std::filesystem::path& path, models::Classifier& model,
                      torch::optim::Optimizer& optimizer, const std::vector<at::Tensor>& best_state,
-                     const TrainingProgress& progress) {
+                     const TrainingProgress& progress, torch::nn::Module* objective_state) {
   torch::serialize::OutputArchive archive;
   archive.write("distill_checkpoint_version", c10::IValue(kCheckpointVersion));
   archive.write("progress", c10::IValue(progress_to_json(progress).dump()));
@@ -75,6 +75,11 @@ void save_checkpoint(const std::filesystem::path& path, models::Classifier& mode
   optimizer.save(optimizer_archive);
   archive.write("model", model_archive);
   archive.write("optimizer", optimizer_archive);
+  if (objective_state != nullptr) {
+    torch::serialize::OutputArchive objective_archive;
+    objective_state->save(objective_archive);
+    archive.write("objective", objective_archive);
+  }
   archive.write("best_count", c10::IValue(static_cast<int64_t>(best_state.size())));
   for (size_t i = 0; i < best_state.size(); ++i)
     archive.write("best_" + std::to_string(i), best_state[i], /*is_buffer=*/true);
@@ -84,7 +89,8 @@ void save_checkpoint(const std::filesystem::path& path, models::Classifier& mode
 TrainingProgress load_checkpoint(const std::filesystem::path& path, models::Classifier& model,
                                  torch::optim::Optimizer& optimizer,
                                  std::vector<at::Tensor>& best_state,
-                                 const std::string& expected_fingerprint) {
+                                 const std::string& expected_fingerprint,
+                                 torch::nn::Module* objective_state) {
   const std::string source = path.string();
   torch::serialize::InputArchive archive = read_archive_file(path, "distill checkpoint");
   c10::IValue version, progress_text, best_count;
@@ -112,6 +118,12 @@ TrainingProgress load_checkpoint(const std::filesystem::path& path, models::Clas
                     archive.try_read("optimizer", optimizer_archive),
                 "checkpoint '", source, "' lacks the model or the optimizer state");
   models::load_module_checked(model, model_archive, source);
+  if (objective_state != nullptr) {
+    torch::serialize::InputArchive objective_archive;
+    DISTILL_CHECK(archive.try_read("objective", objective_archive), "checkpoint '", source,
+                  "' lacks the objective's trained parameters (hint adapters)");
+    models::load_module_checked(*objective_state, objective_archive, source);
+  }
   try {
     optimizer.load(optimizer_archive);
   } catch (const c10::Error& e) {

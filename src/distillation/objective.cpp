@@ -28,7 +28,17 @@ at::Tensor LiveTeacher::logits(const data::Batch& batch) {
   return teacher_->forward(batch.inputs);
 }
 
+at::Tensor LiveTeacher::logits_with_features(const data::Batch& batch, models::FeatureTaps& taps) {
+  torch::NoGradGuard no_grad;
+  return teacher_->forward(batch.inputs, taps);
+}
+
 int64_t LiveTeacher::num_classes() const { return teacher_->spec().num_classes; }
+
+at::Tensor TeacherLogitSource::logits_with_features(const data::Batch&, models::FeatureTaps&) {
+  DISTILL_FAIL_HINT("set distill.teacher_outputs: live", "feature distillation needs the "
+                    "teacher's intermediate outputs, which only a live teacher produces");
+}
 
 const char* to_string(DistillationMode mode) {
   switch (mode) {
@@ -51,18 +61,26 @@ std::string DistillationObjective::name() const {
     out << "kd(T=" << options_.temperature << ", alpha=" << options_.alpha << ")";
   else
     out << "pseudo-label(alpha=" << options_.alpha << ")";
+  const std::string teachers = teacher_->describe();
+  if (!teachers.empty()) out << " from " << teachers;
   return out.str();
+}
+
+at::Tensor logit_distillation_loss(const at::Tensor& student_logits,
+                                   const at::Tensor& teacher_logits, const at::Tensor& labels,
+                                   const KdLossOptions& options, DistillationMode mode) {
+  if (mode == DistillationMode::kSoft) {
+    if (kernels::compute_path() == kernels::ComputePath::kFast)
+      return fused_kd_loss(student_logits, teacher_logits, labels, options);
+    return kd_loss(student_logits, teacher_logits, labels, options);
+  }
+  return pseudo_label_loss(student_logits, teacher_logits, labels, options.alpha);
 }
 
 at::Tensor DistillationObjective::loss(const data::Batch& batch, const at::Tensor& student_logits,
                                        const models::FeatureTaps&) {
-  const at::Tensor teacher_logits = teacher_->logits(batch);
-  if (mode_ == DistillationMode::kSoft) {
-    if (kernels::compute_path() == kernels::ComputePath::kFast)
-      return fused_kd_loss(student_logits, teacher_logits, batch.labels, options_);
-    return kd_loss(student_logits, teacher_logits, batch.labels, options_);
-  }
-  return pseudo_label_loss(student_logits, teacher_logits, batch.labels, options_.alpha);
+  return logit_distillation_loss(student_logits, teacher_->logits(batch), batch.labels, options_,
+                                 mode_);
 }
 
 }  // namespace distill::distillation

@@ -88,7 +88,14 @@ TrainingSummary train_model(models::Classifier& model, TrainingObjective& object
   const int64_t batches = data::batch_count(train.size(), options.batch_size);
   const int64_t total_steps = batches * options.epochs;
 
-  auto optimizer = make_optimizer(model.parameters(), options.optimizer);
+  // The objective's own trainable parameters (hint adapters) train with the model's.
+  const std::shared_ptr<torch::nn::Module> objective_state = objective.trainable();
+  std::vector<at::Tensor> parameters = model.parameters();
+  if (objective_state) {
+    const auto extra = objective_state->parameters();
+    parameters.insert(parameters.end(), extra.begin(), extra.end());
+  }
+  auto optimizer = make_optimizer(parameters, options.optimizer);
   const std::string fingerprint = run_fingerprint(model, objective, train, options);
   std::vector<at::Tensor> best_state;
   TrainingProgress progress;
@@ -97,7 +104,8 @@ TrainingSummary train_model(models::Classifier& model, TrainingObjective& object
 
   if (options.resume && !options.checkpoint_path.empty() &&
       std::filesystem::exists(options.checkpoint_path)) {
-    progress = load_checkpoint(options.checkpoint_path, model, *optimizer, best_state, fingerprint);
+    progress = load_checkpoint(options.checkpoint_path, model, *optimizer, best_state, fingerprint,
+                               objective_state.get());
     progress.summary.resumed_after_epoch = progress.completed_epochs;
   }
 
@@ -105,6 +113,7 @@ TrainingSummary train_model(models::Classifier& model, TrainingObjective& object
     if (progress.summary.stopped_early) break;
     const auto epoch_start = std::chrono::steady_clock::now();
     model.train();
+    if (options.on_epoch_start) options.on_epoch_start(epoch);
     seed_default_generator(derive_seed(options.seed, kDropoutStream + epoch));
     auto augment_generator = at::make_generator<at::CPUGeneratorImpl>(
         derive_seed(options.seed, kAugmentStream + epoch));
@@ -139,6 +148,7 @@ TrainingSummary train_model(models::Classifier& model, TrainingObjective& object
       optimizer->zero_grad();
       loss.backward();
       optimizer->step();
+      if (options.after_step) options.after_step();
 
       loss_sum += loss_value * static_cast<double>(batch.labels.size(0));
       correct += logits.argmax(1).eq(batch.labels).sum().item<double>();
@@ -190,7 +200,8 @@ TrainingSummary train_model(models::Classifier& model, TrainingObjective& object
 
     progress.summary.seconds += record.seconds;
     if (!options.checkpoint_path.empty())
-      save_checkpoint(options.checkpoint_path, model, *optimizer, best_state, progress);
+      save_checkpoint(options.checkpoint_path, model, *optimizer, best_state, progress,
+                      objective_state.get());
   }
 
   if (!best_state.empty()) restore_state(model, best_state);

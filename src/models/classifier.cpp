@@ -52,6 +52,9 @@ ClassifierPtr build_classifier(const ModelSpec& spec, uint64_t seed) {
     case ModelKind::kMlp: return std::make_shared<Mlp>(spec);
     case ModelKind::kResNet:
     case ModelKind::kMobileNet: return std::make_shared<StagedCnn>(spec);
+    case ModelKind::kTorchScript:
+      DISTILL_FAIL_HINT("load it with teacher.load", "a TorchScript model is loaded from its file, "
+                        "not built from a spec (", describe_model_spec(spec), ")");
   }
   DISTILL_FAIL("unknown model kind ", static_cast<int>(spec.kind));
 }

@@ -64,6 +64,13 @@ void save_model(const std::filesystem::path& path, const SavedModel& saved) {
   write_archive_file(path, archive);
 }
 
+bool is_distill_model_file(const std::filesystem::path& path) {
+  torch::serialize::InputArchive archive = read_archive_file(path, "model file");
+  c10::IValue format;
+  return archive.try_read(kFormatKey, format) && format.isString() &&
+         format.toStringRef() == kFormatName;
+}
+
 SavedModel load_model(const std::filesystem::path& path) {
   const std::string source = path.string();
   torch::serialize::InputArchive archive = read_archive_file(path, "distill model file");

@@ -15,6 +15,7 @@ const char* to_string(ModelKind kind) {
     case ModelKind::kMlp: return "mlp";
     case ModelKind::kResNet: return "resnet";
     case ModelKind::kMobileNet: return "mobilenet";
+    case ModelKind::kTorchScript: return "torchscript";
   }
   return "unknown";
 }
@@ -89,6 +90,7 @@ void validate_model_spec(const ModelSpec& spec, const std::string& where) {
                 " dimensions");
   for (size_t i = 0; i < spec.input_shape.size(); ++i)
     check_dimension(spec.input_shape[i], where, ".input_shape[" + std::to_string(i) + "]", "> 0");
+  if (spec.kind == ModelKind::kTorchScript) return;  // its layers are the module's own
   const std::vector<int64_t>& layers = spec.kind == ModelKind::kMlp ? spec.hidden : spec.channels;
   DISTILL_CHECK(layers.size() <= kMaxModelLayers, where, ": ", layers.size(),
                 spec.kind == ModelKind::kMlp ? " hidden layers" : " stages", ", expected at most ",
@@ -110,6 +112,7 @@ void validate_model_spec(const ModelSpec& spec, const std::string& where) {
 
 double minimum_parameter_count(const ModelSpec& spec) {
   if (spec.kind == ModelKind::kMlp) return parameter_bound(spec);  // exact for an MLP
+  if (spec.kind == ModelKind::kTorchScript) return 0;
   // The stem's 3x3 convolution, one (pointwise or full) convolution per block, the head.
   double width = static_cast<double>(spec.channels.at(0));
   double total = 9 * static_cast<double>(spec.input_shape.at(0)) * width;
@@ -123,7 +126,11 @@ double minimum_parameter_count(const ModelSpec& spec) {
 std::string describe_model_spec(const ModelSpec& spec) {
   std::ostringstream out;
   out << to_string(spec.kind) << ' ';
-  if (spec.kind == ModelKind::kMlp) {
+  if (spec.kind == ModelKind::kTorchScript) {
+    out << "module, inputs";
+    for (int64_t d : spec.input_shape) out << ' ' << d;
+    out << ", " << spec.num_classes << " classes";
+  } else if (spec.kind == ModelKind::kMlp) {
     const int64_t inputs = std::accumulate(spec.input_shape.begin(), spec.input_shape.end(),
                                            int64_t{1}, std::multiplies<>());
     out << inputs;

@@ -15,8 +15,11 @@
 #include "distill/core/error.h"
 #include "distill/core/threads.h"
 #include "distill/distillation/training_summary_json.h"
+#include "distill/distillation/virtual_teacher.h"
 #include "distill/pipeline/int8_stage.h"
+#include "distill/pipeline/pruning_stage.h"
 #include "distill/pipeline/stages.h"
+#include "distill/pipeline/teacher_file.h"
 
 namespace distill::pipeline {
 namespace {
@@ -88,10 +91,12 @@ report::RunReport run_pipeline(const config::PipelineConfig& config, const Pipel
   if (!options.config_yaml.empty()) write_file_atomically(dir / "config.yaml", options.config_yaml);
 
   // A loaded teacher brings its input normalisation; the students must see the same inputs.
-  std::optional<models::SavedModel> loaded_teacher;
-  if (!config.teacher.load.empty()) loaded_teacher = models::load_model(config.teacher.load);
-  const data::PreparedData data = data::prepare_data(
-      config.data, config.seed, loaded_teacher ? &loaded_teacher->normalization : nullptr);
+  const std::string teacher_where = "teacher.load '" + config.teacher.load + "'";
+  std::optional<TeacherWithData> loaded;
+  if (!config.teacher.load.empty())
+    loaded = load_teacher_with_data(config.teacher.load, config.data, config.seed, teacher_where);
+  const data::PreparedData data =
+      loaded ? std::move(loaded->data) : data::prepare_data(config.data, config.seed, nullptr);
   report.data_source = data::to_string(config.data.source);
   report.train_samples = data.train.size();
   report.validation_samples = data.validation.size();
@@ -112,10 +117,9 @@ report::RunReport run_pipeline(const config::PipelineConfig& config, const Pipel
   // 1. The teacher: loaded from a file, or trained on labels.
   TrainedModel teacher;
   const StageFiles teacher_files = stage_files(dir, "teacher");
-  if (loaded_teacher) {
-    teacher.saved = std::move(*loaded_teacher);
+  if (loaded) {
+    teacher.saved = std::move(loaded->teacher);
     teacher.training.objective = "(loaded from " + config.teacher.load + ")";
-    check_teacher_matches_data(*teacher.saved.model, data, "teacher.load '" + config.teacher.load + "'");
   } else {
     teacher = run_or_reuse("teacher", teacher_files, options,
                            [&](const StageRun& r) { return train_on_labels(config.teacher, "teacher", data, r); },
@@ -180,6 +184,52 @@ report::RunReport run_pipeline(const config::PipelineConfig& config, const Pipel
                   std::to_string(config.quantize.qat_epochs) + " epochs)";
     r.training = qat_training;
     report.models.push_back(r);
+  }
+
+  // 7. Pruning with distillation from the unpruned distilled student.
+  if (config.prune.kind != config::PruneKind::kNone) {
+    const StageFiles files = stage_files(dir, "student_pruned");
+    TrainedModel pruned = run_or_reuse(
+        "student_pruned", files, options,
+        [&](const StageRun& r) {
+          return prune_with_distillation(config, distilled.saved, data, r, cache_dir);
+        },
+        run);
+    report.models.push_back(make_report("student_pruned", "student (pruned)", pruned, data,
+                                        teacher_predictions, config, options, files.model));
+  }
+
+  // 8. Self-distillation: born-again generations and the teacher-free student.
+  models::ClassifierPtr previous = teacher.saved.model;
+  for (int64_t g = 1; g <= config.self_distill.generations; ++g) {
+    const std::string key = "born_again_g" + std::to_string(g);
+    const StageFiles files = stage_files(dir, key);
+    TrainedModel generation = run_or_reuse(
+        key, files, options,
+        [&](const StageRun& r) {
+          return distill_from_teacher(config.teacher, config.distill, previous, key, data, r,
+                                      cache_dir);
+        },
+        run);
+    report.models.push_back(make_report(key, "born-again gen " + std::to_string(g), generation,
+                                        data, teacher_predictions, config, options, files.model));
+    previous = generation.saved.model;
+  }
+  if (config.self_distill.teacher_free) {
+    const StageFiles files = stage_files(dir, "student_teacher_free");
+    TrainedModel tf = run_or_reuse(
+        "student_teacher_free", files, options,
+        [&](const StageRun& r) {
+          return distill_from_source(
+              config.student, config.distill,
+              std::make_shared<distillation::VirtualTeacher>(
+                  data.train.num_classes, config.self_distill.virtual_confidence,
+                  config.distill.loss.temperature),
+              "student-teacher-free", data, r);
+        },
+        run);
+    report.models.push_back(make_report("student_teacher_free", "student (teacher-free KD)", tf,
+                                        data, teacher_predictions, config, options, files.model));
   }
 
   report.total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -4,16 +4,21 @@
 #include <ATen/ATen.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <memory>
 
 #include "distill/core/error.h"
 #include "distill/core/progress_bar.h"
 #include "distill/data/batching.h"
+#include "distill/distillation/ensemble_teacher.h"
+#include "distill/distillation/feature_distillation.h"
 #include "distill/distillation/soft_label_cache.h"
 #include "distill/evaluation/metrics.h"
 #include "distill/evaluation/speed.h"
 #include "distill/models/model_size.h"
 #include "distill/models/predict.h"
+#include "distill/pipeline/teacher_file.h"
 
 namespace distill::pipeline {
 
@@ -34,9 +39,11 @@ std::shared_ptr<distillation::TeacherLogitSource> teacher_source(
     const config::DistillStageConfig& distill, const distillation::TrainOptions& train,
     const models::ClassifierPtr& teacher, const data::PreparedData& data,
     const std::filesystem::path& cache_dir, bool show_progress) {
-  const bool cached = distill.teacher_outputs == config::TeacherOutputs::kCached ||
-                      (distill.teacher_outputs == config::TeacherOutputs::kAuto &&
-                       !train.augmentation.enabled());
+  // Feature terms need the teacher's intermediate outputs, which only the live teacher has.
+  const bool cached = distill.features.empty() &&
+                      (distill.teacher_outputs == config::TeacherOutputs::kCached ||
+                       (distill.teacher_outputs == config::TeacherOutputs::kAuto &&
+                        !train.augmentation.enabled()));
   if (!cached) return std::make_shared<distillation::LiveTeacher>(teacher);
   bool reused = false;
   auto cache = distillation::SoftLabelCache::load_or_compute(cache_dir, *teacher, data.train,
@@ -64,6 +71,52 @@ TrainedModel finish(models::ClassifierPtr model, distillation::TrainingSummary t
   TrainedModel out{{std::move(model), data.normalization, role}, std::move(training)};
   models::save_model(run.model_path, out.saved);
   return out;
+}
+
+/// A small batch of training inputs that sizes the hint adapters.
+at::Tensor probe_inputs(const data::PreparedData& data) {
+  return data.train.features.slice(0, 0, std::min<int64_t>(32, data.train.size()));
+}
+
+std::vector<distillation::FeatureTerm> terms_of_kind(const std::vector<distillation::FeatureTerm>& terms,
+                                                     bool hints) {
+  std::vector<distillation::FeatureTerm> out;
+  for (const auto& t : terms)
+    if ((t.kind == distillation::FeatureLossKind::kHint) == hints) out.push_back(t);
+  return out;
+}
+
+/// The objective of the distillation stage: vanilla KD, or KD plus the feature terms (without
+/// the hints when a FitNets hint stage trained them first).
+std::unique_ptr<distillation::TrainingObjective> distillation_objective(
+    models::Classifier& student, const std::shared_ptr<distillation::TeacherLogitSource>& source,
+    const config::DistillStageConfig& distill, const data::PreparedData& data,
+    const StageRun& run) {
+  const auto terms = distill.hint_stage_epochs > 0 ? terms_of_kind(distill.features, false)
+                                                   : distill.features;
+  if (terms.empty())
+    return std::make_unique<distillation::DistillationObjective>(source, distill.loss, distill.mode);
+  return std::make_unique<distillation::FeatureDistillationObjective>(
+      source, distill.loss, distill.mode, terms, /*include_logit_loss=*/true, student,
+      probe_inputs(data), run.seed);
+}
+
+/// FitNets' first stage: the student (up to its guided layers) learns the teacher's hinted
+/// features through fresh adapters, with no logit loss and no validation-based selection.
+void train_hint_stage(models::Classifier& student,
+                      const std::shared_ptr<distillation::TeacherLogitSource>& source,
+                      const config::DistillStageConfig& distill,
+                      const config::ModelStageConfig& stage, const std::string& role,
+                      const data::PreparedData& data, const StageRun& run) {
+  distillation::FeatureDistillationObjective hints(
+      source, distill.loss, distill.mode, terms_of_kind(distill.features, true),
+      /*include_logit_loss=*/false, student, probe_inputs(data), run.seed);
+  distillation::TrainOptions options = stage_options(stage.train, role + "-hints", data, run);
+  options.epochs = distill.hint_stage_epochs;
+  options.early_stopping_patience = 0;
+  if (!run.checkpoint_path.empty()) options.checkpoint_path = run.checkpoint_path.string() + ".hints";
+  distillation::train_model(student, hints, data.train, data::Dataset{}, options);
+  if (!options.checkpoint_path.empty()) std::filesystem::remove(options.checkpoint_path);
 }
 
 }  // namespace
@@ -96,11 +149,38 @@ TrainedModel distill_from_teacher(const config::ModelStageConfig& student,
                                   const data::PreparedData& data, const StageRun& run,
                                   const std::filesystem::path& cache_dir) {
   check_teacher_matches_data(*teacher, data, "teacher");
+  std::shared_ptr<distillation::TeacherLogitSource> source =
+      teacher_source(distill, student.train, teacher, data, cache_dir, run.show_progress);
+  if (!distill.extra_teachers.empty()) {
+    std::vector<std::shared_ptr<distillation::TeacherLogitSource>> all = {source};
+    for (size_t i = 0; i < distill.extra_teachers.size(); ++i) {
+      const std::string& path = distill.extra_teachers[i];
+      all.push_back(teacher_source(
+          distill, student.train,
+          load_extra_teacher(path, data, "distill.extra_teachers[" + std::to_string(i) + "] '" + path + "'"),
+          data, cache_dir, run.show_progress));
+    }
+    source = std::make_shared<distillation::EnsembleTeacher>(
+        std::move(all), distill.teacher_combination, distill.teacher_weights,
+        distill.loss.temperature);
+  }
+  return distill_from_source(student, distill, std::move(source), role, data, run);
+}
+
+TrainedModel distill_from_source(const config::ModelStageConfig& student,
+                                 const config::DistillStageConfig& distill,
+                                 std::shared_ptr<distillation::TeacherLogitSource> source,
+                                 const std::string& role, const data::PreparedData& data,
+                                 const StageRun& run) {
   models::ClassifierPtr model = build_for_data(student, data, "student.model", run.seed);
-  distillation::DistillationObjective objective(
-      teacher_source(distill, student.train, teacher, data, cache_dir, run.show_progress),
-      distill.loss, distill.mode);
-  auto training = distillation::train_model(*model, objective, data.train, data.validation,
+  // A resumed run whose distillation stage already checkpointed is past the hint stage.
+  const bool past_hint_stage = run.resume && !run.checkpoint_path.empty() &&
+                               std::filesystem::exists(run.checkpoint_path);
+  if (distill.hint_stage_epochs > 0 && !past_hint_stage)
+    train_hint_stage(*model, source, distill, student, role, data, run);
+  std::unique_ptr<distillation::TrainingObjective> objective =
+      distillation_objective(*model, source, distill, data, run);
+  auto training = distillation::train_model(*model, *objective, data.train, data.validation,
                                             stage_options(student.train, role, data, run));
   if (distill.finetune_epochs > 0) {
     distillation::TrainOptions finetune = stage_options(student.train, role + "-finetune", data, run);

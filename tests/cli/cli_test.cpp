@@ -157,6 +157,43 @@ TEST(Cli, ShortEndToEndRunWritesModelsAndResults) {
   EXPECT_TRUE(j4["models"]["teacher"]["training"].is_null());
 }
 
+// A teacher written in PyTorch (TorchScript, saved by /usr/bin/python3 here) distils a student
+// through the whole pipeline.
+TEST(Cli, TorchScriptTeacherFromPyTorchDistils) {
+  if (!testing::python_torch_available()) GTEST_SKIP() << "/usr/bin/python3 cannot import torch";
+  TempDir dir;
+  const std::string teacher = (dir / "pytorch_teacher.pt").string();
+  // (torch.jit.script reads the module's source: a script file, not `python3 -c`.)
+  testing::write_bytes(dir / "save_teacher.py", R"(
+import sys, torch
+torch.manual_seed(0)
+net = torch.nn.Sequential(torch.nn.Linear(784, 64), torch.nn.ReLU(), torch.nn.Linear(64, 10))
+torch.jit.script(net.eval()).save(sys.argv[1])
+)");
+  const auto saved =
+      run_command({"/usr/bin/python3", (dir / "save_teacher.py").string(), teacher});
+  ASSERT_EQ(saved.exit_code, 0) << saved.output;
+  const std::string out = (dir / "run").string();
+  const auto r = run_command({kDistill, "run", "-q", "-o", out, "-j", "1", "--set",
+                              "teacher.load=" + teacher, "--set", "data.train_limit=2000",
+                              "--set", "data.validation_size=200", "--set", "data.test_limit=300",
+                              "--set", "student.train.epochs=1", "--set", "quantize.enabled=false",
+                              "--set", "evaluation.speed=false"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::ifstream in(dir / "run" / "results.json");
+  const nlohmann::json j = nlohmann::json::parse(in);
+  EXPECT_EQ(j["models"]["teacher"]["objective"], "(loaded from " + teacher + ")");
+  EXPECT_EQ(j["models"]["teacher"]["parameters"], 784 * 64 + 64 + 64 * 10 + 10);
+  EXPECT_TRUE(j["models"]["student_distilled"]["test"]["agreement_with_teacher"].is_number());
+
+  // A file that is neither kind is refused by name.
+  testing::write_bytes(dir / "junk.pt", "not a model");
+  const auto junk = run_command({kDistill, "run", "-q", "-o", out + "-junk", "--set",
+                                 "teacher.load=" + (dir / "junk.pt").string()});
+  EXPECT_EQ(junk.exit_code, 1);
+  EXPECT_NE(junk.output.find("junk.pt"), std::string::npos) << junk.output;
+}
+
 // SIGKILL in the middle of training, then --resume: the model file ends up byte-identical to
 // that of an uninterrupted run with the same seed.
 TEST(Cli, KilledTrainingResumesToTheSameModel) {

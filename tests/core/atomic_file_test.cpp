@@ -2,6 +2,10 @@
 #include "distill/core/atomic_file.h"
 
 #include <gtest/gtest.h>
+
+#include <csignal>
+#include <filesystem>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -50,6 +54,41 @@ TEST(AtomicFile, UnwritableDirectoryFailsClearlyAndKeepsTheOldFile) {
   }
   ::chmod(dir.path().c_str(), 0755);
   EXPECT_EQ(read_file_bytes(path), "precious");
+}
+
+TEST(AtomicFile, FullDiskFailsClearlyAndKeepsTheOldFile) {
+  // A file-size limit makes write() fail part-way (EFBIG) exactly as a full disk does (ENOSPC),
+  // without needing a small filesystem; works as root too.
+  TempDir dir;
+  const auto path = dir / "checkpoint.pt";
+  write_file_atomically(path, "previous checkpoint");
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &saved), 0);
+  const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);  // else the signal kills the process
+  rlimit limited = saved;
+  limited.rlim_cur = 4096;
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &limited), 0);
+  std::string message;
+  try {
+    write_file_atomically(path, std::string(1 << 20, 'x'));
+  } catch (const Error& e) {
+    message = e.what();
+    EXPECT_NE(e.hint().find("free some disk space"), std::string::npos);
+  }
+  ::setrlimit(RLIMIT_FSIZE, &saved);
+  std::signal(SIGXFSZ, old_handler);
+  const std::string expected =
+      "cannot write '" + path.string() + "': writing 1048576 bytes failed after 4096";
+  EXPECT_NE(message.find(expected), std::string::npos) << message;
+  EXPECT_NE(message.find("the previous file, if any, is unchanged"), std::string::npos);
+  EXPECT_EQ(read_file_bytes(path), "previous checkpoint");
+  // No temporary file is left behind.
+  int entries = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    (void)entry;
+    ++entries;
+  }
+  EXPECT_EQ(entries, 1);
 }
 
 TEST(AtomicFile, DirectoryThatIsAFileFailsClearly) {

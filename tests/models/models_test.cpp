@@ -99,6 +99,30 @@ TEST(Models, SpecValidationNamesTheField) {
   ModelSpec deep = cnn_spec(ModelKind::kMobileNet);
   deep.channels = {4, 4, 4, 4, 4, 4};
   EXPECT_EQ(message(deep), "student.model: 6 stages halve 28x28 images 5 times; use fewer stages");
+
+  // Limits against absurd sizes from mistyped configs or hostile model files.
+  EXPECT_EQ(message(mlp_spec({100, kMaxModelDimension + 1})),
+            "student.model.hidden[1] = 1048577: expected at most 1048576");
+  EXPECT_EQ(message(mlp_spec(std::vector<int64_t>(kMaxModelLayers + 1, 8))),
+            "student.model: 257 hidden layers, expected at most 256");
+  EXPECT_NE(message(mlp_spec({40000, 40000})).find("more than the 1e+09 distill accepts"),
+            std::string::npos);
+  ModelSpec many_stages = cnn_spec(ModelKind::kResNet);
+  many_stages.channels.assign(200, 4);  // 199 halvings: the check must not shift by 199 bits
+  EXPECT_NE(message(many_stages).find("200 stages halve"), std::string::npos);
+}
+
+TEST(Models, MinimumParameterCountIsExactForMlpsAndALowerBoundForCnns) {
+  ModelSpec mlp = mlp_spec({100});
+  EXPECT_EQ(minimum_parameter_count(mlp), 784.0 * 100 + 100 + 100 * 10 + 10);
+  EXPECT_EQ(minimum_parameter_count(mlp),
+            static_cast<double>(measure_model_size(*build_classifier(mlp)).parameters));
+  for (ModelKind kind : {ModelKind::kResNet, ModelKind::kMobileNet}) {
+    const ModelSpec cnn = cnn_spec(kind);
+    EXPECT_LE(minimum_parameter_count(cnn),
+              static_cast<double>(measure_model_size(*build_classifier(cnn)).parameters))
+        << to_string(kind);
+  }
 }
 
 TEST(Models, MissingTapListsWhatWasRecorded) {

@@ -8,6 +8,8 @@
 
 #include "distill/compression/int8_export.h"
 #include "distill/data/data_source.h"
+#include "distill/distillation/ensemble_teacher.h"
+#include "distill/distillation/feature_distillation.h"
 #include "distill/distillation/kd_loss.h"
 #include "distill/distillation/objective.h"
 #include "distill/distillation/trainer.h"
@@ -41,6 +43,17 @@ struct DistillStageConfig {
   TeacherOutputs teacher_outputs = TeacherOutputs::kAuto;
   /// Directory of the soft-label cache files ("": a soft-label-cache folder beside the models).
   std::string cache_dir;
+  /// Intermediate-layer terms added to the logit loss (hints, attention, relational KD); they
+  /// need the live teacher.
+  std::vector<distillation::FeatureTerm> features;
+  /// FitNets' first stage: epochs training on the hint terms alone before distillation.
+  int64_t hint_stage_epochs = 0;
+  /// Multi-teacher distillation: more teacher files (distill or TorchScript) whose soft labels
+  /// are combined with the run's teacher's.
+  std::vector<std::string> extra_teachers;
+  distillation::TeacherCombination teacher_combination = distillation::TeacherCombination::kAverage;
+  /// kWeights: one weight per teacher, the run's teacher first.
+  std::vector<double> teacher_weights;
 };
 
 /// Post-training int8 quantization of the distilled student (for the int8 runtime).
@@ -53,6 +66,30 @@ struct QuantizeStageConfig {
   /// objective after post-training quantization (0: skip), and their learning rate.
   int64_t qat_epochs = 2;
   double qat_lr = 0.005;
+};
+
+enum class PruneKind { kNone, kMagnitude, kNeurons };
+
+/// Pruning of the distilled student, fine-tuned with distillation from its unpruned self.
+struct PruneStageConfig {
+  PruneKind kind = PruneKind::kNone;
+  /// kMagnitude: the fraction of weights set to zero at the end (global, gradual).
+  double target_sparsity = 0.8;
+  /// kNeurons: the fraction of each hidden layer's units kept.
+  double keep_fraction = 0.5;
+  int64_t epochs = 6;
+  double lr = 0.01;
+};
+
+/// Self-distillation, reported beside the other students.
+struct SelfDistillConfig {
+  /// Born-again networks: students of the teacher's architecture and training recipe, generation
+  /// 1 distilled from the teacher, each next one from the previous (0: off).
+  int64_t generations = 0;
+  /// Teacher-free KD: the config's student distilled from a virtual teacher that puts
+  /// `virtual_confidence` on the true class and spreads the rest uniformly.
+  bool teacher_free = false;
+  double virtual_confidence = 0.9;
 };
 
 struct EvaluationConfig {
@@ -73,6 +110,8 @@ struct PipelineConfig {
   ModelStageConfig student;
   DistillStageConfig distill;
   QuantizeStageConfig quantize;
+  PruneStageConfig prune;
+  SelfDistillConfig self_distill;
   EvaluationConfig evaluation;
 };
 

@@ -26,12 +26,16 @@ class YamlSection {
   void read(const std::string& key, bool& value);
   void read(const std::string& key, std::string& value);
   void read(const std::string& key, std::vector<int64_t>& value);
+  void read(const std::string& key, std::vector<double>& value);
+  void read(const std::string& key, std::vector<std::string>& value);
   /// Reads a string that must be one of `choices` and stores the matching enum value.
   template <typename Enum>
   void read_choice(const std::string& key, Enum& value,
                    const std::vector<std::pair<std::string, Enum>>& choices);
   /// The sub-mapping `key` (an empty section when absent).
   YamlSection section(const std::string& key);
+  /// The list of mappings `key` ("distill.features[1]" names its second item); empty when absent.
+  std::vector<YamlSection> sections(const std::string& key);
   /// Throws distill::Error for the first key of this mapping that no read() asked for.
   void reject_unknown_keys() const;
 

@@ -65,3 +65,8 @@ inline std::string source_location(const char* file, int line) {
 #define DISTILL_FAIL(...)                                                                 \
   throw ::distill::Error(::distill::detail::concat(__VA_ARGS__), std::string(),           \
                          ::distill::detail::source_location(__FILE__, __LINE__))
+
+/// Throws distill::Error with a hint unconditionally.
+#define DISTILL_FAIL_HINT(hint, ...)                                                      \
+  throw ::distill::Error(::distill::detail::concat(__VA_ARGS__), (hint),                  \
+                         ::distill::detail::source_location(__FILE__, __LINE__))

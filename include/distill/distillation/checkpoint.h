@@ -25,10 +25,12 @@ struct TrainingProgress {
 
 inline constexpr int64_t kCheckpointVersion = 1;
 
-/// Writes the checkpoint atomically.
+/// Writes the checkpoint atomically. `objective_state` (may be null): parameters the objective
+/// trains beside the model (TrainingObjective::trainable()).
 void save_checkpoint(const std::filesystem::path& path, models::Classifier& model,
                      torch::optim::Optimizer& optimizer, const std::vector<at::Tensor>& best_state,
-                     const TrainingProgress& progress);
+                     const TrainingProgress& progress,
+                     torch::nn::Module* objective_state = nullptr);
 
 /// Restores a checkpoint into `model`, `optimizer` and `best_state` (resized to fit). Throws
 /// distill::Error when the file is unreadable, of another version, or from another run
@@ -36,6 +38,7 @@ void save_checkpoint(const std::filesystem::path& path, models::Classifier& mode
 TrainingProgress load_checkpoint(const std::filesystem::path& path, models::Classifier& model,
                                  torch::optim::Optimizer& optimizer,
                                  std::vector<at::Tensor>& best_state,
-                                 const std::string& expected_fingerprint);
+                                 const std::string& expected_fingerprint,
+                                 torch::nn::Module* objective_state = nullptr);
 
 }  // namespace distill::distillation

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <ATen/core/Tensor.h>
+#include <torch/nn/module.h>
 
 #include <memory>
 #include <string>
@@ -27,6 +28,9 @@ class TrainingObjective {
   /// batch: what the student saw; student_logits: (B, K) -> scalar loss to minimise.
   virtual at::Tensor loss(const data::Batch& batch, const at::Tensor& student_logits,
                           const models::FeatureTaps& student_features) = 0;
+  /// Parameters the objective trains beside the model's (e.g. hint adapters), as a module so
+  /// checkpoints carry them; null when none.
+  virtual std::shared_ptr<torch::nn::Module> trainable() { return nullptr; }
 };
 
 /// Plain cross-entropy on the labels.
@@ -43,7 +47,12 @@ class TeacherLogitSource {
   virtual ~TeacherLogitSource() = default;
   /// -> (B, K) logits for the batch's samples, without gradient.
   virtual at::Tensor logits(const data::Batch& batch) = 0;
+  /// As logits(), also recording the intermediate outputs `taps` asks for. Only sources that run
+  /// the teacher can; the default refuses, naming the need for a live teacher.
+  virtual at::Tensor logits_with_features(const data::Batch& batch, models::FeatureTaps& taps);
   virtual int64_t num_classes() const = 0;
+  /// What the objective's name adds about its teacher ("" for one teacher, live or cached).
+  virtual std::string describe() const { return ""; }
 };
 
 /// A teacher model run on every batch: frozen, in eval mode, under no-grad.
@@ -51,6 +60,7 @@ class LiveTeacher : public TeacherLogitSource {
  public:
   explicit LiveTeacher(models::ClassifierPtr teacher);
   at::Tensor logits(const data::Batch& batch) override;
+  at::Tensor logits_with_features(const data::Batch& batch, models::FeatureTaps& taps) override;
   int64_t num_classes() const override;
 
  private:
@@ -78,5 +88,11 @@ class DistillationObjective : public TrainingObjective {
 };
 
 const char* to_string(DistillationMode mode);
+
+/// The logit part of distillation: kd_loss (soft; the fused kernel on the fast path) or
+/// pseudo_label_loss, shared by every distillation objective.
+at::Tensor logit_distillation_loss(const at::Tensor& student_logits,
+                                   const at::Tensor& teacher_logits, const at::Tensor& labels,
+                                   const KdLossOptions& options, DistillationMode mode);
 
 }  // namespace distill::distillation

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,11 @@ struct TrainOptions {
   /// Continue from checkpoint_path when it exists.
   bool resume = false;
   bool show_progress = true;
+  /// Called at the start of every epoch (0-based; also the first epoch after a resume) and after
+  /// every optimizer step; pruning updates and applies its masks through them. They must depend
+  /// only on the epoch and the weights, so that a resumed run matches an uninterrupted one.
+  std::function<void(int64_t epoch)> on_epoch_start;
+  std::function<void()> after_step;
 };
 
 struct EpochRecord {

@@ -23,6 +23,10 @@ inline constexpr int64_t kModelFileVersion = 1;
 std::string serialize_model(const SavedModel& saved);
 void save_model(const std::filesystem::path& path, const SavedModel& saved);
 
+/// Whether `path` is a libtorch archive carrying distill's model format key (false for other
+/// archives, such as TorchScript modules saved from PyTorch). Throws for unreadable files.
+bool is_distill_model_file(const std::filesystem::path& path);
+
 /// Reads a model file written by save_model; rebuilds the architecture from the stored spec.
 /// Throws distill::Error naming the file for a missing, truncated or foreign file.
 SavedModel load_model(const std::filesystem::path& path);

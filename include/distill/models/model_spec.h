@@ -12,6 +12,7 @@ enum class ModelKind {
   kMlp,        // fully connected layers
   kResNet,     // residual CNN (the usual teacher)
   kMobileNet,  // depthwise-separable CNN (the usual small student)
+  kTorchScript,  // a module saved from PyTorch (teachers only; torchscript_classifier.h)
 };
 
 enum class Activation { kRelu, kGelu, kTanh };

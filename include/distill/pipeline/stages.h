@@ -56,6 +56,14 @@ TrainedModel distill_from_teacher(const config::ModelStageConfig& student,
                                   const data::PreparedData& data, const StageRun& run,
                                   const std::filesystem::path& cache_dir);
 
+/// As distill_from_teacher, with the soft labels from `source` (an ensemble, a virtual
+/// teacher, ...); feature terms need a source that records the teacher's features.
+TrainedModel distill_from_source(const config::ModelStageConfig& student,
+                                 const config::DistillStageConfig& distill,
+                                 std::shared_ptr<distillation::TeacherLogitSource> source,
+                                 const std::string& role, const data::PreparedData& data,
+                                 const StageRun& run);
+
 /// Test metrics, size and (when asked) speed of a model. `teacher_predictions` (N) int64 or
 /// undefined gives the agreement column. `predictions`, when given, receives the model's own
 /// top-1 predictions (N) int64, so a teacher's test pass serves its students' agreement too.
