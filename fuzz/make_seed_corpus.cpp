@@ -79,6 +79,7 @@ int main(int argc, char** argv) {
 
   models::SavedModel saved{fuzz::fixture_model(), {{0.5f, 0.5f, 0.5f, 0.5f}, {1, 2, 3, 4}}, "teacher"};
   write(out / "model_file_fuzz", "mlp.pt", models::serialize_model(saved));
+  write(out / "tensor_file_fuzz", "mlp.pt", models::serialize_model(saved));
   models::ModelSpec cnn;
   cnn.kind = models::ModelKind::kMobileNet;
   cnn.input_shape = {1, 4, 4};

@@ -197,7 +197,10 @@ void YamlSection::reject_unknown_keys() const {
   if (!node_.IsMap()) return;
   std::vector<std::string> known(read_keys_.begin(), read_keys_.end());
   for (const auto& entry : node_) {
-    const std::string key = entry.first.as<std::string>();
+    DISTILL_CHECK(entry.first.IsScalar(), "config '", source_, "': ",
+                  path_.empty() ? "the document" : "'" + path_ + "'",
+                  " has a key that is not a plain name (", describe_node(entry.first), ")");
+    const std::string key = entry.first.Scalar();
     if (read_keys_.count(key)) continue;
     const std::string guess = closest_name(key, known);
     throw Error(detail::concat("config '", source_, "': unknown key '", key_path(key),

@@ -1,17 +1,20 @@
 // Soft-label cache: fingerprinting, computation, storage.
 #include "distill/distillation/soft_label_cache.h"
 
+#include <nlohmann/json.hpp>
+
 #include <ATen/ATen.h>
 #include <fmt/format.h>
 
 #include "distill/core/error.h"
-#include "distill/core/torch_archive.h"
+#include "distill/core/tensor_file.h"
 #include "distill/models/predict.h"
 
 namespace distill::distillation {
 namespace {
 
 constexpr int64_t kCacheVersion = 1;
+constexpr const char* kFileKind = "distill-soft-labels";
 
 /// FNV-1a over raw bytes, chained.
 uint64_t fnv1a(const void* data, size_t size, uint64_t hash) {
@@ -51,35 +54,32 @@ SoftLabelCache SoftLabelCache::compute(models::Classifier& teacher, const data::
 }
 
 void SoftLabelCache::save(const std::filesystem::path& path) const {
-  torch::serialize::OutputArchive archive;
-  archive.write("distill_soft_labels_version", c10::IValue(kCacheVersion));
-  archive.write("key", c10::IValue(key_));
-  archive.write("logits", logits_, /*is_buffer=*/true);
-  write_archive_file(path, archive);
+  TensorFile file;
+  file.kind = kFileKind;
+  file.meta_json = nlohmann::json{{"version", kCacheVersion}, {"key", key_}}.dump();
+  file.tensors = {{"logits", logits_}};
+  write_tensor_file(path, file);
 }
 
 SoftLabelCache SoftLabelCache::load(const std::filesystem::path& path,
                                     const std::string& expected_key) {
-  torch::serialize::InputArchive archive = read_archive_file(path, "soft-label cache");
-  c10::IValue version, key;
-  DISTILL_CHECK(archive.try_read("distill_soft_labels_version", version) && version.isInt() &&
-                    version.toInt() == kCacheVersion,
-                "soft-label cache '", path.string(), "' is not a version-", kCacheVersion,
-                " cache; delete it to recompute");
-  DISTILL_CHECK(archive.try_read("key", key) && key.isString() && key.toStringRef() == expected_key,
-                "soft-label cache '", path.string(), "' was computed for another teacher or data");
+  const std::string source = path.string();
+  const TensorFile file = read_tensor_file(path, kFileKind);
   SoftLabelCache cache;
-  cache.key_ = expected_key;
   try {
-    archive.read("logits", cache.logits_, /*is_buffer=*/true);
-  } catch (const c10::Error& e) {
-    DISTILL_FAIL("soft-label cache '", path.string(), "' holds no logits: ", e.what_without_backtrace());
+    const nlohmann::json meta = nlohmann::json::parse(file.meta_json);
+    DISTILL_CHECK(meta.at("version").get<int64_t>() == kCacheVersion, "soft-label cache '",
+                  source, "' is not a version-", kCacheVersion, " cache; delete it to recompute");
+    DISTILL_CHECK(meta.at("key").get<std::string>() == expected_key, "soft-label cache '", source,
+                  "' was computed for another teacher or data");
+  } catch (const nlohmann::json::exception& e) {
+    DISTILL_FAIL("soft-label cache '", source, "': malformed metadata: ", e.what());
   }
+  cache.key_ = expected_key;
+  cache.logits_ = file.get("logits", source);
   DISTILL_CHECK(cache.logits_.dim() == 2 && cache.logits_.scalar_type() == at::kHalf,
-                "soft-label cache '", path.string(), "' holds logits of shape ",
-                cache.logits_.sizes(), " and type ", cache.logits_.scalar_type(),
-                ", expected (N, K) float16");
-  check_tensor_storage(cache.logits_, path.string(), "the logits");
+                "soft-label cache '", source, "' holds logits of shape ", cache.logits_.sizes(),
+                " and type ", cache.logits_.scalar_type(), ", expected (N, K) float16");
   return cache;
 }
 

@@ -5,6 +5,7 @@
 
 #include "distill/core/error.h"
 #include "distill/kernels/onednn_engine.h"
+#include "small_work_threads.h"
 
 namespace distill::kernels {
 namespace {
@@ -55,6 +56,7 @@ void onednn_gemm_f32(const GemmShape& shape, const float* a, const float* b, con
       for (int64_t j = 0; j < shape.n; ++j) c[i * shape.n + j] = bias ? bias[j] : 0.0f;
     return;
   }
+  SingleThreadForSmallWork threads(shape.m * shape.n * shape.k);
   static PrimitiveCache<OneDnnMatmul> cache;
   const memory::desc a_desc = operand_desc(shape.m, shape.k, shape.transpose_a);
   const memory::desc b_desc = operand_desc(shape.k, shape.n, shape.transpose_b);

@@ -15,6 +15,7 @@
 
 #include "distill/core/error.h"
 #include "distill/kernels/onednn_engine.h"
+#include "small_work_threads.h"
 
 namespace distill::kernels {
 namespace {
@@ -49,25 +50,6 @@ OneDnnMatmul make_int8_matmul(const Int8GemmParams& p) {
                            : dnnl::matmul::desc(a_desc, w_desc, y_desc);
   return OneDnnMatmul(dnnl::matmul::primitive_desc(desc, attributes, onednn_engine()));
 }
-
-/// Products below this many multiply-adds run on one thread (measured: 256×100×784 takes 54 µs
-/// on one core and 36 µs on two; 1×100×784 takes 1.3 µs on one and 25 µs on two).
-constexpr int64_t kSingleThreadMacs = int64_t{1} << 22;
-
-/// Runs the calling thread's OpenMP regions (oneDNN's) on one thread while alive, for small work.
-class SingleThreadForSmallWork {
- public:
-  explicit SingleThreadForSmallWork(int64_t macs)
-      : previous_(macs < kSingleThreadMacs && !omp_in_parallel() ? omp_get_max_threads() : 0) {
-    if (previous_ > 1) omp_set_num_threads(1);
-  }
-  ~SingleThreadForSmallWork() {
-    if (previous_ > 1) omp_set_num_threads(previous_);
-  }
-
- private:
-  int previous_;
-};
 
 /// Per-column output scales: input_scale · w_scale[j] (/ output_scale for uint8 output).
 std::vector<float> output_scales(const Int8GemmParams& p) {

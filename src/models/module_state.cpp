@@ -7,7 +7,6 @@
 #include <sstream>
 
 #include "distill/core/error.h"
-#include "distill/core/torch_archive.h"
 
 namespace distill::models {
 namespace {
@@ -41,24 +40,28 @@ void check_same_layout(const std::vector<at::Tensor>& expected,
   }
 }
 
-void load_module_checked(torch::nn::Module& module, torch::serialize::InputArchive& archive,
-                         const std::string& source) {
-  std::vector<at::Tensor> expected;
-  for (const at::Tensor& t : module_state(module))
-    expected.push_back(at::empty(t.sizes(), t.options().device(at::kMeta)));  // no data
-  try {
-    module.load(archive);
-  } catch (const c10::Error& e) {
-    DISTILL_FAIL("'", source, "': its weights do not match the model's layers: ",
-                 e.what_without_backtrace());
-  }
-  std::vector<at::Tensor> loaded = module_state(module);
-  check_same_layout(expected, loaded, source, "the weights");
-  for (size_t i = 0; i < loaded.size(); ++i)
-    check_tensor_storage(loaded[i], source, "weight tensor " + std::to_string(i));
+std::vector<std::pair<std::string, at::Tensor>> named_module_state(const torch::nn::Module& module,
+                                                                   const std::string& prefix) {
+  std::vector<std::pair<std::string, at::Tensor>> state;
+  for (const auto& p : module.named_parameters(/*recurse=*/true))
+    state.emplace_back(prefix + p.key(), p.value());
+  for (const auto& b : module.named_buffers(/*recurse=*/true))
+    state.emplace_back(prefix + b.key(), b.value());
+  return state;
+}
+
+void load_named_state(torch::nn::Module& module, const TensorFile& file, const std::string& prefix,
+                      const std::string& source) {
   torch::NoGradGuard no_grad;
-  for (at::Tensor& t : loaded)
-    if (!t.is_contiguous()) t.set_(t.contiguous());
+  for (auto& [name, target] : named_module_state(module, prefix)) {
+    DISTILL_CHECK(file.has(name), "'", source, "' lacks tensor '", name, "' of ",
+                  describe(target));
+    const at::Tensor& stored = file.get(name, source);
+    DISTILL_CHECK(stored.sizes() == target.sizes() && stored.scalar_type() == target.scalar_type(),
+                  "'", source, "': tensor '", name, "' is ", describe(stored), ", expected ",
+                  describe(target));
+    target.copy_(stored);
+  }
 }
 
 }  // namespace distill::models

@@ -11,7 +11,6 @@
 #include <numeric>
 
 #include "distill/core/error.h"
-#include "distill/core/torch_archive.h"
 #include "distill/models/model_io.h"
 
 namespace distill::models {
@@ -22,9 +21,9 @@ struct TorchScriptClassifier::Module {
 
 namespace {
 
-/// The message of an exception from the TorchScript interpreter (c10::Error without its C++
-/// backtrace; torch::jit::JITException and others as they are).
-std::string message_of(const std::exception& e) {
+/// The message of an exception from libtorch's TorchScript loader or interpreter: c10::Error
+/// without its C++ backtrace, others (torch::jit::JITException, std::runtime_error) as they are.
+std::string exception_message(const std::exception& e) {
   if (const auto* c10_error = dynamic_cast<const c10::Error*>(&e))
     return c10_error->what_without_backtrace();
   return e.what();
@@ -56,7 +55,7 @@ at::Tensor TorchScriptClassifier::run(const at::Tensor& inputs, FeatureTaps* tap
     logits = module_->module.forward({x}).toTensor();
   } catch (const std::exception& e) {
     DISTILL_FAIL("the TorchScript teacher failed on a batch of shape ", x.sizes(), ": ",
-                 message_of(e));
+                 exception_message(e));
   }
   if (taps) taps->record("logits", logits);
   return logits;
@@ -75,7 +74,7 @@ ClassifierPtr load_torchscript_classifier(const std::filesystem::path& path,
     module->module = torch::jit::load(source, at::kCPU);
   } catch (const std::exception& e) {
     DISTILL_FAIL("'", source, "' is neither a distill model file nor a TorchScript module: ",
-                 message_of(e));
+                 exception_message(e));
   }
   module->module.eval();
   for (auto p : module->module.parameters()) p.set_requires_grad(false);
@@ -91,7 +90,7 @@ ClassifierPtr load_torchscript_classifier(const std::filesystem::path& path,
   try {
     output = module->module.forward({probe});
   } catch (const std::exception& e) {
-    first_error = message_of(e);
+    first_error = exception_message(e);
     try {
       output = module->module.forward({probe.reshape({2, -1})});
       flatten = true;
@@ -99,7 +98,7 @@ ClassifierPtr load_torchscript_classifier(const std::filesystem::path& path,
       DISTILL_FAIL_HINT("the module must map a batch (B, ...) to logits (B, K)", "'", source,
                         "': the TorchScript module accepts neither batches of shape ",
                         probe.sizes(), " (", first_error, ") nor ", probe.reshape({2, -1}).sizes(),
-                        " (", message_of(e2), ")");
+                        " (", exception_message(e2), ")");
     }
   }
   DISTILL_CHECK_HINT(output.isTensor() && output.toTensor().dim() == 2 &&

@@ -2,6 +2,7 @@
 #include "distill/pipeline/teacher_file.h"
 
 #include "distill/core/error.h"
+#include "distill/models/renormalized_classifier.h"
 #include "distill/models/torchscript_classifier.h"
 #include "distill/pipeline/stages.h"
 
@@ -31,15 +32,12 @@ models::ClassifierPtr load_extra_teacher(const std::string& path, const data::Pr
   } else {
     teacher.model = models::load_torchscript_classifier(path, data.train.sample_shape());
   }
-  const data::Normalization& expected = data.normalization;
-  DISTILL_CHECK_HINT(teacher.normalization.mean == expected.mean &&
-                         teacher.normalization.stddev == expected.stddev,
-                     "train the teachers with the same data options and seed, or list the "
-                     "teacher whose normalisation the students should use first",
-                     where, ": this teacher normalises its inputs differently from the run's "
-                     "teacher (", teacher.normalization.mean.size(), " vs ", expected.mean.size(),
-                     " channel means), so it would see other inputs than it was trained on");
   check_teacher_matches_data(*teacher.model, data, where);
+  // A teacher trained on differently normalised inputs sees them as it was trained to.
+  if (teacher.normalization.mean != data.normalization.mean ||
+      teacher.normalization.stddev != data.normalization.stddev)
+    return std::make_shared<models::RenormalizedClassifier>(teacher.model, data.normalization,
+                                                            teacher.normalization);
   return teacher.model;
 }
 

@@ -71,7 +71,7 @@ TEST(Cli, CorruptModelFileIsAnErrorNotACrash) {
   testing::write_bytes(dir / "junk.pt", std::string(1000, 'z'));
   const auto r = run_command({kDistill, "evaluate", "-q", "-m", (dir / "junk.pt").string()});
   EXPECT_EQ(r.exit_code, 1) << r.output;
-  EXPECT_EQ(r.output.rfind("error: '" + (dir / "junk.pt").string() + "' is not a readable", 0), 0u)
+  EXPECT_EQ(r.output.rfind("error: '" + (dir / "junk.pt").string() + "' is not a distill-model file", 0), 0u)
       << r.output;
 }
 

@@ -1,60 +1,58 @@
-// Checked loading of module state: libtorch's Module::load would silently take a stored tensor
-// of another shape; load_module_checked refuses it, naming the tensor and both shapes.
+// Module state by name, and loading it from tensor files: values are copied into the module's
+// tensors only when every name, shape and type matches.
 #include "distill/models/module_state.h"
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 #include <torch/nn/modules/linear.h>
-#include <torch/serialize/output-archive.h>
-
-#include <sstream>
 
 #include "distill/core/error.h"
 
 namespace distill::models {
 namespace {
 
-torch::serialize::InputArchive archive_of(torch::nn::Module& module) {
-  torch::serialize::OutputArchive out;
-  module.save(out);
-  std::ostringstream bytes;
-  out.save_to(bytes);
-  torch::serialize::InputArchive in;
-  std::istringstream stream(bytes.str());
-  in.load_from(stream);
-  return in;
+TensorFile file_of(torch::nn::Module& module) {
+  TensorFile file;
+  file.kind = "test";
+  file.tensors = named_module_state(module, "m.");
+  return file;
 }
 
-TEST(ModuleState, ListsParametersThenBuffers) {
+TEST(ModuleState, ListsParametersThenBuffersAndNamesThem) {
   torch::nn::Linear linear(4, 3);
   const auto state = module_state(*linear);
   ASSERT_EQ(state.size(), 2u);
   EXPECT_EQ(state[0].sizes(), at::IntArrayRef({3, 4}));
   EXPECT_EQ(state[1].sizes(), at::IntArrayRef({3}));
+  const auto named = named_module_state(*linear, "m.");
+  EXPECT_EQ(named[0].first, "m.weight");
+  EXPECT_EQ(named[1].first, "m.bias");
 }
 
 TEST(ModuleState, LoadsMatchingWeightsExactly) {
   torch::nn::Linear source(4, 3), target(4, 3);
-  auto archive = archive_of(*source);
-  load_module_checked(*target, archive, "weights.pt");
+  load_named_state(*target, file_of(*source), "m.", "weights.pt");
   EXPECT_TRUE(at::equal(target->weight, source->weight));
   EXPECT_TRUE(at::equal(target->bias, source->bias));
 }
 
-TEST(ModuleState, RefusesAStoredTensorOfAnotherShape) {
-  // Same parameter names, other widths: plain Module::load would reshape the target.
+TEST(ModuleState, RefusesAStoredTensorOfAnotherShapeOrAMissingOne) {
   torch::nn::Linear source(4, 5), target(4, 3);
-  auto archive = archive_of(*source);
+  const at::Tensor before = target->weight.clone();
   try {
-    load_module_checked(*target, archive, "weights.pt");
+    load_named_state(*target, file_of(*source), "m.", "weights.pt");
     FAIL() << "expected an error";
   } catch (const Error& e) {
     const std::string message = e.what();
     EXPECT_NE(message.find("weights.pt"), std::string::npos) << message;
-    EXPECT_NE(message.find("tensor 0"), std::string::npos) << message;
+    EXPECT_NE(message.find("m.weight"), std::string::npos) << message;
     EXPECT_NE(message.find("[5, 4]"), std::string::npos) << message;
     EXPECT_NE(message.find("[3, 4]"), std::string::npos) << message;
   }
+  EXPECT_TRUE(target->weight.equal(before)) << "nothing copied into a mismatched tensor";
+  TensorFile partial = file_of(*target);
+  partial.tensors.pop_back();
+  EXPECT_THROW(load_named_state(*target, partial, "m.", "weights.pt"), Error);
 }
 
 TEST(ModuleState, CheckSameLayoutComparesCountsShapesAndTypes) {

@@ -1,15 +1,16 @@
-// A module's state (parameters, then buffers) as one list, and loading it from archives with
-// every tensor's shape and type checked. libtorch's Module::load replaces a parameter whose
-// stored shape differs (Tensor::set_), so without the check a tampered or mismatched file would
-// yield a model of the wrong shape that fails, or reads out of bounds, later.
+// A module's state (parameters, then buffers) as one list or by name, and loading it from tensor
+// files with every tensor's shape and type checked: values are copied into the built module's
+// tensors, so a mismatched or tampered file can never change a model's shapes.
 #pragma once
 
 #include <ATen/core/Tensor.h>
 #include <torch/nn/module.h>
-#include <torch/serialize/input-archive.h>
 
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "distill/core/tensor_file.h"
 
 namespace distill::models {
 
@@ -22,9 +23,14 @@ void check_same_layout(const std::vector<at::Tensor>& expected,
                        const std::vector<at::Tensor>& found, const std::string& source,
                        const std::string& what);
 
-/// module.load(archive), then checks that every parameter and buffer kept its shape and type
-/// and is contiguous. Errors name `source`.
-void load_module_checked(torch::nn::Module& module, torch::serialize::InputArchive& archive,
-                         const std::string& source);
+/// Parameters and buffers by their dotted names ("fc1.weight", "bn.running_mean"), with
+/// `prefix` prepended — how tensor files store a module.
+std::vector<std::pair<std::string, at::Tensor>> named_module_state(const torch::nn::Module& module,
+                                                                   const std::string& prefix = "");
+
+/// Copies the tensors `prefix` + name of `file` into the module's parameters and buffers. Every
+/// one must be present with exactly the module's shape and type; errors name `source`.
+void load_named_state(torch::nn::Module& module, const TensorFile& file, const std::string& prefix,
+                      const std::string& source);
 
 }  // namespace distill::models

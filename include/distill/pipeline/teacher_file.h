@@ -21,8 +21,8 @@ struct TeacherWithData {
 TeacherWithData load_teacher_with_data(const std::string& path, const data::DataOptions& options,
                                        uint64_t seed, const std::string& where);
 
-/// A further teacher for multi-teacher distillation, for data already prepared: it must expect
-/// the inputs as the data holds them (the same normalisation; none for TorchScript).
+/// A further teacher for multi-teacher distillation, for data already prepared. One trained on
+/// differently normalised inputs is wrapped to renormalise them (RenormalizedClassifier).
 models::ClassifierPtr load_extra_teacher(const std::string& path, const data::PreparedData& data,
                                          const std::string& where);
 
