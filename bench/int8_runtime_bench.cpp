@@ -3,11 +3,11 @@
 // quantization alone. Links only the runtime (no libtorch), like a deployment would.
 #include <benchmark/benchmark.h>
 
-#include <random>
 #include <vector>
 
 #include "distill/kernels/int8_gemm.h"
 #include "distill/runtime/int8_classifier.h"
+#include "runtime_test_models.h"
 
 namespace {
 
@@ -16,35 +16,13 @@ using distill::runtime::Int8Kernels;
 using distill::runtime::Int8Model;
 
 Int8Model student_shaped_model() {
-  std::mt19937 engine(0);
-  std::uniform_int_distribution<int> weight(-127, 127);
-  Int8Model model;
+  Int8Model model = distill::runtime::testing::random_model(
+      {784, 100, 10}, distill::runtime::ActivationQuantization::kStatic);
   model.input_shape = {1, 28, 28};
-  model.num_classes = 10;
-  model.input_scale = 1.0f / 255;
-  const int64_t widths[] = {784, 100, 10};
-  for (int i = 0; i < 2; ++i) {
-    distill::runtime::QuantizedLinearLayer layer;
-    layer.in_features = widths[i];
-    layer.out_features = widths[i + 1];
-    layer.weights.resize(static_cast<size_t>(widths[i] * widths[i + 1]));
-    for (auto& w : layer.weights) w = static_cast<int8_t>(weight(engine));
-    layer.weight_scales.assign(static_cast<size_t>(widths[i + 1]), 0.002f);
-    layer.bias.assign(static_cast<size_t>(widths[i + 1]), 0.1f);
-    layer.relu = i == 0;
-    layer.output_scale = 0.05f;
-    model.layers.push_back(layer);
-  }
   return model;
 }
 
-std::vector<float> pixels(int64_t count) {
-  std::mt19937 engine(1);
-  std::uniform_int_distribution<int> value(0, 255);
-  std::vector<float> x(static_cast<size_t>(count));
-  for (auto& v : x) v = static_cast<float>(value(engine)) / 255;
-  return x;
-}
+std::vector<float> pixels(int64_t count) { return distill::runtime::testing::random_pixels(count); }
 
 // Arguments: batch, kernels (0 reference, 1 oneDNN).
 void BM_Int8StudentForward(benchmark::State& state) {

@@ -96,7 +96,8 @@ def main():
         if config == "qat.yaml":
             method_key = "student_int8_qat"
         method = models[method_key]
-        baseline = models["student_baseline"]
+        # Born-again models have the teacher's architecture: they are compared with the teacher.
+        baseline = models["teacher" if method_key.startswith("born_again") else "student_baseline"]
         training = method.get("training") or {}
         rows.append({
             "method": name, "config": config,
@@ -111,7 +112,7 @@ def main():
     with open(os.path.join(a.out, "methods.json"), "w") as f:
         json.dump(rows, f, indent=2)
     print()
-    print("| method | teacher (acc) | student (params) | student without | with the method | gain (points) | method training s |")
+    print("| method | teacher (acc) | student (params) | without the method | with the method | gain (points) | method training s |")
     print("|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['method']} | {r['teacher']} ({r['teacher_acc']:.4f}) | {r['student']} ({r['parameters']:,}) | "

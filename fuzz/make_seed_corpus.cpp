@@ -18,34 +18,12 @@
 #include "distill/models/module_state.h"
 #include "distill/runtime/int8_model_file.h"
 #include "fuzz_fixtures.h"
+#include "runtime_test_models.h"
 
 namespace fs = std::filesystem;
 using namespace distill;
 
 namespace {
-
-runtime::Int8Model small_int8_model(runtime::ActivationQuantization activations) {
-  runtime::Int8Model model;
-  model.input_shape = {4};
-  model.num_classes = 2;
-  model.activations = activations;
-  model.input_scale = 1.0f / 255.0f;
-  model.description = "seed corpus model";
-  const std::vector<int64_t> widths = {4, 3, 2};
-  for (size_t i = 0; i + 1 < widths.size(); ++i) {
-    runtime::QuantizedLinearLayer layer;
-    layer.in_features = widths[i];
-    layer.out_features = widths[i + 1];
-    for (int64_t j = 0; j < widths[i] * widths[i + 1]; ++j)
-      layer.weights.push_back(static_cast<int8_t>(j * 37 % 255 - 127));
-    layer.weight_scales.assign(static_cast<size_t>(widths[i + 1]), 0.01f);
-    layer.bias.assign(static_cast<size_t>(widths[i + 1]), 0.1f);
-    layer.relu = i == 0;
-    layer.output_scale = 0.02f;
-    model.layers.push_back(layer);
-  }
-  return model;
-}
 
 void write(const fs::path& dir, const std::string& name, const std::string& bytes) {
   fs::create_directories(dir);
@@ -63,9 +41,9 @@ int main(int argc, char** argv) {
   const fs::path out = argv[1];
 
   write(out / "int8_model_file_fuzz", "static.int8",
-        runtime::encode_int8_model(small_int8_model(runtime::ActivationQuantization::kStatic)));
+        runtime::encode_int8_model(runtime::testing::random_model({4, 3, 2}, runtime::ActivationQuantization::kStatic)));
   write(out / "int8_model_file_fuzz", "dynamic.int8",
-        runtime::encode_int8_model(small_int8_model(runtime::ActivationQuantization::kDynamic)));
+        runtime::encode_int8_model(runtime::testing::random_model({4, 3, 2}, runtime::ActivationQuantization::kDynamic)));
 
   // csv_fuzz: the first byte holds the options (csv_fuzz.cpp).
   write(out / "csv_fuzz", "header.csv", std::string(1, '\0') + "a,b,label\n0.5,1,0\n2,-3e2,1\n");

@@ -2,7 +2,6 @@
 #include "distill/core/tensor_file.h"
 
 #include <ATen/ATen.h>
-#include <zlib.h>
 
 #include <nlohmann/json.hpp>
 
@@ -10,6 +9,7 @@
 #include <set>
 
 #include "distill/core/atomic_file.h"
+#include "distill/core/checksum.h"
 #include "distill/core/error.h"
 
 namespace distill {
@@ -47,16 +47,6 @@ T get_at(const std::string& bytes, size_t offset) {
   return value;
 }
 
-uint32_t crc32_of(const char* data, size_t size) {
-  uLong crc = crc32(0L, Z_NULL, 0);
-  while (size > 0) {  // zlib takes uInt lengths
-    const uInt chunk = static_cast<uInt>(std::min<size_t>(size, 1u << 30));
-    crc = crc32(crc, reinterpret_cast<const Bytef*>(data), chunk);
-    data += chunk;
-    size -= chunk;
-  }
-  return static_cast<uint32_t>(crc);
-}
 
 }  // namespace
 

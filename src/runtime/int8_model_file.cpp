@@ -11,7 +11,6 @@
 //   32 + H     P  payload: each array at the offset the header gives, 64-byte aligned
 #include "distill/runtime/int8_model_file.h"
 
-#include <zlib.h>
 
 #include <cstring>
 #include <fstream>
@@ -20,6 +19,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "distill/core/checksum.h"
 #include "distill/core/error.h"
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
@@ -46,16 +46,6 @@ T get(const std::string& in, size_t offset) {
   return value;
 }
 
-uint32_t crc32_of(const char* data, size_t size) {
-  uLong crc = crc32(0L, Z_NULL, 0);
-  while (size > 0) {  // zlib takes 32-bit lengths
-    const uInt chunk = static_cast<uInt>(std::min<size_t>(size, 1u << 30));
-    crc = crc32(crc, reinterpret_cast<const Bytef*>(data), chunk);
-    data += chunk;
-    size -= chunk;
-  }
-  return static_cast<uint32_t>(crc);
-}
 
 /// Appends an array to the payload at the next aligned offset; returns {"offset", "bytes"}.
 template <typename T>

@@ -4,10 +4,9 @@
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
-#include <zlib.h>
-
 #include <cstring>
 
+#include "distill/core/checksum.h"
 #include "distill/core/error.h"
 #include "test_support.h"
 
@@ -28,8 +27,7 @@ TensorFile sample() {
 
 /// Re-seals the checksum after an edit, so the edit reaches the validation behind it.
 std::string resealed(std::string bytes) {
-  const uint32_t crc = static_cast<uint32_t>(
-      crc32(0L, reinterpret_cast<const Bytef*>(bytes.data() + 16), bytes.size() - 16));
+  const uint32_t crc = crc32_of(bytes.data() + 16, bytes.size() - 16);
   std::memcpy(bytes.data() + 12, &crc, 4);
   return bytes;
 }
