@@ -42,12 +42,19 @@ SpeedResult measure_speed(const std::function<void(int64_t batch)>& infer,
   result.latency_us_median = latencies[latencies.size() / 2];
   result.latency_us_p90 = latencies[std::min(latencies.size() - 1, latencies.size() * 9 / 10)];
 
+  // Throughput from the median call: a large-batch call of a small model takes ~0.1 ms, so a
+  // single timer interrupt or thread wake-up would skew a mean over a few calls.
   for (int i = 0; i < 3; ++i) infer(options.throughput_batch);
-  const auto start = std::chrono::steady_clock::now();
-  for (int64_t i = 0; i < options.throughput_repetitions; ++i) infer(options.throughput_batch);
+  std::vector<double> seconds;
+  seconds.reserve(static_cast<size_t>(options.throughput_repetitions));
+  for (int64_t i = 0; i < options.throughput_repetitions; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    infer(options.throughput_batch);
+    seconds.push_back(seconds_since(start));
+  }
+  std::sort(seconds.begin(), seconds.end());
   result.throughput_per_s =
-      static_cast<double>(options.throughput_batch * options.throughput_repetitions) /
-      seconds_since(start);
+      static_cast<double>(options.throughput_batch) / seconds[seconds.size() / 2];
   result.throughput_batch = options.throughput_batch;
   return result;
 }

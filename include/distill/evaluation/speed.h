@@ -12,13 +12,13 @@ namespace distill::evaluation {
 struct SpeedOptions {
   int64_t latency_repetitions = 200;    // timed batch-1 calls (after warm-up)
   int64_t throughput_batch = 256;
-  int64_t throughput_repetitions = 20;  // timed large-batch calls (after warm-up)
+  int64_t throughput_repetitions = 50;  // timed large-batch calls (after warm-up); median used
 };
 
 struct SpeedResult {
   double latency_us_median = 0;  // batch 1
   double latency_us_p90 = 0;     // batch 1
-  double throughput_per_s = 0;   // samples per second at throughput_batch
+  double throughput_per_s = 0;   // samples per second at throughput_batch (median call)
   int64_t throughput_batch = 0;
 };
 
