@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 #include <cmath>
+#include <fstream>
 #include <sstream>
 
 #include "distill/core/error.h"
@@ -37,7 +38,12 @@ void save_model(const std::filesystem::path& path, const SavedModel& saved) {
 }
 
 bool is_distill_model_file(const std::filesystem::path& path) {
-  return looks_like_tensor_file(read_file_bytes(path));
+  std::ifstream in(path, std::ios::binary);
+  DISTILL_CHECK(in.good(), "cannot open '", path.string(), "': no such file or not readable");
+  std::string magic(8, '\0');
+  in.read(magic.data(), static_cast<std::streamsize>(magic.size()));
+  magic.resize(static_cast<size_t>(in.gcount()));
+  return looks_like_tensor_file(magic);
 }
 
 SavedModel load_model(const std::filesystem::path& path) {
