@@ -44,7 +44,8 @@ template <typename T>
 std::vector<T> read_list(const YAML::Node& node, const std::string& key,
                          const std::function<T(const std::string&, const YAML::Node&)>& item) {
   std::vector<T> out;
-  for (size_t i = 0; i < node.size(); ++i) out.push_back(item(key + "[" + std::to_string(i) + "]", node[i]));
+  for (size_t i = 0; i < node.size(); ++i)
+    out.push_back(item(key + "[" + std::to_string(i) + "]", node[i]));
   return out;
 }
 

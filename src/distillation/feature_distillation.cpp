@@ -106,15 +106,9 @@ FeatureDistillationObjective::FeatureDistillationObjective(
 }
 
 std::string FeatureDistillationObjective::name() const {
-  std::ostringstream out;
-  if (include_logit_loss_) {
-    if (mode_ == DistillationMode::kSoft)
-      out << "kd(T=" << options_.temperature << ", alpha=" << options_.alpha << ")";
-    else
-      out << "pseudo-label(alpha=" << options_.alpha << ")";
-  }
-  for (const FeatureTerm& term : terms_) out << (out.tellp() > 0 ? " + " : "") << describe(term);
-  return out.str();
+  std::string text = include_logit_loss_ ? describe_logit_loss(options_, mode_) : "";
+  for (const FeatureTerm& term : terms_) text += (text.empty() ? "" : " + ") + describe(term);
+  return text;
 }
 
 std::vector<std::string> FeatureDistillationObjective::student_taps() const {
@@ -138,7 +132,9 @@ at::Tensor FeatureDistillationObjective::loss(const data::Batch& batch,
     const at::Tensor& t = teacher_features.get(term.teacher_tap);
     at::Tensor value;
     switch (term.kind) {
-      case FeatureLossKind::kHint: value = hint_loss(apply_adapter(*adapter_of_term_[i], s), t); break;
+      case FeatureLossKind::kHint:
+        value = hint_loss(apply_adapter(*adapter_of_term_[i], s), t);
+        break;
       case FeatureLossKind::kAttention: value = attention_transfer_loss(s, t); break;
       case FeatureLossKind::kRkdDistance: value = rkd_distance_loss(s, t); break;
       case FeatureLossKind::kRkdAngle: value = rkd_angle_loss(s, t); break;

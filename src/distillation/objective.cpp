@@ -55,15 +55,18 @@ DistillationObjective::DistillationObjective(std::shared_ptr<TeacherLogitSource>
   validate_kd_loss_options(options_);
 }
 
-std::string DistillationObjective::name() const {
+std::string describe_logit_loss(const KdLossOptions& options, DistillationMode mode) {
   std::ostringstream out;
-  if (mode_ == DistillationMode::kSoft)
-    out << "kd(T=" << options_.temperature << ", alpha=" << options_.alpha << ")";
+  if (mode == DistillationMode::kSoft)
+    out << "kd(T=" << options.temperature << ", alpha=" << options.alpha << ")";
   else
-    out << "pseudo-label(alpha=" << options_.alpha << ")";
-  const std::string teachers = teacher_->describe();
-  if (!teachers.empty()) out << " from " << teachers;
+    out << "pseudo-label(alpha=" << options.alpha << ")";
   return out.str();
+}
+
+std::string DistillationObjective::name() const {
+  const std::string teachers = teacher_->describe();
+  return describe_logit_loss(options_, mode_) + (teachers.empty() ? "" : " from " + teachers);
 }
 
 at::Tensor logit_distillation_loss(const at::Tensor& student_logits,

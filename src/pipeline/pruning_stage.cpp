@@ -48,7 +48,8 @@ TrainedModel prune_with_distillation(const config::PipelineConfig& config,
     pruner = std::make_unique<compression::MagnitudePruner>(*model);
     const int64_t ramp_end = prune.epochs - 1 - prune.epochs / 3;
     options.on_epoch_start = [&, ramp_end](int64_t epoch) {
-      pruner->set_sparsity(compression::gradual_sparsity(prune.target_sparsity, 0, ramp_end, epoch));
+      pruner->set_sparsity(
+          compression::gradual_sparsity(prune.target_sparsity, 0, ramp_end, epoch));
     };
     options.after_step = [&] { pruner->apply(); };
   }

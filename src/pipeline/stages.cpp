@@ -78,8 +78,8 @@ at::Tensor probe_inputs(const data::PreparedData& data) {
   return data.train.features.slice(0, 0, std::min<int64_t>(32, data.train.size()));
 }
 
-std::vector<distillation::FeatureTerm> terms_of_kind(const std::vector<distillation::FeatureTerm>& terms,
-                                                     bool hints) {
+std::vector<distillation::FeatureTerm> terms_of_kind(
+    const std::vector<distillation::FeatureTerm>& terms, bool hints) {
   std::vector<distillation::FeatureTerm> out;
   for (const auto& t : terms)
     if ((t.kind == distillation::FeatureLossKind::kHint) == hints) out.push_back(t);
@@ -95,7 +95,8 @@ std::unique_ptr<distillation::TrainingObjective> distillation_objective(
   const auto terms = distill.hint_stage_epochs > 0 ? terms_of_kind(distill.features, false)
                                                    : distill.features;
   if (terms.empty())
-    return std::make_unique<distillation::DistillationObjective>(source, distill.loss, distill.mode);
+    return std::make_unique<distillation::DistillationObjective>(source, distill.loss,
+                                                                 distill.mode);
   return std::make_unique<distillation::FeatureDistillationObjective>(
       source, distill.loss, distill.mode, terms, /*include_logit_loss=*/true, student,
       probe_inputs(data), run.seed);
@@ -114,7 +115,8 @@ void train_hint_stage(models::Classifier& student,
   distillation::TrainOptions options = stage_options(stage.train, role + "-hints", data, run);
   options.epochs = distill.hint_stage_epochs;
   options.early_stopping_patience = 0;
-  if (!run.checkpoint_path.empty()) options.checkpoint_path = run.checkpoint_path.string() + ".hints";
+  if (!run.checkpoint_path.empty())
+    options.checkpoint_path = run.checkpoint_path.string() + ".hints";
   distillation::train_model(student, hints, data.train, data::Dataset{}, options);
   if (!options.checkpoint_path.empty()) std::filesystem::remove(options.checkpoint_path);
 }
@@ -155,10 +157,9 @@ TrainedModel distill_from_teacher(const config::ModelStageConfig& student,
     std::vector<std::shared_ptr<distillation::TeacherLogitSource>> all = {source};
     for (size_t i = 0; i < distill.extra_teachers.size(); ++i) {
       const std::string& path = distill.extra_teachers[i];
-      all.push_back(teacher_source(
-          distill, student.train,
-          load_extra_teacher(path, data, "distill.extra_teachers[" + std::to_string(i) + "] '" + path + "'"),
-          data, cache_dir, run.show_progress));
+      const std::string where = "distill.extra_teachers[" + std::to_string(i) + "] '" + path + "'";
+      all.push_back(teacher_source(distill, student.train, load_extra_teacher(path, data, where),
+                                   data, cache_dir, run.show_progress));
     }
     source = std::make_shared<distillation::EnsembleTeacher>(
         std::move(all), distill.teacher_combination, distill.teacher_weights,

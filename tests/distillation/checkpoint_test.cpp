@@ -5,11 +5,11 @@
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
+#include <torch/optim/adam.h>
+#include <torch/optim/adamw.h>
 
 #include "distill/core/error.h"
 #include "distill/distillation/fused_sgd.h"
-#include <torch/optim/adam.h>
-#include <torch/optim/adamw.h>
 #include "distill/models/module_state.h"
 #include "test_support.h"
 
@@ -85,8 +85,11 @@ TEST(Checkpoint, AdamStateRoundTripsAndTrainingContinuesIdentically) {
   for (bool decoupled : {false, true}) {
     TempDir dir;
     auto make = [&](models::Classifier& model) -> std::unique_ptr<torch::optim::Optimizer> {
-      if (decoupled) return std::make_unique<torch::optim::AdamW>(model.parameters(), torch::optim::AdamWOptions(0.01));
-      return std::make_unique<torch::optim::Adam>(model.parameters(), torch::optim::AdamOptions(0.01));
+      if (decoupled)
+        return std::make_unique<torch::optim::AdamW>(model.parameters(),
+                                                     torch::optim::AdamWOptions(0.01));
+      return std::make_unique<torch::optim::Adam>(model.parameters(),
+                                                  torch::optim::AdamOptions(0.01));
     };
     auto step = [](models::Classifier& model, torch::optim::Optimizer& optimizer) {
       optimizer.zero_grad();

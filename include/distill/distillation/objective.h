@@ -89,6 +89,9 @@ class DistillationObjective : public TrainingObjective {
 
 const char* to_string(DistillationMode mode);
 
+/// "kd(T=4, alpha=0.1)" or "pseudo-label(alpha=0.5)": how objectives name their logit loss.
+std::string describe_logit_loss(const KdLossOptions& options, DistillationMode mode);
+
 /// The logit part of distillation: kd_loss (soft; the fused kernel on the fast path) or
 /// pseudo_label_loss, shared by every distillation objective.
 at::Tensor logit_distillation_loss(const at::Tensor& student_logits,
