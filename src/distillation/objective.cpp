@@ -36,8 +36,11 @@ at::Tensor LiveTeacher::logits_with_features(const data::Batch& batch, models::F
 int64_t LiveTeacher::num_classes() const { return teacher_->spec().num_classes; }
 
 at::Tensor TeacherLogitSource::logits_with_features(const data::Batch&, models::FeatureTaps&) {
-  DISTILL_FAIL_HINT("set distill.teacher_outputs: live", "feature distillation needs the "
-                    "teacher's intermediate outputs, which only a live teacher produces");
+  const std::string source = describe();
+  DISTILL_FAIL_HINT("use one teacher model with distill.teacher_outputs: live",
+                    "feature distillation needs a teacher model's intermediate outputs, which "
+                    "this teacher source (",
+                    source.empty() ? "cached soft labels" : source, ") does not have");
 }
 
 const char* to_string(DistillationMode mode) {
