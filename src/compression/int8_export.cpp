@@ -10,6 +10,7 @@
 #include <cmath>
 #include <map>
 
+#include "distill/compression/cnn_int8_export.h"
 #include "distill/core/error.h"
 #include "distill/kernels/int8_gemm.h"
 #include "distill/models/model_spec.h"
@@ -122,8 +123,30 @@ Int8Model quantize_mlp(models::Classifier& model, const data::Normalization& nor
   return q;
 }
 
+Int8Model quantize_classifier(models::Classifier& model, const data::Normalization& normalization,
+                              const at::Tensor& calibration_inputs,
+                              const Int8ExportOptions& options,
+                              const ActivationScales* activation_scales) {
+  const models::ModelKind kind = model.spec().kind;
+  if (kind != models::ModelKind::kResNet && kind != models::ModelKind::kMobileNet)
+    return quantize_mlp(model, normalization, calibration_inputs, options, activation_scales);
+  DISTILL_CHECK_HINT(options.activations == ActivationQuantization::kStatic,
+                     "set quantize.activations: static",
+                     "CNNs are quantized with static activations (their per-layer ranges come "
+                     "from calibration); dynamic quantization covers MLPs");
+  DISTILL_CHECK(activation_scales == nullptr,
+                "quantization-aware training covers MLPs; quantize CNNs after training "
+                "(static post-training quantization)");
+  return quantize_cnn(model, normalization, calibration_inputs, options.observer);
+}
+
 at::Tensor simulate_int8_logits(const Int8Model& model, const at::Tensor& inputs) {
   at::NoGradGuard no_grad;
+  if (model.is_cnn()) {
+    std::vector<int64_t> shape = {inputs.size(0)};
+    shape.insert(shape.end(), model.input_shape.begin(), model.input_shape.end());
+    return simulate_int8_cnn_logits(model, inputs.reshape(shape));
+  }
   at::Tensor x = inputs.to(at::kFloat).reshape({inputs.size(0), -1});
   float scale = model.input_scale;
   int32_t zero_point = model.input_zero_point;

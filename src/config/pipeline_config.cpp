@@ -356,6 +356,15 @@ PipelineConfig parse_pipeline_config(const std::string& yaml_text, const std::st
                      "config '", source_name, "': distill.teacher_outputs = cached cannot be exact "
                      "with student.train.augmentation on: the cache holds the teacher's outputs "
                      "for the unaugmented samples");
+  const bool cnn_student = config.student.model.kind == ModelKind::kResNet ||
+                           config.student.model.kind == ModelKind::kMobileNet;
+  DISTILL_CHECK_HINT(!config.quantize.enabled || !cnn_student ||
+                         (config.quantize.qat_epochs == 0 &&
+                          config.quantize.options.activations == runtime::ActivationQuantization::kStatic),
+                     "set quantize.qat_epochs: 0 and quantize.activations: static for a CNN student",
+                     "config '", source_name, "': the ", models::to_string(config.student.model.kind),
+                     " student is quantized after training with static activations; "
+                     "quantization-aware training and dynamic activations cover MLP students");
   check_value(config.threads >= 0, s, "threads", config.threads, ">= 0 (0: all cores)");
   check(!config.output_dir.empty(), s, "output_dir", "is empty: expected a directory");
   return config;

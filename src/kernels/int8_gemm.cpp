@@ -15,19 +15,13 @@
 
 #include "distill/core/error.h"
 #include "distill/kernels/onednn_engine.h"
+#include "saturate_uint8.h"
 #include "small_work_threads.h"
 
 namespace distill::kernels {
 namespace {
 
 using dnnl::memory;
-
-/// Round half to even, then saturate (clamping first rounds identically and vectorizes better).
-inline uint8_t saturate_to_uint8(float value) {
-  value = value < 0.0f ? 0.0f : value;
-  value = value > 255.0f ? 255.0f : value;
-  return static_cast<uint8_t>(static_cast<int32_t>(std::nearbyint(value)));
-}
 
 std::string cache_key(const Int8GemmParams& p) {
   return detail::concat(p.m, 'x', p.n, 'x', p.k, p.output == Int8Output::kFloat ? 'f' : 'u',

@@ -35,7 +35,8 @@ runtime::Int8Model quantize_student(const models::SavedModel& student, const dat
                                     const std::filesystem::path& path) {
   const at::Tensor calibration = calibration_samples(train, student.normalization, quantize);
   runtime::Int8Model model =
-      compression::quantize_mlp(*student.model, student.normalization, calibration, quantize.options);
+      compression::quantize_classifier(*student.model, student.normalization, calibration,
+                                       quantize.options);
   write_file_atomically(path, runtime::encode_int8_model(model));
   return model;
 }
@@ -91,8 +92,7 @@ report::ModelReport evaluate_int8_model(const std::string& title, const runtime:
   out.title = title;
   out.architecture = model.description;
   out.file = file.string();
-  for (const auto& layer : model.layers)
-    out.size.parameters += layer.in_features * layer.out_features + layer.out_features;
+  out.size.parameters = runtime::parameter_count(model);
   out.size.bytes = static_cast<int64_t>(std::filesystem::file_size(file));
 
   runtime::Int8Classifier classifier(model, runtime::Int8Kernels::kOneDnn);

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "distill/core/error.h"
+#include "spinning_workers.h"
 
 namespace distill::runtime {
 namespace {
@@ -29,12 +30,56 @@ kernels::Int8GemmParams layer_params(const QuantizedLinearLayer& layer, int64_t 
   return p;
 }
 
+/// The kernel parameters of convolution i (batch left 0): its input's scale and zero point
+/// come from the layer that produced it, the clamp from its activation.
+kernels::Int8ConvParams conv_params(const Int8Model& model, size_t i,
+                                    const std::vector<ConvGeometry>& geometry) {
+  const QuantizedConvLayer& conv = model.convolutions[i];
+  kernels::Int8ConvParams p;
+  p.height = geometry[i].in_height;
+  p.width = geometry[i].in_width;
+  p.in_channels = conv.in_channels;
+  p.out_channels = conv.out_channels;
+  p.kernel = conv.kernel;
+  p.stride = conv.stride;
+  p.padding = conv.padding;
+  p.groups = conv.groups;
+  if (conv.input < 0) {
+    p.input_scale = model.input_scale;
+    p.input_zero_point = model.input_zero_point;
+  } else {
+    p.input_scale = model.convolutions[conv.input].output_scale;
+    p.input_zero_point = model.convolutions[conv.input].output_zero_point;
+  }
+  p.pad_value = conv.pad_value;
+  p.weight_scales = conv.weight_scales.data();
+  p.bias = conv.bias.data();
+  if (conv.residual >= 0) {
+    p.residual = true;
+    p.residual_scale = model.convolutions[conv.residual].output_scale;
+    p.residual_zero_point = model.convolutions[conv.residual].output_zero_point;
+  }
+  if (conv.activation != ConvActivation::kNone) p.clamp_min = 0.0f;
+  if (conv.activation == ConvActivation::kRelu6) p.clamp_max = 6.0f;
+  p.output_scale = conv.output_scale;
+  p.output_zero_point = conv.output_zero_point;
+  return p;
+}
+
 void run_gemm(Int8Kernels kernels, const kernels::Int8GemmParams& params, const uint8_t* a,
               const int8_t* weights, void* y) {
   if (kernels == Int8Kernels::kOneDnn)
     kernels::onednn_int8_gemm(params, a, weights, y);
   else
     kernels::reference_int8_gemm(params, a, weights, y);
+}
+
+/// The first linear layer reads the pooled features of a CNN, the model's input otherwise.
+float linear_input_scale(const Int8Model& model) {
+  return model.is_cnn() ? model.pooled_scale : model.input_scale;
+}
+int32_t linear_input_zero_point(const Int8Model& model) {
+  return model.is_cnn() ? 0 : model.input_zero_point;
 }
 
 }  // namespace
@@ -53,10 +98,18 @@ Int8Classifier::Int8Classifier(Int8Model model, Int8Kernels kernels, int threads
   DISTILL_CHECK(threads >= 0, "thread count must be >= 0 (0: OpenMP's default), got ", threads);
   threads_ = threads > 0 ? threads : omp_get_max_threads();
   scratch_.resize(static_cast<size_t>(threads_));
+  if (model_.is_cnn()) {
+    const std::vector<ConvGeometry> geometry = conv_geometry(model_);
+    for (size_t i = 0; i < model_.convolutions.size(); ++i) {
+      conv_params_.push_back(conv_params(model_, i, geometry));
+      if (kernels_ == Int8Kernels::kOneDnn)
+        prepared_convs_.emplace_back(conv_params_.back(), model_.convolutions[i].weights.data());
+    }
+  }
   if (kernels_ != Int8Kernels::kOneDnn || model_.activations != ActivationQuantization::kStatic)
     return;
-  float scale = model_.input_scale;
-  int32_t zero_point = model_.input_zero_point;
+  float scale = linear_input_scale(model_);
+  int32_t zero_point = linear_input_zero_point(model_);
   for (const QuantizedLinearLayer& layer : model_.layers) {
     kernels::Int8GemmParams p = layer_params(layer, 0, scale, zero_point);
     if (layer.relu) {
@@ -70,6 +123,10 @@ Int8Classifier::Int8Classifier(Int8Model model, Int8Kernels kernels, int threads
   }
 }
 
+Int8Classifier::~Int8Classifier() = default;
+Int8Classifier::Int8Classifier(Int8Classifier&&) noexcept = default;
+Int8Classifier& Int8Classifier::operator=(Int8Classifier&&) noexcept = default;
+
 template <typename RowsFunction>
 void Int8Classifier::for_each_slice(int64_t batch, const RowsFunction& run) {
   const int64_t slices = std::clamp<int64_t>(batch / kMinRowsPerThread, 1, threads_);
@@ -77,18 +134,11 @@ void Int8Classifier::for_each_slice(int64_t batch, const RowsFunction& run) {
     run(0, batch, scratch_[0]);
     return;
   }
-  std::exception_ptr failure;
-#pragma omp parallel for num_threads(static_cast<int>(slices)) schedule(static, 1)
-  for (int64_t s = 0; s < slices; ++s) {
+  if (!workers_) workers_ = std::make_unique<SpinningWorkers>(threads_);
+  workers_->run(static_cast<int>(slices), [&](int s) {
     const int64_t begin = batch * s / slices, end = batch * (s + 1) / slices;
-    try {
-      run(begin, end - begin, scratch_[static_cast<size_t>(s)]);
-    } catch (...) {
-#pragma omp critical
-      failure = std::current_exception();
-    }
-  }
-  if (failure) std::rethrow_exception(failure);
+    run(begin, end - begin, scratch_[static_cast<size_t>(s)]);
+  });
 }
 
 void Int8Classifier::logits(const float* inputs, int64_t batch, float* logits) {
@@ -101,11 +151,8 @@ void Int8Classifier::logits(const float* inputs, int64_t batch, float* logits) {
   }
   const int64_t features = model_.input_features();
   for_each_slice(batch, [&](int64_t begin, int64_t rows, Scratch& scratch) {
-    std::vector<uint8_t>& quantized = scratch.input;
-    quantized.resize(static_cast<size_t>(rows * features));
-    kernels::quantize_to_uint8(inputs + begin * features, rows * features, model_.input_scale,
-                               model_.input_zero_point, quantized.data());
-    run_static(quantized.data(), rows, logits + begin * model_.num_classes, scratch);
+    quantize_inputs(inputs + begin * features, rows, scratch.input);
+    run_static(scratch.input.data(), rows, logits + begin * model_.num_classes, scratch);
   });
 }
 
@@ -125,11 +172,64 @@ bool Int8Classifier::takes_pixel_bytes() const {
          model_.input_scale == 1.0f / 255.0f && model_.input_zero_point == 0;
 }
 
+void Int8Classifier::quantize_inputs(const float* inputs, int64_t rows,
+                                     std::vector<uint8_t>& quantized) const {
+  const int64_t features = model_.input_features();
+  quantized.resize(static_cast<size_t>(rows * features));
+  const int64_t channels = model_.is_cnn() ? model_.input_shape[0] : 1;
+  if (channels == 1) {  // (C, H, W) and (H, W, C) are the same order
+    kernels::quantize_to_uint8(inputs, rows * features, model_.input_scale,
+                               model_.input_zero_point, quantized.data());
+    return;
+  }
+  // CNN inputs with several channels: (C, H, W) floats to (H, W, C) codes.
+  std::vector<uint8_t> plane(static_cast<size_t>(features));
+  const int64_t pixels = features / channels;
+  for (int64_t n = 0; n < rows; ++n) {
+    kernels::quantize_to_uint8(inputs + n * features, features, model_.input_scale,
+                               model_.input_zero_point, plane.data());
+    uint8_t* sample = quantized.data() + n * features;
+    for (int64_t c = 0; c < channels; ++c)
+      for (int64_t q = 0; q < pixels; ++q) sample[q * channels + c] = plane[c * pixels + q];
+  }
+}
+
 void Int8Classifier::run_static(const uint8_t* quantized, int64_t rows, float* logits,
                                 Scratch& scratch) {
-  const uint8_t* x = quantized;
-  float scale = model_.input_scale;
-  int32_t zero_point = model_.input_zero_point;
+  const uint8_t* x = model_.is_cnn() ? run_convolutions(quantized, rows, scratch) : quantized;
+  run_linear_layers(x, rows, logits, scratch);
+}
+
+const uint8_t* Int8Classifier::run_convolutions(const uint8_t* quantized, int64_t rows,
+                                                Scratch& scratch) {
+  scratch.convolved.resize(conv_params_.size());
+  for (size_t i = 0; i < conv_params_.size(); ++i) {
+    const QuantizedConvLayer& conv = model_.convolutions[i];
+    kernels::Int8ConvParams p = conv_params_[i];
+    p.batch = rows;
+    const uint8_t* x = conv.input < 0 ? quantized : scratch.convolved[conv.input].data();
+    const uint8_t* residual =
+        conv.residual < 0 ? nullptr : scratch.convolved[conv.residual].data();
+    std::vector<uint8_t>& y = scratch.convolved[i];
+    y.resize(static_cast<size_t>(rows * p.out_height() * p.out_width() * p.out_channels));
+    if (prepared_convs_.empty())
+      kernels::reference_int8_conv(p, x, conv.weights.data(), residual, y.data());
+    else
+      prepared_convs_[i].run(rows, x, residual, y.data());
+  }
+  const kernels::Int8ConvParams& last = conv_params_.back();
+  scratch.pooled.resize(static_cast<size_t>(rows * last.out_channels));
+  kernels::int8_global_average_pool(scratch.convolved.back().data(), rows,
+                                    last.out_height() * last.out_width(), last.out_channels,
+                                    last.output_scale, last.output_zero_point, model_.pooled_scale,
+                                    0, scratch.pooled.data());
+  return scratch.pooled.data();
+}
+
+void Int8Classifier::run_linear_layers(const uint8_t* x, int64_t rows, float* logits,
+                                       Scratch& scratch) {
+  float scale = linear_input_scale(model_);
+  int32_t zero_point = linear_input_zero_point(model_);
   for (size_t i = 0; i < model_.layers.size(); ++i) {
     const QuantizedLinearLayer& layer = model_.layers[i];
     const bool last = i + 1 == model_.layers.size();

@@ -2,7 +2,7 @@
 //
 //   offset  size  field
 //        0     8  magic "DSTLINT8"
-//        8     4  format version (uint32, little-endian), 1
+//        8     4  format version (uint32, little-endian): 1 (MLPs), 2 (adds convolutions)
 //       12     4  header length H in bytes (uint32), at most 1 MiB
 //       16     8  payload length P in bytes (uint64); the file is exactly 32 + H + P bytes
 //       24     4  CRC-32 (zlib) of the H + P bytes that follow the preamble
@@ -124,11 +124,72 @@ std::vector<T> read_array(const HeaderReader& parent, const std::string& key, in
   return values;
 }
 
+/// The text a ConvActivation is stored as, and back.
+ConvActivation parse_activation(const HeaderReader& conv) {
+  const std::string text = conv.text("activation");
+  for (ConvActivation a : {ConvActivation::kNone, ConvActivation::kRelu, ConvActivation::kRelu6})
+    if (text == to_string(a)) return a;
+  DISTILL_FAIL(conv.where("activation"), " must be \"none\", \"relu\" or \"relu6\", got \"",
+               text, "\"");
+}
+
+/// Reads an integer field that must lie in [lo, hi].
+int64_t bounded(const HeaderReader& node, const std::string& key, int64_t lo, int64_t hi) {
+  const int64_t value = node.integer(key);
+  DISTILL_CHECK(value >= lo && value <= hi, node.where(key), " is ", value, ", expected ", lo,
+                " to ", hi);
+  return value;
+}
+
+QuantizedConvLayer read_convolution(const HeaderReader& node, const char* payload,
+                                    uint64_t payload_bytes) {
+  QuantizedConvLayer conv;
+  conv.in_channels = bounded(node, "in_channels", 1, 65536);
+  conv.out_channels = bounded(node, "out_channels", 1, 65536);
+  conv.kernel = bounded(node, "kernel", 1, 15);
+  conv.stride = bounded(node, "stride", 1, 8);
+  conv.padding = bounded(node, "padding", 0, 14);
+  conv.groups = bounded(node, "groups", 1, 65536);
+  conv.pad_value = static_cast<int32_t>(bounded(node, "pad_value", 0, 255));
+  conv.activation = parse_activation(node);
+  conv.output_scale = static_cast<float>(node.number("output_scale"));
+  conv.output_zero_point = static_cast<int32_t>(bounded(node, "output_zero_point", 0, 255));
+  conv.input = static_cast<int32_t>(bounded(node, "input", -1, 1023));
+  conv.residual = static_cast<int32_t>(bounded(node, "residual", -1, 1023));
+  DISTILL_CHECK(conv.in_channels % conv.groups == 0, node.where("groups"), " ", conv.groups,
+                " does not divide the ", conv.in_channels, " input channels");
+  const int64_t weights =
+      conv.out_channels * (conv.in_channels / conv.groups) * conv.kernel * conv.kernel;
+  conv.weights = read_array<int8_t>(node, "weights", weights, payload, payload_bytes);
+  conv.weight_scales =
+      read_array<float>(node, "weight_scales", conv.out_channels, payload, payload_bytes);
+  conv.bias = read_array<float>(node, "bias", conv.out_channels, payload, payload_bytes);
+  return conv;
+}
+
 }  // namespace
 
 std::string encode_int8_model(const Int8Model& model) {
   validate(model, "to encode");
   std::string payload;
+  json convolutions = json::array();
+  for (const QuantizedConvLayer& conv : model.convolutions) {
+    convolutions.push_back({{"in_channels", conv.in_channels},
+                            {"out_channels", conv.out_channels},
+                            {"kernel", conv.kernel},
+                            {"stride", conv.stride},
+                            {"padding", conv.padding},
+                            {"groups", conv.groups},
+                            {"pad_value", conv.pad_value},
+                            {"activation", to_string(conv.activation)},
+                            {"output_scale", conv.output_scale},
+                            {"output_zero_point", conv.output_zero_point},
+                            {"input", conv.input},
+                            {"residual", conv.residual},
+                            {"weights", append_array(payload, conv.weights)},
+                            {"weight_scales", append_array(payload, conv.weight_scales)},
+                            {"bias", append_array(payload, conv.bias)}});
+  }
   json layers = json::array();
   for (const QuantizedLinearLayer& layer : model.layers) {
     layers.push_back({{"type", "linear"},
@@ -140,19 +201,24 @@ std::string encode_int8_model(const Int8Model& model) {
                       {"weight_scales", append_array(payload, layer.weight_scales)},
                       {"bias", append_array(payload, layer.bias)}});
   }
-  const json header{{"format", "distill-int8"},
+  json header{{"format", "distill-int8"},
                     {"description", model.description},
                     {"input_shape", model.input_shape},
                     {"num_classes", model.num_classes},
                     {"activations", to_string(model.activations)},
                     {"input", {{"scale", model.input_scale}, {"zero_point", model.input_zero_point}}},
                     {"layers", layers}};
+  if (model.is_cnn()) {
+    header["convolutions"] = convolutions;
+    header["pooled_scale"] = model.pooled_scale;
+  }
   const std::string header_text = header.dump();
   DISTILL_CHECK(header_text.size() <= kMaxHeaderBytes, "int8 model header is ",
                 header_text.size(), " bytes, over the format's limit of ", kMaxHeaderBytes);
   std::string out(kPreambleBytes, '\0');
   std::memcpy(&out[0], kInt8ModelMagic, 8);
-  put<uint32_t>(out, 8, kInt8ModelFormatVersion);
+  // MLP files stay at version 1, which every earlier build reads.
+  put<uint32_t>(out, 8, model.is_cnn() ? kInt8ModelFormatVersion : 1);
   put<uint32_t>(out, 12, static_cast<uint32_t>(header_text.size()));
   put<uint64_t>(out, 16, payload.size());
   out += header_text;
@@ -172,9 +238,9 @@ Int8Model decode_int8_model(const std::string& bytes, const std::string& source)
                      "`distill evaluate`",
                      where, " does not start with the magic \"DSTLINT8\"");
   const uint32_t version = get<uint32_t>(bytes, 8);
-  DISTILL_CHECK_HINT(version == kInt8ModelFormatVersion,
+  DISTILL_CHECK_HINT(version >= 1 && version <= kInt8ModelFormatVersion,
                      "use the distill version that wrote the file, or export it again", where,
-                     " has format version ", version, "; this build reads version ",
+                     " has format version ", version, "; this build reads versions 1 to ",
                      kInt8ModelFormatVersion);
   const uint32_t header_bytes = get<uint32_t>(bytes, 12);
   const uint64_t payload_bytes = get<uint64_t>(bytes, 16);
@@ -227,6 +293,19 @@ Int8Model decode_int8_model(const std::string& bytes, const std::string& source)
                 " must be in [0, 255], got ", zero_point);
   model.input_zero_point = static_cast<int32_t>(zero_point);
 
+  if (header.contains("convolutions")) {
+    DISTILL_CHECK(version >= 2, root.where("convolutions"), " needs format version 2, the file "
+                  "says ", version);
+    const json& convolutions = root.field("convolutions");
+    DISTILL_CHECK(convolutions.is_array() && !convolutions.empty() && convolutions.size() <= 1024,
+                  root.where("convolutions"), " must be a list of 1 to 1024 convolutions");
+    for (size_t i = 0; i < convolutions.size(); ++i) {
+      const HeaderReader node(convolutions[i], "convolutions[" + std::to_string(i) + "].", source);
+      DISTILL_CHECK(convolutions[i].is_object(), node.where(""), " must be an object");
+      model.convolutions.push_back(read_convolution(node, payload, payload_bytes));
+    }
+    model.pooled_scale = static_cast<float>(root.number("pooled_scale"));
+  }
   const json& layers = root.field("layers");
   DISTILL_CHECK(layers.is_array() && !layers.empty() && layers.size() <= 1024,
                 root.where("layers"), " must be a list of 1 to 1024 layers");
@@ -234,7 +313,7 @@ Int8Model decode_int8_model(const std::string& bytes, const std::string& source)
     const HeaderReader layer_header(layers[i], "layers[" + std::to_string(i) + "].", source);
     DISTILL_CHECK(layers[i].is_object(), layer_header.where(""), " must be an object");
     DISTILL_CHECK(layer_header.text("type") == "linear", layer_header.where("type"),
-                  " must be \"linear\" (this build's runtime runs MLPs)");
+                  " must be \"linear\"");
     QuantizedLinearLayer layer;
     layer.in_features = layer_header.integer("in_features");
     layer.out_features = layer_header.integer("out_features");

@@ -201,7 +201,7 @@ TEST(Cli, KilledTrainingResumesToTheSameModel) {
   const std::vector<std::string> common = {
       "--set", "data.train_limit=4000", "--set", "data.validation_size=500", "--set",
       "data.test_limit=500", "--set", "teacher.model.hidden=[256, 256]", "--set",
-      "teacher.train.epochs=8", "--set", "evaluation.speed=false", "-q", "-j", "1"};
+      "teacher.train.epochs=40", "--set", "evaluation.speed=false", "-q", "-j", "1"};
   auto train_args = [&](const std::string& out, bool resume) {
     std::vector<std::string> args = {kDistill, "train", "--role", "teacher", "-o", out};
     args.insert(args.end(), common.begin(), common.end());
@@ -214,10 +214,10 @@ TEST(Cli, KilledTrainingResumesToTheSameModel) {
   const std::string resumed = (dir / "resumed.pt").string();
   const int pid = testing::spawn_detached(train_args(resumed, false));
   ASSERT_GT(pid, 0);
-  // Wait for the checkpoint of at least one finished epoch, then kill without warning.
-  for (int i = 0; i < 600 && !std::filesystem::exists(resumed + ".ckpt"); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // Wait for the checkpoint of at least one finished epoch (written atomically, so complete
+  // once it exists), then kill without warning: with 40 short epochs, mid-training.
+  for (int i = 0; i < 3000 && !std::filesystem::exists(resumed + ".ckpt"); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   testing::kill_and_reap(pid);
   ASSERT_TRUE(std::filesystem::exists(resumed + ".ckpt")) << "no checkpoint before the kill";
   ASSERT_FALSE(std::filesystem::exists(resumed)) << "training finished before the kill";

@@ -83,8 +83,9 @@ TEST_F(Int8ModelFileTest, PreambleDamageIsNamed) {
   bad[0] = 'X';
   EXPECT_EQ(error_of(bad), "int8 model 'm.int8' does not start with the magic \"DSTLINT8\"");
   bad = bytes;
-  bad[8] = 2;
-  EXPECT_EQ(error_of(bad), "int8 model 'm.int8' has format version 2; this build reads version 1");
+  bad[8] = 3;
+  EXPECT_EQ(error_of(bad),
+            "int8 model 'm.int8' has format version 3; this build reads versions 1 to 2");
   EXPECT_NE(error_of(bytes + "x").find("but its preamble announces 32 + "), std::string::npos)
       << error_of(bytes + "x");
   bad = bytes;

@@ -28,8 +28,18 @@ runtime::Int8Model quantize_mlp(models::Classifier& model, const data::Normaliza
                                 const Int8ExportOptions& options,
                                 const ActivationScales* activation_scales = nullptr);
 
+/// The exporter for the model's architecture: quantize_mlp for MLPs, quantize_cnn
+/// (cnn_int8_export.h; static activations only) for the ResNet and MobileNet families. Same
+/// arguments as quantize_mlp; calibration_inputs (N, C, H, W) for CNNs.
+runtime::Int8Model quantize_classifier(models::Classifier& model,
+                                       const data::Normalization& normalization,
+                                       const at::Tensor& calibration_inputs,
+                                       const Int8ExportOptions& options,
+                                       const ActivationScales* activation_scales = nullptr);
+
 /// The same int8 arithmetic written with libtorch's fake-quantization ops, independently of the
 /// runtime: the value tests hold the runtime to. inputs: (B, ...) raw; returns (B, classes).
+/// CNN models go to simulate_int8_cnn_logits.
 at::Tensor simulate_int8_logits(const runtime::Int8Model& model, const at::Tensor& inputs);
 
 }  // namespace distill::compression

@@ -12,7 +12,8 @@
 namespace distill::runtime {
 
 inline constexpr char kInt8ModelMagic[9] = "DSTLINT8";
-inline constexpr uint32_t kInt8ModelFormatVersion = 1;
+/// The newest version this build writes and reads (it reads every earlier one too).
+inline constexpr uint32_t kInt8ModelFormatVersion = 2;
 
 /// The file's bytes for `model` (validated first).
 std::string encode_int8_model(const Int8Model& model);

@@ -1,0 +1,102 @@
+// The spinning worker pool.
+#include "spinning_workers.h"
+
+#include <omp.h>
+
+#include <chrono>
+
+#include "distill/core/error.h"
+
+namespace distill::runtime {
+namespace {
+
+/// How long an idle worker spins before it blocks.
+constexpr std::chrono::microseconds kSpinTime{1000};
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+/// Runs the calling thread's OpenMP regions on one thread while alive.
+class OneOpenMpThread {
+ public:
+  OneOpenMpThread() : previous_(omp_get_max_threads()) { omp_set_num_threads(1); }
+  ~OneOpenMpThread() { omp_set_num_threads(previous_); }
+  OneOpenMpThread(const OneOpenMpThread&) = delete;
+  OneOpenMpThread& operator=(const OneOpenMpThread&) = delete;
+
+ private:
+  int previous_;
+};
+
+}  // namespace
+
+SpinningWorkers::SpinningWorkers(int threads) {
+  DISTILL_CHECK(threads >= 1, "a worker pool needs at least 1 thread, got ", threads);
+  has_task_ = std::make_unique<std::atomic<bool>[]>(static_cast<size_t>(threads));
+  for (int i = 0; i < threads; ++i) has_task_[i] = false;
+  for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i] { work(i); });
+}
+
+SpinningWorkers::~SpinningWorkers() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  for (std::thread& worker : workers_) worker.join();
+}
+
+void SpinningWorkers::run(int count, const std::function<void(int)>& task) {
+  DISTILL_CHECK(count >= 1 && count <= threads(), "asked for ", count, " tasks on ", threads(),
+                " threads");
+  failure_ = nullptr;
+  if (count > 1) {
+    task_ = &task;
+    pending_.store(count - 1, std::memory_order_relaxed);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);  // a worker about to block sees the flag
+      for (int i = 1; i < count; ++i) has_task_[i].store(true, std::memory_order_release);
+    }
+    wake_.notify_all();
+  }
+  try {
+    OneOpenMpThread one_thread;
+    task(0);
+  } catch (...) {
+    std::lock_guard<std::mutex> lock(failure_mutex_);
+    if (!failure_) failure_ = std::current_exception();
+  }
+  while (pending_.load(std::memory_order_acquire) > 0) cpu_relax();
+  if (failure_) std::rethrow_exception(failure_);
+}
+
+void SpinningWorkers::work(int index) {
+  omp_set_num_threads(1);
+  std::atomic<bool>& has_task = has_task_[index];
+  for (;;) {
+    // Spin a while for the next task, then block until it comes.
+    const auto spin_until = std::chrono::steady_clock::now() + kSpinTime;
+    while (!has_task.load(std::memory_order_acquire) && !stopping_.load(std::memory_order_relaxed) &&
+           std::chrono::steady_clock::now() < spin_until) {
+      for (int i = 0; i < 64; ++i) cpu_relax();
+    }
+    if (!has_task.load(std::memory_order_acquire)) {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [&] { return has_task.load(std::memory_order_acquire) || stopping_.load(); });
+    }
+    if (!has_task.load(std::memory_order_acquire)) return;  // stopping
+    try {
+      (*task_)(index);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(failure_mutex_);
+      if (!failure_) failure_ = std::current_exception();
+    }
+    has_task.store(false, std::memory_order_relaxed);
+    pending_.fetch_sub(1, std::memory_order_release);
+  }
+}
+
+}  // namespace distill::runtime
