@@ -1,5 +1,5 @@
-// `distill quantize`: an MLP model file to an int8 file for the libtorch-free runtime, with the
-// fp32 and int8 test accuracy side by side.
+// `distill quantize`: a model file (MLP, ResNet- or MobileNet-style CNN) to an int8 file for the
+// libtorch-free runtime, with the fp32 and int8 test accuracy side by side.
 #include <ATen/ATen.h>
 
 #include <cstdio>
@@ -25,9 +25,10 @@ void register_quantize_command(CLI::App& app) {
   };
   auto args = std::make_shared<Arguments>();
   CLI::App* command = app.add_subcommand(
-      "quantize", "Quantize an MLP model file to int8 for the runtime (quantize: section of the "
-                  "config: static or dynamic activations, observer, calibration samples) and "
-                  "compare fp32 and int8 on the test set");
+      "quantize", "Quantize a model file (MLP, or ResNet/MobileNet CNN with batch norm folded) "
+                  "to int8 for the runtime (quantize: section of the config: static or dynamic "
+                  "activations, observer, calibration samples) and compare fp32 and int8 on the "
+                  "test set");
   add_config_arguments(*command, args->config);
   command->add_option("-m,--model", args->model, "fp32 model file (from distill train/distill)")
       ->required()

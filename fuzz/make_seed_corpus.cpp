@@ -42,6 +42,8 @@ int main(int argc, char** argv) {
 
   write(out / "int8_model_file_fuzz", "static.int8",
         runtime::encode_int8_model(runtime::testing::random_model({4, 3, 2}, runtime::ActivationQuantization::kStatic)));
+  write(out / "int8_model_file_fuzz", "cnn.int8",
+        runtime::encode_int8_model(runtime::testing::random_cnn_model()));
   write(out / "int8_model_file_fuzz", "dynamic.int8",
         runtime::encode_int8_model(runtime::testing::random_model({4, 3, 2}, runtime::ActivationQuantization::kDynamic)));
 

@@ -66,6 +66,30 @@ TEST(Int8Classifier, SplitBatchesGiveTheSameLogitsAsOneThread) {
   EXPECT_EQ(one, two);
 }
 
+TEST(Int8Classifier, CnnOneDnnMatchesReferenceAtEveryBatchSize) {
+  const Int8Model model = testing::random_cnn_model(7);
+  for (int64_t batch : {1, 3, 100}) {  // 100: split across two threads
+    const std::vector<float> x = random_pixels(batch * 64, 8);
+    std::vector<float> fast(static_cast<size_t>(batch * 3)), reference(fast.size());
+    Int8Classifier(model, Int8Kernels::kReference).logits(x.data(), batch, reference.data());
+    Int8Classifier(model, Int8Kernels::kOneDnn, 2).logits(x.data(), batch, fast.data());
+    expect_close_logits(fast, reference, 3);
+  }
+}
+
+TEST(Int8Classifier, CnnLogitsDoNotDependOnTheBatchSplit) {
+  const Int8Model model = testing::random_cnn_model(9);
+  const std::vector<float> x = random_pixels(128 * 64, 4);
+  std::vector<float> one(128 * 3), two(128 * 3), singles(128 * 3);
+  Int8Classifier(model, Int8Kernels::kOneDnn, 1).logits(x.data(), 128, one.data());
+  Int8Classifier(model, Int8Kernels::kOneDnn, 2).logits(x.data(), 128, two.data());
+  Int8Classifier classifier(model, Int8Kernels::kOneDnn, 1);
+  for (int64_t i = 0; i < 128; ++i)
+    classifier.logits(x.data() + i * 64, 1, singles.data() + i * 3);
+  EXPECT_EQ(one, two);
+  EXPECT_EQ(one, singles);
+}
+
 TEST(Int8Classifier, PixelBytesGiveTheSameLogitsAsScaledFloats) {
   Int8Classifier classifier(random_model({64, 16, 4}, ActivationQuantization::kStatic, 5));
   ASSERT_TRUE(classifier.takes_pixel_bytes());

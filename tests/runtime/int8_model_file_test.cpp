@@ -6,6 +6,8 @@
 #include <zlib.h>
 
 #include <cstring>
+#include <functional>
+#include <tuple>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -69,6 +71,61 @@ TEST_F(Int8ModelFileTest, RoundTripsExactly) {
     EXPECT_EQ(back.layers[i].output_scale, model.layers[i].output_scale);
   }
   EXPECT_EQ(encode_int8_model(back), bytes);
+}
+
+TEST(Int8ModelFile, CnnRoundTripsExactlyAsVersion2) {
+  const Int8Model model = testing::random_cnn_model(3);
+  const std::string bytes = encode_int8_model(model);
+  uint32_t version;
+  std::memcpy(&version, bytes.data() + 8, 4);
+  EXPECT_EQ(version, 2u);
+  const Int8Model back = decode_int8_model(bytes, "cnn.int8");
+  ASSERT_EQ(back.convolutions.size(), model.convolutions.size());
+  for (size_t i = 0; i < model.convolutions.size(); ++i) {
+    const QuantizedConvLayer &a = back.convolutions[i], &b = model.convolutions[i];
+    EXPECT_EQ(a.weights, b.weights);
+    EXPECT_EQ(a.weight_scales, b.weight_scales);
+    EXPECT_EQ(a.bias, b.bias);
+    EXPECT_EQ(std::tie(a.in_channels, a.out_channels, a.kernel, a.stride, a.padding, a.groups,
+                       a.pad_value, a.output_zero_point, a.input, a.residual),
+              std::tie(b.in_channels, b.out_channels, b.kernel, b.stride, b.padding, b.groups,
+                       b.pad_value, b.output_zero_point, b.input, b.residual));
+    EXPECT_EQ(a.activation, b.activation);
+    EXPECT_EQ(a.output_scale, b.output_scale);
+  }
+  EXPECT_EQ(back.pooled_scale, model.pooled_scale);
+  EXPECT_EQ(encode_int8_model(back), bytes);
+  for (size_t size = 0; size < bytes.size(); size += 5)
+    EXPECT_THROW(decode_int8_model(bytes.substr(0, size), "cnn.int8"), Error) << size;
+  // An MLP file stays at version 1, readable by builds from before convolutions.
+  EXPECT_EQ(encode_int8_model(random_model({4, 3}, ActivationQuantization::kStatic))[8], 1);
+}
+
+TEST(Int8ModelFile, CnnHeaderDamageIsNamed) {
+  const std::string bytes = encode_int8_model(testing::random_cnn_model(3));
+  nlohmann::json header = header_of(bytes);
+  auto error_with = [&](const std::function<void(nlohmann::json&)>& damage) {
+    nlohmann::json h = header;
+    damage(h);
+    return error_of(with_header(bytes, h));
+  };
+  EXPECT_EQ(error_with([](nlohmann::json& h) { h["convolutions"][2]["residual"] = 5; }),
+            "int8 model 'm.int8': convolution 3 adds output 5, expected -1 (none) or an earlier "
+            "convolution");
+  EXPECT_EQ(error_with([](nlohmann::json& h) { h["convolutions"][4]["residual"] = 0; }),
+            "int8 model 'm.int8': convolution 5 (8x4x4) adds convolution 1 of another shape "
+            "(4x8x8)");
+  EXPECT_EQ(error_with([](nlohmann::json& h) { h["convolutions"][1]["activation"] = "gelu"; }),
+            "int8 model 'm.int8': header field 'convolutions[1].activation' must be \"none\", "
+            "\"relu\" or \"relu6\", got \"gelu\"");
+  EXPECT_EQ(error_with([](nlohmann::json& h) { h["convolutions"][0]["kernel"] = 40; }),
+            "int8 model 'm.int8': header field 'convolutions[0].kernel' is 40, expected 1 to 15");
+  EXPECT_EQ(error_with([](nlohmann::json& h) { h["convolutions"][5]["activation"] = "none"; }),
+            "int8 model 'm.int8': the last convolution must end in ReLU or ReLU6 (its pooled "
+            "output is uint8 with zero point 0)");
+  EXPECT_EQ(error_with([](nlohmann::json& h) { h["input_shape"] = {64}; }),
+            "int8 model 'm.int8': a CNN's input shape must be (channels, height, width), got 1 "
+            "dimensions");
 }
 
 TEST_F(Int8ModelFileTest, EveryTruncationIsRejected) {
