@@ -356,8 +356,12 @@ PipelineConfig parse_pipeline_config(const std::string& yaml_text, const std::st
                      "config '", source_name, "': distill.teacher_outputs = cached cannot be exact "
                      "with student.train.augmentation on: the cache holds the teacher's outputs "
                      "for the unaugmented samples");
+  // CNN students are quantized after training (static activations): quantization-aware training
+  // covers MLPs, so its default of qat_epochs > 0 turns off for them; asking for it is an error.
   const bool cnn_student = config.student.model.kind == ModelKind::kResNet ||
                            config.student.model.kind == ModelKind::kMobileNet;
+  const YamlSection quantize = s.section("quantize");
+  if (cnn_student && !quantize.has("qat_epochs")) config.quantize.qat_epochs = 0;
   DISTILL_CHECK_HINT(!config.quantize.enabled || !cnn_student ||
                          (config.quantize.qat_epochs == 0 &&
                           config.quantize.options.activations == runtime::ActivationQuantization::kStatic),
