@@ -26,17 +26,20 @@ Int8Model student_shaped_model() {
 
 std::vector<float> pixels(int64_t count) { return distill::runtime::testing::random_pixels(count); }
 
-// Arguments: batch, kernels (0 reference, 1 oneDNN).
-void BM_Int8StudentForward(benchmark::State& state) {
+/// Times whole forward passes of `model` on random pixels; arguments: batch, kernels.
+void time_forward(benchmark::State& state, const Int8Model& model) {
   const int64_t batch = state.range(0);
   const auto kernels = state.range(1) ? Int8Kernels::kOneDnn : Int8Kernels::kReference;
   state.SetLabel(distill::runtime::to_string(kernels));
-  Int8Classifier classifier(student_shaped_model(), kernels);
-  const std::vector<float> x = pixels(batch * 784);
-  std::vector<float> logits(static_cast<size_t>(batch * 10));
+  Int8Classifier classifier(model, kernels);
+  const std::vector<float> x = pixels(batch * model.input_features());
+  std::vector<float> logits(static_cast<size_t>(batch * model.num_classes));
   for (auto _ : state) classifier.logits(x.data(), batch, logits.data());
   state.SetItemsProcessed(state.iterations() * batch);
 }
+
+// Arguments: batch, kernels (0 reference, 1 oneDNN).
+void BM_Int8StudentForward(benchmark::State& state) { time_forward(state, student_shaped_model()); }
 BENCHMARK(BM_Int8StudentForward)
     ->ArgsProduct({{1, 256}, {0, 1}})
     ->ArgNames({"batch", "onednn"})
@@ -58,70 +61,32 @@ BENCHMARK(BM_Int8StudentForwardFromPixels)->Arg(1)->Arg(256)->Unit(benchmark::kM
 /// (1, 28, 28) images, with random int8 weights: stem, then per stage conv1, an optional 1x1
 /// projection shortcut, and conv2 with the residual.
 Int8Model resnet_shaped_model() {
+  using distill::runtime::ConvActivation;
+  using distill::runtime::testing::add_random_conv;
   std::mt19937 engine(1);
-  std::uniform_int_distribution<int> weight(-127, 127);
-  std::uniform_real_distribution<float> scale(0.002f, 0.01f), bias(-0.5f, 0.5f);
   Int8Model model;
   model.input_shape = {1, 28, 28};
   model.num_classes = 10;
   model.input_scale = 1.0f / 255.0f;
-  auto add = [&](int64_t in, int64_t out, int64_t kernel, int64_t stride,
-                 distill::runtime::ConvActivation activation, int32_t input, int32_t residual) {
-    distill::runtime::QuantizedConvLayer conv;
-    conv.in_channels = in;
-    conv.out_channels = out;
-    conv.kernel = kernel;
-    conv.stride = stride;
-    conv.padding = kernel / 2;
-    conv.activation = activation;
-    conv.input = input;
-    conv.residual = residual;
-    conv.pad_value = input < 0 ? 73 : 0;
-    conv.output_scale = 0.05f;
-    conv.output_zero_point = activation == distill::runtime::ConvActivation::kNone ? 128 : 0;
-    for (int64_t j = 0; j < out * in * kernel * kernel; ++j)
-      conv.weights.push_back(static_cast<int8_t>(weight(engine)));
-    for (int64_t j = 0; j < out; ++j) {
-      conv.weight_scales.push_back(scale(engine));
-      conv.bias.push_back(bias(engine));
-    }
-    model.convolutions.push_back(conv);
-    return static_cast<int32_t>(model.convolutions.size() - 1);
-  };
-  using distill::runtime::ConvActivation;
-  int32_t current = add(1, 16, 3, 1, ConvActivation::kRelu, -1, -1);
+  int32_t current = add_random_conv(model, engine, 1, 16, 3, 1, 1, ConvActivation::kRelu, -1, -1);
   int64_t width = 16;
   for (int64_t channels : {16, 32, 64}) {
     const int64_t stride = channels == 16 ? 1 : 2;
-    const int32_t first = add(width, channels, 3, stride, ConvActivation::kRelu, current, -1);
+    const int32_t first =
+        add_random_conv(model, engine, width, channels, 3, stride, 1, ConvActivation::kRelu, current, -1);
     int32_t shortcut = current;
     if (stride != 1 || width != channels)
-      shortcut = add(width, channels, 1, stride, ConvActivation::kNone, current, -1);
-    current = add(channels, channels, 3, 1, ConvActivation::kRelu, first, shortcut);
+      shortcut = add_random_conv(model, engine, width, channels, 1, stride, 1,
+                                 ConvActivation::kNone, current, -1);
+    current = add_random_conv(model, engine, channels, channels, 3, 1, 1, ConvActivation::kRelu,
+                              first, shortcut);
     width = channels;
   }
-  model.pooled_scale = 0.03f;
-  distill::runtime::QuantizedLinearLayer head;
-  head.in_features = 64;
-  head.out_features = 10;
-  for (int j = 0; j < 640; ++j) head.weights.push_back(static_cast<int8_t>(weight(engine)));
-  head.weight_scales.assign(10, 0.01f);
-  head.bias.assign(10, 0.0f);
-  model.layers.push_back(head);
+  distill::runtime::testing::add_random_head(model, engine);
   return model;
 }
 
-// Arguments: batch, kernels (0 reference, 1 oneDNN).
-void BM_Int8ResNetForward(benchmark::State& state) {
-  const int64_t batch = state.range(0);
-  const auto kernels = state.range(1) ? Int8Kernels::kOneDnn : Int8Kernels::kReference;
-  state.SetLabel(distill::runtime::to_string(kernels));
-  Int8Classifier classifier(resnet_shaped_model(), kernels);
-  const std::vector<float> x = pixels(batch * 784);
-  std::vector<float> logits(static_cast<size_t>(batch * 10));
-  for (auto _ : state) classifier.logits(x.data(), batch, logits.data());
-  state.SetItemsProcessed(state.iterations() * batch);
-}
+void BM_Int8ResNetForward(benchmark::State& state) { time_forward(state, resnet_shaped_model()); }
 BENCHMARK(BM_Int8ResNetForward)
     ->Args({1, 0})
     ->Args({1, 1})
