@@ -356,19 +356,16 @@ PipelineConfig parse_pipeline_config(const std::string& yaml_text, const std::st
                      "config '", source_name, "': distill.teacher_outputs = cached cannot be exact "
                      "with student.train.augmentation on: the cache holds the teacher's outputs "
                      "for the unaugmented samples");
-  // CNN students are quantized after training (static activations): quantization-aware training
-  // covers MLPs, so its default of qat_epochs > 0 turns off for them; asking for it is an error.
+  // CNN students are quantized with static activations (ranges from calibration); asking for
+  // dynamic ones fails here rather than after training.
   const bool cnn_student = config.student.model.kind == ModelKind::kResNet ||
                            config.student.model.kind == ModelKind::kMobileNet;
-  const YamlSection quantize = s.section("quantize");
-  if (cnn_student && !quantize.has("qat_epochs")) config.quantize.qat_epochs = 0;
   DISTILL_CHECK_HINT(!config.quantize.enabled || !cnn_student ||
-                         (config.quantize.qat_epochs == 0 &&
-                          config.quantize.options.activations == runtime::ActivationQuantization::kStatic),
-                     "set quantize.qat_epochs: 0 and quantize.activations: static for a CNN student",
+                         config.quantize.options.activations == runtime::ActivationQuantization::kStatic,
+                     "set quantize.activations: static for a CNN student",
                      "config '", source_name, "': the ", models::to_string(config.student.model.kind),
-                     " student is quantized after training with static activations; "
-                     "quantization-aware training and dynamic activations cover MLP students");
+                     " student is quantized with static activations; dynamic activations cover "
+                     "MLP students");
   check_value(config.threads >= 0, s, "threads", config.threads, ">= 0 (0: all cores)");
   check(!config.output_dir.empty(), s, "output_dir", "is empty: expected a directory");
   return config;

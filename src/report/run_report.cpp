@@ -67,6 +67,7 @@ std::string report_to_json(const RunReport& report) {
                         {"test_samples", report.test_samples},
                         {"class_names", report.class_names}}},
                       {"models", models},
+                      {"notes", report.notes},
                       {"total_seconds", report.total_seconds}};
   const ModelReport* baseline = report.find("student_baseline");
   const ModelReport* distilled = report.find("student_distilled");
@@ -108,6 +109,7 @@ std::string format_summary_table(const RunReport& report) {
     }
     out += "\n";
   }
+  for (const std::string& note : report.notes) out += "note: " + note + "\n";
   return out;
 }
 

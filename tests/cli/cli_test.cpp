@@ -194,6 +194,48 @@ torch.jit.script(net.eval()).save(sys.argv[1])
   EXPECT_NE(junk.output.find("junk.pt"), std::string::npos) << junk.output;
 }
 
+// A MobileNet-style student through the pipeline: its int8 version (batch norm folded, static
+// post-training quantization) is written as a version-2 file and evaluated by the runtime.
+TEST(Cli, CnnStudentIsQuantizedForTheRuntime) {
+  TempDir dir;
+  const std::string out = (dir / "run").string();
+  const auto r = run_command({kDistill, "run", "-q", "-o", out, "-j", "1", "--set",
+                              "data.train_limit=3000", "--set", "data.validation_size=300", "--set",
+                              "data.test_limit=500", "--set", "teacher.model.hidden=[128]", "--set",
+                              "teacher.train.epochs=2", "--set", "student.model.type=mobilenet",
+                              "--set", "student.model.channels=[8, 16]", "--set",
+                              "student.train.epochs=4", "--set", "student.train.lr=0.2", "--set",
+                              "evaluation.speed=false"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::ifstream in(out + "/results.json");
+  const nlohmann::json results = nlohmann::json::parse(in);
+  const auto& models = results.at("models");
+  ASSERT_TRUE(models.contains("student_int8")) << models.dump();
+  // CNNs get post-training quantization only, and the run says so.
+  EXPECT_FALSE(models.contains("student_int8_qat"));
+  EXPECT_NE(results.at("notes").dump().find("covers MLP students"), std::string::npos)
+      << results.at("notes").dump();
+  const double fp32 = models.at("student_distilled").at("test").at("accuracy").get<double>();
+  const double int8 = models.at("student_int8").at("test").at("accuracy").get<double>();
+  EXPECT_GT(fp32, 0.3);  // learned something, so the comparison means something
+  EXPECT_NEAR(int8, fp32, 0.03);
+  EXPECT_GT(models.at("student_int8").at("test").at("agreement_with_teacher").get<double>(), 0.0);
+  std::ifstream file(out + "/student_distilled.int8", std::ios::binary);
+  char preamble[12] = {};
+  file.read(preamble, 12);
+  EXPECT_EQ(std::string(preamble, 8), "DSTLINT8");
+  EXPECT_EQ(preamble[8], 2);  // format version 2: convolutions
+
+  const auto refused = run_command({kDistill, "run", "-q", "-o", out + "-dynamic", "--set",
+                                    "student.model.type=mobilenet", "--set",
+                                    "quantize.activations=dynamic", "--set",
+                                    "quantize.qat_epochs=0"});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.output.find("hint: set quantize.activations: static for a CNN student"),
+            std::string::npos)
+      << refused.output;
+}
+
 // SIGKILL in the middle of training, then --resume: the model file ends up byte-identical to
 // that of an uninterrupted run with the same seed.
 TEST(Cli, KilledTrainingResumesToTheSameModel) {

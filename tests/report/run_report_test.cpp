@@ -59,5 +59,15 @@ TEST(RunReport, TableHasARowPerModelAndTheGainLine) {
   EXPECT_NE(table.find("10.0x fewer parameters"), std::string::npos) << table;
 }
 
+TEST(RunReport, NotesFollowTheTableAndGoToJson) {
+  RunReport r = sample_report();
+  EXPECT_EQ(nlohmann::json::parse(report_to_json(r)).at("notes"), nlohmann::json::array());
+  r.notes.push_back("stage x did not apply");
+  const std::string table = format_summary_table(r);
+  EXPECT_NE(table.find("\nnote: stage x did not apply\n"), std::string::npos) << table;
+  EXPECT_EQ(nlohmann::json::parse(report_to_json(r)).at("notes"),
+            nlohmann::json::array({"stage x did not apply"}));
+}
+
 }  // namespace
 }  // namespace distill::report

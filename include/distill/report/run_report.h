@@ -36,6 +36,8 @@ struct RunReport {
   int64_t test_samples = 0;
   std::vector<std::string> class_names;
   std::vector<ModelReport> models;
+  /// Stages the config asked for that did not apply to these models, and why.
+  std::vector<std::string> notes;
   double total_seconds = 0;
 
   const ModelReport* find(const std::string& key) const;
@@ -45,7 +47,8 @@ std::string report_to_json(const RunReport& report);
 /// Writes report_to_json atomically.
 void write_report_json(const std::filesystem::path& path, const RunReport& report);
 
-/// The side-by-side table of every model, then the distillation gain when both students exist.
+/// The side-by-side table of every model, then the distillation gain when both students exist,
+/// then the notes.
 std::string format_summary_table(const RunReport& report);
 
 /// A per-model block: accuracy per class and the confusion matrix.
