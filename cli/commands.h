@@ -36,6 +36,7 @@ void register_distill_command(CLI::App& app);
 void register_evaluate_command(CLI::App& app);
 void register_describe_command(CLI::App& app);
 void register_quantize_command(CLI::App& app);
+void register_export_command(CLI::App& app);
 void register_bench_command(CLI::App& app);
 void register_config_command(CLI::App& app);
 

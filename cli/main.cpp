@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
   distill::cli::register_distill_command(app);
   distill::cli::register_evaluate_command(app);
   distill::cli::register_quantize_command(app);
+  distill::cli::register_export_command(app);
   distill::cli::register_bench_command(app);
   distill::cli::register_describe_command(app);
   distill::cli::register_config_command(app);

@@ -22,7 +22,8 @@ const std::string kDistill = DISTILL_EXECUTABLE;
 TEST(Cli, HelpSucceedsAndListsTheSubcommands) {
   const auto r = run_command({kDistill, "--help"});
   EXPECT_EQ(r.exit_code, 0);
-  for (const char* command : {"run", "train", "distill", "evaluate", "describe", "config"})
+  for (const char* command : {"run", "train", "distill", "evaluate", "describe", "config", "quantize",
+                              "export", "bench"})
     EXPECT_NE(r.output.find(command), std::string::npos) << command;
   EXPECT_EQ(run_command({kDistill, "run", "--help"}).exit_code, 0);
 }
@@ -225,6 +226,16 @@ TEST(Cli, CnnStudentIsQuantizedForTheRuntime) {
   file.read(preamble, 12);
   EXPECT_EQ(std::string(preamble, 8), "DSTLINT8");
   EXPECT_EQ(preamble[8], 2);  // format version 2: convolutions
+
+  // The deployment step on the same student: the file is written, reloaded and checked.
+  const auto exported = run_command({kDistill, "export", "-q", "-m", out + "/student_distilled.pt",
+                                     "-o", out + "/exported.int8", "--set", "data.train_limit=3000",
+                                     "--set", "data.validation_size=300"});
+  ASSERT_EQ(exported.exit_code, 0) << exported.output;
+  EXPECT_NE(exported.output.find("batch norm folded"), std::string::npos) << exported.output;
+  EXPECT_NE(exported.output.find("the reloaded file agrees with fp32 on"), std::string::npos)
+      << exported.output;
+  EXPECT_TRUE(std::filesystem::exists(out + "/exported.int8"));
 
   const auto refused = run_command({kDistill, "run", "-q", "-o", out + "-dynamic", "--set",
                                     "student.model.type=mobilenet", "--set",
