@@ -72,8 +72,8 @@ Int8Model resnet_shaped_model() {
   int64_t width = 16;
   for (int64_t channels : {16, 32, 64}) {
     const int64_t stride = channels == 16 ? 1 : 2;
-    const int32_t first =
-        add_random_conv(model, engine, width, channels, 3, stride, 1, ConvActivation::kRelu, current, -1);
+    const int32_t first = add_random_conv(model, engine, width, channels, 3, stride, 1,
+                                          ConvActivation::kRelu, current, -1);
     int32_t shortcut = current;
     if (stride != 1 || width != channels)
       shortcut = add_random_conv(model, engine, width, channels, 1, stride, 1,

@@ -47,7 +47,8 @@ void register_export_command(CLI::App& app) {
     LoadedConfig loaded = load_config(args->config);
     const config::PipelineConfig& config = loaded.config;
     const models::SavedModel saved = models::load_model(args->model);
-    const data::PreparedData data = data::prepare_data(config.data, config.seed, &saved.normalization);
+    const data::PreparedData data =
+        data::prepare_data(config.data, config.seed, &saved.normalization);
     pipeline::quantize_student(saved, data.train, config.quantize, args->out);
 
     // What a deployment loads: the file on disk, run by the runtime.

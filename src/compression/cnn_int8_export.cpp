@@ -131,8 +131,7 @@ at::Tensor dequantized_weights(const std::vector<int8_t>& values, const std::vec
 
 FoldedCnn fold_cnn(models::Classifier& model, const data::Normalization& normalization) {
   const models::ModelSpec& spec = model.spec();
-  DISTILL_CHECK_HINT(spec.kind == models::ModelKind::kResNet || spec.kind == models::ModelKind::kMobileNet,
-                     "CNN export takes the resnet and mobilenet families",
+  DISTILL_CHECK_HINT(models::is_cnn(spec.kind), "CNN export takes the resnet and mobilenet families",
                      "cannot fold '", models::describe_model_spec(spec), "' as a CNN");
   const NamedTensors tensors(model);
   const bool resnet = spec.kind == models::ModelKind::kResNet;
@@ -186,7 +185,8 @@ at::Tensor run_folded_cnn(const FoldedCnn& network, const at::Tensor& raw_inputs
   std::vector<at::Tensor> values;
   for (const FoldedConv& conv : network.convolutions) {
     const at::Tensor& in = conv.input < 0 ? x : values[conv.input];
-    at::Tensor y = convolve(in, conv.weight, conv.bias, conv.stride, conv.padding, conv.groups, conv.pad);
+    at::Tensor y =
+        convolve(in, conv.weight, conv.bias, conv.stride, conv.padding, conv.groups, conv.pad);
     if (conv.residual >= 0) y = y + values[conv.residual];
     values.push_back(activate(y, conv.activation));
     if (outputs) (*outputs)[conv.name] = values.back();
@@ -203,7 +203,8 @@ runtime::Int8Model quantize_cnn(models::Classifier& model, const data::Normaliza
   DISTILL_CHECK(calibration_inputs.defined() && calibration_inputs.dim() == 4 &&
                     calibration_inputs.size(0) > 0,
                 "CNN quantization needs calibration images (N, C, H, W), got ",
-                calibration_inputs.defined() ? calibration_inputs.sizes().vec() : std::vector<int64_t>{});
+                calibration_inputs.defined() ? calibration_inputs.sizes().vec()
+                                             : std::vector<int64_t>{});
   at::NoGradGuard no_grad;
   const bool was_training = model.is_training();
   model.eval();
@@ -246,7 +247,8 @@ runtime::Int8Model quantize_cnn(models::Classifier& model, const data::Normaliza
     conv.input = folded.input;
     conv.residual = folded.residual;
     if (folded.input < 0) {
-      const float code = std::nearbyint(folded.pad / q.input_scale) + static_cast<float>(q.input_zero_point);
+      const float code =
+          std::nearbyint(folded.pad / q.input_scale) + static_cast<float>(q.input_zero_point);
       conv.pad_value = static_cast<int32_t>(std::clamp(code, 0.0f, 255.0f));
     } else {
       conv.pad_value = q.convolutions[folded.input].output_zero_point;

@@ -128,7 +128,7 @@ Int8Model quantize_classifier(models::Classifier& model, const data::Normalizati
                               const Int8ExportOptions& options,
                               const ActivationScales* activation_scales) {
   const models::ModelKind kind = model.spec().kind;
-  if (kind != models::ModelKind::kResNet && kind != models::ModelKind::kMobileNet)
+  if (!models::is_cnn(kind))
     return quantize_mlp(model, normalization, calibration_inputs, options, activation_scales);
   DISTILL_CHECK_HINT(options.activations == ActivationQuantization::kStatic,
                      "set quantize.activations: static",

@@ -358,8 +358,7 @@ PipelineConfig parse_pipeline_config(const std::string& yaml_text, const std::st
                      "for the unaugmented samples");
   // CNN students are quantized with static activations (ranges from calibration); asking for
   // dynamic ones fails here rather than after training.
-  const bool cnn_student = config.student.model.kind == ModelKind::kResNet ||
-                           config.student.model.kind == ModelKind::kMobileNet;
+  const bool cnn_student = models::is_cnn(config.student.model.kind);
   DISTILL_CHECK_HINT(!config.quantize.enabled || !cnn_student ||
                          config.quantize.options.activations == runtime::ActivationQuantization::kStatic,
                      "set quantize.activations: static for a CNN student",

@@ -10,6 +10,8 @@
 
 namespace distill::models {
 
+bool is_cnn(ModelKind kind) { return kind == ModelKind::kResNet || kind == ModelKind::kMobileNet; }
+
 const char* to_string(ModelKind kind) {
   switch (kind) {
     case ModelKind::kMlp: return "mlp";

@@ -171,8 +171,7 @@ report::RunReport run_pipeline(const config::PipelineConfig& config, const Pipel
 
   // 6. Distill while quantizing: fake-quantized fine-tuning on the distillation objective.
   const models::ModelKind student_kind = config.student.model.kind;
-  const bool cnn_student =
-      student_kind == models::ModelKind::kResNet || student_kind == models::ModelKind::kMobileNet;
+  const bool cnn_student = models::is_cnn(student_kind);
   if (config.quantize.enabled && config.quantize.qat_epochs > 0 && cnn_student) {
     report.notes.push_back(std::string("distill-while-quantizing (quantize.qat_epochs) covers MLP "
                                        "students; the ") +

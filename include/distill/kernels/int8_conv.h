@@ -11,7 +11,8 @@
 namespace distill::kernels {
 
 /// For each sample n, output pixel (i, j) and output channel o in group g:
-///   acc = Σ_{c ∈ g, di, dj} (x[n][i·stride + di − pad][j·stride + dj − pad][c] − x_zero) · w[o][c][di][dj]
+///   acc = Σ_{c ∈ g, di, dj} (x[n][i·stride + di − pad][j·stride + dj − pad][c] − x_zero)
+///                          · w[o][c][di][dj]
 ///   v   = x_scale · w_scale[o] · acc + bias[o]  (+ r_scale · (r[n][i][j][o] − r_zero))
 ///   y   = clamp(round_half_even(clamp(v, clamp_min, clamp_max) / y_scale) + y_zero, 0, 255)
 /// where pixels outside the input read `pad_value` (a uint8 code).

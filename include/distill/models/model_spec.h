@@ -58,6 +58,9 @@ std::string describe_model_spec(const ModelSpec& spec);
 std::string model_spec_to_json(const ModelSpec& spec);
 ModelSpec model_spec_from_json(const std::string& json_text, const std::string& source);
 
+/// The convolutional families (ResNet-style, MobileNet-style).
+bool is_cnn(ModelKind kind);
+
 const char* to_string(ModelKind kind);
 const char* to_string(Activation activation);
 
