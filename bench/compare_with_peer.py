@@ -192,6 +192,10 @@ def report(results, models):
               f"file {fp32['bytes'] / int8['bytes']:.1f}x smaller than the fp32 weights (goal >=3.5x); "
               f"PTQ {100 * (int8['test']['accuracy'] - fp32['test']['accuracy']):+.2f} points vs fp32 "
               f"(goal within 0.3)")
+    if "student_int8_qat" in models:
+        qat = models["student_int8_qat"]["test"]["accuracy"]
+        print(f"QAT + KD {100 * (qat - fp32['test']['accuracy']):+.2f} points vs the fp32 student "
+              f"(goal >= 0)")
     print(f"peak resident memory: peer {peer.get('peak_rss_mib', float('nan')):.0f} MiB, "
           f"distill run {ours['peak_rss_mib']:.0f} MiB, distill (cached) "
           f"{ours['cached_distill_peak_rss_mib']:.0f} MiB")
