@@ -22,6 +22,31 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+/// Every call's seconds, sorted: at least `repetitions` calls and at least `min_seconds` of them
+/// (at most kMaxCalls). Fast models make thousands of calls, so one descheduling of a thread for
+/// a few milliseconds moves a handful of samples, not the median (50 calls of a 36 µs forward
+/// pass last under 2 ms, which one time slice given to another process could cover).
+std::vector<double> timed_calls(const std::function<void()>& call, int64_t repetitions,
+                                double min_seconds) {
+  constexpr int64_t kMaxCalls = 20000;
+  std::vector<double> seconds;
+  const auto begin = std::chrono::steady_clock::now();
+  while (static_cast<int64_t>(seconds.size()) < repetitions ||
+         (seconds_since(begin) < min_seconds && static_cast<int64_t>(seconds.size()) < kMaxCalls)) {
+    const auto start = std::chrono::steady_clock::now();
+    call();
+    seconds.push_back(seconds_since(start));
+  }
+  std::sort(seconds.begin(), seconds.end());
+  return seconds;
+}
+
+/// Warm-up: a few calls, and a few milliseconds' worth (threads started, primitives built).
+void warm_up(const std::function<void()>& call, int min_calls) {
+  const auto begin = std::chrono::steady_clock::now();
+  for (int i = 0; i < min_calls || (seconds_since(begin) < 0.02 && i < 1000); ++i) call();
+}
+
 }  // namespace
 
 SpeedResult measure_speed(const std::function<void(int64_t batch)>& infer,
@@ -30,29 +55,17 @@ SpeedResult measure_speed(const std::function<void(int64_t batch)>& infer,
                     options.throughput_batch >= 1,
                 "speed measurement needs at least one repetition and a batch >= 1");
   SpeedResult result;
-  for (int i = 0; i < 10; ++i) infer(1);
-  std::vector<double> latencies;
-  latencies.reserve(static_cast<size_t>(options.latency_repetitions));
-  for (int64_t i = 0; i < options.latency_repetitions; ++i) {
-    const auto start = std::chrono::steady_clock::now();
-    infer(1);
-    latencies.push_back(seconds_since(start) * 1e6);
-  }
-  std::sort(latencies.begin(), latencies.end());
-  result.latency_us_median = latencies[latencies.size() / 2];
-  result.latency_us_p90 = latencies[std::min(latencies.size() - 1, latencies.size() * 9 / 10)];
+  const auto single = [&] { infer(1); };
+  warm_up(single, 10);
+  std::vector<double> latencies = timed_calls(single, options.latency_repetitions, 0.1);
+  result.latency_us_median = 1e6 * latencies[latencies.size() / 2];
+  result.latency_us_p90 = 1e6 * latencies[std::min(latencies.size() - 1, latencies.size() * 9 / 10)];
 
-  // Throughput from the median call: a large-batch call of a small model takes ~0.1 ms, so a
+  // Throughput from the median call: a large-batch call of a small model takes ~0.05 ms, so a
   // single timer interrupt or thread wake-up would skew a mean over a few calls.
-  for (int i = 0; i < 3; ++i) infer(options.throughput_batch);
-  std::vector<double> seconds;
-  seconds.reserve(static_cast<size_t>(options.throughput_repetitions));
-  for (int64_t i = 0; i < options.throughput_repetitions; ++i) {
-    const auto start = std::chrono::steady_clock::now();
-    infer(options.throughput_batch);
-    seconds.push_back(seconds_since(start));
-  }
-  std::sort(seconds.begin(), seconds.end());
+  const auto large = [&] { infer(options.throughput_batch); };
+  warm_up(large, 3);
+  const std::vector<double> seconds = timed_calls(large, options.throughput_repetitions, 0.2);
   result.throughput_per_s =
       static_cast<double>(options.throughput_batch) / seconds[seconds.size() / 2];
   result.throughput_batch = options.throughput_batch;

@@ -69,7 +69,14 @@ void SpinningWorkers::run(int count, const std::function<void(int)>& task) {
     std::lock_guard<std::mutex> lock(failure_mutex_);
     if (!failure_) failure_ = std::current_exception();
   }
-  while (pending_.load(std::memory_order_acquire) > 0) cpu_relax();
+  // Spin briefly, then yield: should a worker share this core with the caller (another process
+  // busy on the other one), spinning would only delay it by a whole time slice.
+  for (int spins = 0; pending_.load(std::memory_order_acquire) > 0; ++spins) {
+    if (spins < 1000)
+      cpu_relax();
+    else
+      std::this_thread::yield();
+  }
   if (failure_) std::rethrow_exception(failure_);
 }
 
@@ -82,6 +89,7 @@ void SpinningWorkers::work(int index) {
     while (!has_task.load(std::memory_order_acquire) && !stopping_.load(std::memory_order_relaxed) &&
            std::chrono::steady_clock::now() < spin_until) {
       for (int i = 0; i < 64; ++i) cpu_relax();
+      std::this_thread::yield();  // cheap when the core is free; lets a waiting thread run
     }
     if (!has_task.load(std::memory_order_acquire)) {
       std::unique_lock<std::mutex> lock(mutex_);

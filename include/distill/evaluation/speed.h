@@ -10,9 +10,12 @@
 namespace distill::evaluation {
 
 struct SpeedOptions {
-  int64_t latency_repetitions = 200;    // timed batch-1 calls (after warm-up)
+  /// Timed batch-1 calls (after warm-up): at least this many, and at least 0.1 s of them.
+  int64_t latency_repetitions = 200;
   int64_t throughput_batch = 256;
-  int64_t throughput_repetitions = 50;  // timed large-batch calls (after warm-up); median used
+  /// Timed large-batch calls (after warm-up): at least this many, and at least 0.2 s of them;
+  /// the median call gives the throughput.
+  int64_t throughput_repetitions = 50;
 };
 
 struct SpeedResult {
