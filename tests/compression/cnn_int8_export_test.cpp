@@ -12,6 +12,7 @@
 #include "distill/core/error.h"
 #include "distill/runtime/int8_classifier.h"
 #include "distill/runtime/int8_model_file.h"
+#include "int8_test_inputs.h"
 #include "tensor_assertions.h"
 
 namespace distill::compression {
@@ -29,8 +30,7 @@ models::ModelSpec cnn_spec(models::ModelKind kind) {
 
 /// Raw images on the pixel grid, (N, 1, 12, 12).
 at::Tensor pixels(int64_t n, uint64_t seed) {
-  at::manual_seed(seed);
-  return at::randint(0, 256, {n, 1, 12, 12}).to(at::kFloat) / 255;
+  return testing::pixel_images(n, {1, 12, 12}, seed);
 }
 
 data::Normalization normalization() {
@@ -58,14 +58,7 @@ models::ClassifierPtr trained_looking_model(models::ModelKind kind) {
   return model;
 }
 
-at::Tensor runtime_logits(const runtime::Int8Model& model, const at::Tensor& raw,
-                          runtime::Int8Kernels kernels) {
-  runtime::Int8Classifier classifier(model, kernels);
-  const at::Tensor x = raw.reshape({raw.size(0), -1}).contiguous();
-  at::Tensor logits = at::empty({raw.size(0), model.num_classes});
-  classifier.logits(x.data_ptr<float>(), raw.size(0), logits.data_ptr<float>());
-  return logits;
-}
+using testing::runtime_logits;
 
 double agreement(const at::Tensor& a, const at::Tensor& b) {
   return a.argmax(1).eq(b.argmax(1)).to(at::kDouble).mean().item<double>();
@@ -151,9 +144,8 @@ TEST(CnnInt8Export, ColourImagesAreReorderedForTheRuntime) {
   data::Normalization same;
   same.mean = {0.286f, 0.286f, 0.286f};
   same.stddev = {0.35f, 0.35f, 0.35f};
-  at::manual_seed(6);
-  const at::Tensor calibration = at::randint(0, 256, {64, 3, 12, 12}).to(at::kFloat) / 255;
-  const at::Tensor test = at::randint(0, 256, {16, 3, 12, 12}).to(at::kFloat) / 255;
+  const at::Tensor calibration = testing::pixel_images(64, {3, 12, 12}, 6);
+  const at::Tensor test = testing::pixel_images(16, {3, 12, 12}, 7);
   const runtime::Int8Model q = quantize_cnn(*model, same, calibration, {});
   const at::Tensor simulated = simulate_int8_cnn_logits(q, test);
   EXPECT_TENSOR_CLOSE(runtime_logits(q, test, runtime::Int8Kernels::kOneDnn), simulated,

@@ -8,6 +8,7 @@
 
 #include "distill/core/error.h"
 #include "distill/runtime/int8_classifier.h"
+#include "int8_test_inputs.h"
 #include "tensor_assertions.h"
 
 namespace distill::compression {
@@ -23,8 +24,7 @@ models::ModelSpec mlp_spec(std::vector<int64_t> hidden) {
 
 /// Raw inputs on the pixel grid, (N, 1, 8, 8).
 at::Tensor pixels(int64_t n, uint64_t seed) {
-  at::manual_seed(seed);
-  return at::randint(0, 256, {n, 1, 8, 8}).to(at::kFloat) / 255;
+  return testing::pixel_images(n, {1, 8, 8}, seed);
 }
 
 data::Normalization normalization() {
@@ -34,14 +34,7 @@ data::Normalization normalization() {
   return n;
 }
 
-at::Tensor runtime_logits(const runtime::Int8Model& model, const at::Tensor& raw,
-                          runtime::Int8Kernels kernels) {
-  runtime::Int8Classifier classifier(model, kernels);
-  const at::Tensor x = raw.reshape({raw.size(0), -1}).contiguous();
-  at::Tensor logits = at::empty({raw.size(0), model.num_classes});
-  classifier.logits(x.data_ptr<float>(), raw.size(0), logits.data_ptr<float>());
-  return logits;
-}
+using testing::runtime_logits;
 
 class Int8ExportTest : public ::testing::TestWithParam<ObserverKind> {};
 
