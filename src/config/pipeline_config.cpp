@@ -359,10 +359,11 @@ PipelineConfig parse_pipeline_config(const std::string& yaml_text, const std::st
   // CNN students are quantized with static activations (ranges from calibration); asking for
   // dynamic ones fails here rather than after training.
   const bool cnn_student = models::is_cnn(config.student.model.kind);
-  DISTILL_CHECK_HINT(!config.quantize.enabled || !cnn_student ||
-                         config.quantize.options.activations == runtime::ActivationQuantization::kStatic,
-                     "set quantize.activations: static for a CNN student",
-                     "config '", source_name, "': the ", models::to_string(config.student.model.kind),
+  const bool static_activations =
+      config.quantize.options.activations == runtime::ActivationQuantization::kStatic;
+  DISTILL_CHECK_HINT(!config.quantize.enabled || !cnn_student || static_activations,
+                     "set quantize.activations: static for a CNN student", "config '",
+                     source_name, "': the ", models::to_string(config.student.model.kind),
                      " student is quantized with static activations; dynamic activations cover "
                      "MLP students");
   check_value(config.threads >= 0, s, "threads", config.threads, ">= 0 (0: all cores)");

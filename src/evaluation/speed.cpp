@@ -57,9 +57,10 @@ SpeedResult measure_speed(const std::function<void(int64_t batch)>& infer,
   SpeedResult result;
   const auto single = [&] { infer(1); };
   warm_up(single, 10);
-  std::vector<double> latencies = timed_calls(single, options.latency_repetitions, 0.1);
+  const std::vector<double> latencies = timed_calls(single, options.latency_repetitions, 0.1);
   result.latency_us_median = 1e6 * latencies[latencies.size() / 2];
-  result.latency_us_p90 = 1e6 * latencies[std::min(latencies.size() - 1, latencies.size() * 9 / 10)];
+  const size_t p90 = std::min(latencies.size() - 1, latencies.size() * 9 / 10);
+  result.latency_us_p90 = 1e6 * latencies[p90];
 
   // Throughput from the median call: a large-batch call of a small model takes ~0.05 ms, so a
   // single timer interrupt or thread wake-up would skew a mean over a few calls.
