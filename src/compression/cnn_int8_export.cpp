@@ -11,6 +11,7 @@
 
 #include <cmath>
 
+#include "conv_ops.h"
 #include "distill/compression/fake_quantization.h"
 #include "distill/core/error.h"
 #include "distill/kernels/quantize.h"
@@ -76,24 +77,6 @@ std::pair<float, float> scalar_normalization(const data::Normalization& normaliz
                   "CNN int8 export folds one normalisation mean and std into the stem, but the "
                   "model's differ across its ", normalization.mean.size(), " channels or features");
   return {normalization.mean[0], normalization.stddev[0]};
-}
-
-at::Tensor activate(const at::Tensor& x, ConvActivation activation) {
-  switch (activation) {
-    case ConvActivation::kNone: return x;
-    case ConvActivation::kRelu: return at::relu(x);
-    case ConvActivation::kRelu6: return at::hardtanh(x, 0.0, 6.0);
-  }
-  return x;
-}
-
-/// conv2d with padding of a given value instead of zeros.
-at::Tensor convolve(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
-                    int64_t stride, int64_t padding, int64_t groups, double pad_value) {
-  const at::Tensor padded =
-      padding > 0 ? at::constant_pad_nd(x, {padding, padding, padding, padding}, pad_value) : x;
-  const std::vector<int64_t> strides = {stride, stride}, no_padding = {0, 0}, dilation = {1, 1};
-  return at::conv2d(padded, weight, bias, strides, no_padding, dilation, groups);
 }
 
 /// Calibration values of one activation: a bounded, deterministic sample with the extremes.
@@ -199,18 +182,23 @@ at::Tensor run_folded_cnn(const FoldedCnn& network, const at::Tensor& raw_inputs
 runtime::Int8Model quantize_cnn(models::Classifier& model, const data::Normalization& normalization,
                                 const at::Tensor& calibration_inputs,
                                 const ObserverOptions& observer) {
-  const models::ModelSpec& spec = model.spec();
+  at::NoGradGuard no_grad;
+  const bool was_training = model.is_training();
+  model.eval();
+  const FoldedCnn network = fold_cnn(model, normalization);
+  if (was_training) model.train();
+  return quantize_folded_cnn(network, model.spec(), calibration_inputs, observer);
+}
+
+runtime::Int8Model quantize_folded_cnn(const FoldedCnn& network, const models::ModelSpec& spec,
+                                       const at::Tensor& calibration_inputs,
+                                       const ObserverOptions& observer) {
   DISTILL_CHECK(calibration_inputs.defined() && calibration_inputs.dim() == 4 &&
                     calibration_inputs.size(0) > 0,
                 "CNN quantization needs calibration images (N, C, H, W), got ",
                 calibration_inputs.defined() ? calibration_inputs.sizes().vec()
                                              : std::vector<int64_t>{});
   at::NoGradGuard no_grad;
-  const bool was_training = model.is_training();
-  model.eval();
-  const FoldedCnn network = fold_cnn(model, normalization);
-  if (was_training) model.train();
-
   // Every activation of the float network on the calibration samples.
   const at::Tensor raw = calibration_inputs.to(at::kFloat);
   std::map<std::string, std::vector<at::Tensor>> samples;
@@ -253,8 +241,6 @@ runtime::Int8Model quantize_cnn(models::Classifier& model, const data::Normaliza
     } else {
       conv.pad_value = q.convolutions[folded.input].output_zero_point;
     }
-    quantize_weights(folded.weight, conv.weights, conv.weight_scales);
-    conv.bias = to_vector(folded.bias);
     range_of(folded.name, &conv.output_scale, &conv.output_zero_point);
     q.convolutions.push_back(std::move(conv));
   }
@@ -264,11 +250,28 @@ runtime::Int8Model quantize_cnn(models::Classifier& model, const data::Normaliza
   head.in_features = network.head_weight.size(1);
   head.out_features = network.head_weight.size(0);
   head.relu = false;
-  quantize_weights(network.head_weight, head.weights, head.weight_scales);
-  head.bias = to_vector(network.head_bias);
   q.layers.push_back(std::move(head));
-  runtime::validate(q, "quantized " + models::describe_model_spec(spec));
-  return q;
+  return with_folded_weights(std::move(q), network);
+}
+
+runtime::Int8Model with_folded_weights(runtime::Int8Model model, const FoldedCnn& network) {
+  DISTILL_CHECK(model.is_cnn() && model.convolutions.size() == network.convolutions.size() &&
+                    model.layers.size() == 1,
+                "with_folded_weights: the int8 model (", model.convolutions.size(),
+                " convolutions, ", model.layers.size(), " linear layers) is not the folded "
+                "network's architecture (", network.convolutions.size(), " convolutions, a head)");
+  at::NoGradGuard no_grad;
+  for (size_t i = 0; i < network.convolutions.size(); ++i) {
+    const FoldedConv& folded = network.convolutions[i];
+    runtime::QuantizedConvLayer& conv = model.convolutions[i];
+    quantize_weights(folded.weight.detach(), conv.weights, conv.weight_scales);
+    conv.bias = to_vector(folded.bias.detach());
+  }
+  runtime::QuantizedLinearLayer& head = model.layers[0];
+  quantize_weights(network.head_weight.detach(), head.weights, head.weight_scales);
+  head.bias = to_vector(network.head_bias.detach());
+  runtime::validate(model, "quantized " + model.description);
+  return model;
 }
 
 at::Tensor simulate_int8_cnn_logits(const runtime::Int8Model& model, const at::Tensor& inputs) {

@@ -14,6 +14,12 @@ at::Tensor int8_weight_scales(const at::Tensor& weight) {
   return at::where(max_abs > 0, max_abs / 127.0, at::ones_like(max_abs)).contiguous();
 }
 
+at::Tensor fake_quantize_int8_weight(const at::Tensor& weight) {
+  const at::Tensor scales = int8_weight_scales(weight.reshape({weight.size(0), -1}));
+  const at::Tensor zero_points = at::zeros({weight.size(0)}, at::kInt);
+  return at::fake_quantize_per_channel_affine(weight, scales, zero_points, 0, -127, 127);
+}
+
 ActivationScales calibrate_activation_scales(models::Classifier& model,
                                              const data::Normalization& normalization,
                                              const at::Tensor& raw_calibration,
@@ -46,9 +52,7 @@ FakeQuantization::FakeQuantization(ActivationScales scales) : scales_(std::move(
 }
 
 at::Tensor FakeQuantization::weight(const std::string&, const at::Tensor& weight) {
-  const at::Tensor scales = int8_weight_scales(weight);
-  const at::Tensor zero_points = at::zeros({weight.size(0)}, at::kInt);
-  return at::fake_quantize_per_channel_affine(weight, scales, zero_points, 0, -127, 127);
+  return fake_quantize_int8_weight(weight);
 }
 
 at::Tensor FakeQuantization::activation(const std::string& tap, const at::Tensor& activation) {

@@ -253,9 +253,15 @@ void read_quantize(YamlSection s, QuantizeStageConfig& q) {
   s.read("calibration_samples", q.calibration_samples);
   s.read("qat_epochs", q.qat_epochs);
   s.read("qat_lr", q.qat_lr);
+  s.read("qat_temperature", q.qat_loss.temperature);
+  s.read("qat_alpha", q.qat_loss.alpha);
   s.reject_unknown_keys();
   check_value(q.qat_epochs >= 0, s, "qat_epochs", q.qat_epochs, ">= 0");
   check_value(q.qat_lr > 0, s, "qat_lr", q.qat_lr, "> 0");
+  check_value(q.qat_loss.temperature > 0, s, "qat_temperature", q.qat_loss.temperature,
+              "a value > 0");
+  check_value(q.qat_loss.alpha >= 0 && q.qat_loss.alpha <= 1, s, "qat_alpha", q.qat_loss.alpha,
+              "a value in [0, 1]");
   check(q.qat_epochs == 0 || q.options.activations == runtime::ActivationQuantization::kStatic, s,
         "qat_epochs", "needs quantize.activations = static (set qat_epochs: 0 for dynamic)");
   check_value(q.options.observer.percentile > 0 && q.options.observer.percentile <= 100, s,

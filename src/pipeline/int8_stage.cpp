@@ -6,10 +6,12 @@
 
 #include <algorithm>
 
+#include "distill/compression/cnn_int8_export.h"
+#include "distill/compression/cnn_qat.h"
 #include "distill/compression/fake_quantization.h"
 #include "distill/compression/int8_export.h"
-#include "distill/core/error.h"
 #include "distill/core/atomic_file.h"
+#include "distill/core/error.h"
 #include "distill/core/progress_bar.h"
 #include "distill/data/batching.h"
 #include "distill/evaluation/metrics.h"
@@ -54,9 +56,28 @@ runtime::Int8Model distill_while_quantizing(const std::filesystem::path& student
                 "static): dynamic ranges are not known until inference");
   models::SavedModel student = models::load_model(student_file);
   const at::Tensor calibration = calibration_samples(data.train, student.normalization, quantize);
-  const compression::ActivationScales scales = compression::calibrate_activation_scales(
-      *student.model, student.normalization, calibration, quantize.options.observer);
-  student.model->set_quantization_hooks(std::make_shared<compression::FakeQuantization>(scales));
+  const bool cnn = models::is_cnn(student.model->spec().kind);
+
+  // The model that trains: the MLP itself with fake-quantization hooks, or a CNN's folded
+  // network (batch norm frozen into its convolutions) fake-quantized as the runtime computes it.
+  compression::ActivationScales scales;
+  std::shared_ptr<compression::FakeQuantizedCnn> folded;
+  models::Classifier* trained = student.model.get();
+  if (cnn) {
+    student.model->eval();
+    const compression::FoldedCnn network =
+        compression::fold_cnn(*student.model, student.normalization);
+    runtime::Int8Model calibrated = compression::quantize_folded_cnn(
+        network, student.model->spec(), calibration, quantize.options.observer);
+    folded = std::make_shared<compression::FakeQuantizedCnn>(
+        student.model->spec(), network, std::move(calibrated), student.normalization);
+    trained = folded.get();
+  } else {
+    scales = compression::calibrate_activation_scales(*student.model, student.normalization,
+                                                      calibration, quantize.options.observer);
+    student.model->set_quantization_hooks(
+        std::make_shared<compression::FakeQuantization>(scales));
+  }
 
   distillation::TrainOptions options =
       stage_options(config.student.train, "student-int8-qat", data, run);
@@ -68,14 +89,19 @@ runtime::Int8Model distill_while_quantizing(const std::filesystem::path& student
   distillation::DistillationObjective objective(
       teacher_source(config.distill, config.student.train, teacher, data, cache_dir,
                      run.show_progress),
-      config.distill.loss, config.distill.mode);
+      quantize.qat_loss, config.distill.mode);
   distillation::TrainingSummary summary =
-      distillation::train_model(*student.model, objective, data.train, data.validation, options);
+      distillation::train_model(*trained, objective, data.train, data.validation, options);
   if (training) *training = summary;
 
-  student.model->set_quantization_hooks(nullptr);
-  runtime::Int8Model model = compression::quantize_mlp(*student.model, student.normalization,
-                                                       calibration, quantize.options, &scales);
+  runtime::Int8Model model;
+  if (cnn) {
+    model = folded->quantized();
+  } else {
+    student.model->set_quantization_hooks(nullptr);
+    model = compression::quantize_mlp(*student.model, student.normalization, calibration,
+                                      quantize.options, &scales);
+  }
   model.description += ", distilled while quantizing (" + std::to_string(quantize.qat_epochs) +
                        " epochs)";
   write_file_atomically(path, runtime::encode_int8_model(model));

@@ -169,15 +169,8 @@ report::RunReport run_pipeline(const config::PipelineConfig& config, const Pipel
     report.models.push_back(r);
   }
 
-  // 6. Distill while quantizing: fake-quantized fine-tuning on the distillation objective.
-  const models::ModelKind student_kind = config.student.model.kind;
-  const bool cnn_student = models::is_cnn(student_kind);
-  if (config.quantize.enabled && config.quantize.qat_epochs > 0 && cnn_student) {
-    report.notes.push_back(std::string("distill-while-quantizing (quantize.qat_epochs) covers MLP "
-                                       "students; the ") +
-                           models::to_string(student_kind) +
-                           " student's int8 row is post-training quantization");
-  } else if (config.quantize.enabled && config.quantize.qat_epochs > 0) {
+  // 6. Distill while quantizing: fake-quantized fine-tuning from the teacher.
+  if (config.quantize.enabled && config.quantize.qat_epochs > 0) {
     const fs::path qat_file = dir / "student_int8_qat.int8";
     distillation::TrainingSummary qat_training;
     const runtime::Int8Model qat = distill_while_quantizing(

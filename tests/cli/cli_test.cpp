@@ -119,6 +119,14 @@ TEST(Cli, ShortEndToEndRunWritesModelsAndResults) {
   }
   EXPECT_EQ(j["models"]["student_distilled"]["parameters"], 79510);
   EXPECT_GT(j["models"]["student_distilled"]["test"]["agreement_with_teacher"].get<double>(), 0.7);
+  // Both int8 students: post-training quantization, and distill-while-quantizing on QAT's own
+  // loss (quantize.qat_temperature/qat_alpha), each within a point of the fp32 student.
+  const double fp32 = j["models"]["student_distilled"]["test"]["accuracy"].get<double>();
+  for (const char* key : {"student_int8", "student_int8_qat"})
+    EXPECT_NEAR(j["models"][key]["test"]["accuracy"].get<double>(), fp32, 0.01) << key;
+  EXPECT_EQ(j["models"]["student_int8_qat"]["objective"],
+            "kd(T=1, alpha=0.5) while quantizing (2 epochs)");
+  EXPECT_EQ(j["models"]["student_int8_qat"]["training"]["epochs_run"], 2);
 
   // --resume reuses every finished stage and reproduces the same results.
   const auto again = run_command({kDistill, "run", "-q", "--resume", "-o", out, "-c",
@@ -212,14 +220,16 @@ TEST(Cli, CnnStudentIsQuantizedForTheRuntime) {
   const nlohmann::json results = nlohmann::json::parse(in);
   const auto& models = results.at("models");
   ASSERT_TRUE(models.contains("student_int8")) << models.dump();
-  // CNNs get post-training quantization only, and the run says so.
-  EXPECT_FALSE(models.contains("student_int8_qat"));
-  EXPECT_NE(results.at("notes").dump().find("covers MLP students"), std::string::npos)
-      << results.at("notes").dump();
   const double fp32 = models.at("student_distilled").at("test").at("accuracy").get<double>();
-  const double int8 = models.at("student_int8").at("test").at("accuracy").get<double>();
   EXPECT_GT(fp32, 0.3);  // learned something, so the comparison means something
-  EXPECT_NEAR(int8, fp32, 0.03);
+  // Post-training quantization, and quantization-aware training of the folded network.
+  for (const char* key : {"student_int8", "student_int8_qat"}) {
+    ASSERT_TRUE(models.contains(key)) << models.dump();
+    EXPECT_NEAR(models.at(key).at("test").at("accuracy").get<double>(), fp32, 0.03) << key;
+  }
+  EXPECT_NE(models.at("student_int8_qat").at("architecture").get<std::string>().find(
+                "quantization-aware trained"),
+            std::string::npos);
   EXPECT_GT(models.at("student_int8").at("test").at("agreement_with_teacher").get<double>(), 0.0);
   std::ifstream file(out + "/student_distilled.int8", std::ios::binary);
   char preamble[12] = {};

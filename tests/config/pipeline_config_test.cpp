@@ -31,6 +31,15 @@ TEST(PipelineConfig, DefaultConfigParsesToTheDocumentedPipeline) {
   EXPECT_EQ(c.distill.loss.temperature, 1.0);
   EXPECT_EQ(c.distill.loss.alpha, 0.0);
   EXPECT_EQ(c.teacher.train.label, "teacher");
+  // QAT distils with its own loss, not distill's.
+  EXPECT_EQ(c.quantize.qat_loss.temperature, 1.0);
+  EXPECT_EQ(c.quantize.qat_loss.alpha, 0.5);
+  const PipelineConfig peer = parse_pipeline_config(
+      "distill: {temperature: 4, alpha: 0.1}\nquantize: {qat_temperature: 2, qat_alpha: 0.25}\n",
+      "peer.yaml");
+  EXPECT_EQ(peer.distill.loss.temperature, 4.0);
+  EXPECT_EQ(peer.quantize.qat_loss.temperature, 2.0);
+  EXPECT_EQ(peer.quantize.qat_loss.alpha, 0.25);
 }
 
 TEST(PipelineConfig, EmptyDocumentGivesAllDefaults) {
@@ -79,6 +88,10 @@ TEST(PipelineConfig, OutOfRangeValuesNameTheAllowedRange) {
             "config 'my.yaml': distill.temperature = 0: expected a value > 0");
   EXPECT_EQ(failure_of("distill:\n  alpha: 1.5\n").message,
             "config 'my.yaml': distill.alpha = 1.5: expected a value in [0, 1]");
+  EXPECT_EQ(failure_of("quantize:\n  qat_temperature: -1\n").message,
+            "config 'my.yaml': quantize.qat_temperature = -1: expected a value > 0");
+  EXPECT_EQ(failure_of("quantize:\n  qat_alpha: 2\n").message,
+            "config 'my.yaml': quantize.qat_alpha = 2: expected a value in [0, 1]");
   EXPECT_EQ(failure_of("teacher:\n  train:\n    lr: -0.1\n").message,
             "config 'my.yaml': teacher.train.lr = -0.1: expected a finite value > 0");
   EXPECT_EQ(failure_of("student:\n  model:\n    dropout: 1\n").message,

@@ -59,6 +59,16 @@ runtime::Int8Model quantize_cnn(models::Classifier& model, const data::Normaliza
                                 const at::Tensor& calibration_inputs,
                                 const ObserverOptions& observer);
 
+/// Step 2 alone, on an already folded network of `spec`'s architecture.
+runtime::Int8Model quantize_folded_cnn(const FoldedCnn& network, const models::ModelSpec& spec,
+                                       const at::Tensor& calibration_inputs,
+                                       const ObserverOptions& observer);
+
+/// `model` (from quantize_folded_cnn) with the weights and biases of `network` quantized afresh
+/// and every activation range kept: the export of quantization-aware training, whose network
+/// trained against exactly those ranges. Throws distill::Error when the architectures differ.
+runtime::Int8Model with_folded_weights(runtime::Int8Model model, const FoldedCnn& network);
+
 /// The int8 arithmetic of a CNN Int8Model written with libtorch's fake-quantization and
 /// convolution ops, independently of the runtime. inputs: (B, C, H, W) raw; returns (B, classes).
 at::Tensor simulate_int8_cnn_logits(const runtime::Int8Model& model, const at::Tensor& inputs);

@@ -43,4 +43,8 @@ class FakeQuantization : public models::QuantizationHooks {
 /// Per-row symmetric int8 scales of a weight (out, in): max|w_j| / 127, 1 for an all-zero row.
 at::Tensor int8_weight_scales(const at::Tensor& weight);
 
+/// `weight` (out, ...) fake-quantized to int8 per output channel with int8_weight_scales of its
+/// rows (computed without gradient); gradients pass straight through.
+at::Tensor fake_quantize_int8_weight(const at::Tensor& weight);
+
 }  // namespace distill::compression

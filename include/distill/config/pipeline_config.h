@@ -62,10 +62,14 @@ struct QuantizeStageConfig {
   compression::Int8ExportOptions options;
   /// Training samples (the first ones of the training split) used to calibrate static ranges.
   int64_t calibration_samples = 2000;
-  /// Distill-while-quantizing: epochs of quantization-aware training with the distillation
-  /// objective after post-training quantization (0: skip), and their learning rate.
+  /// Distill-while-quantizing: epochs of quantization-aware training from the run's teacher
+  /// after post-training quantization (0: skip), and their learning rate.
   int64_t qat_epochs = 2;
   double qat_lr = 0.005;
+  /// The loss of that training, its own temperature and label weight rather than distill's:
+  /// the teacher's unsoftened probabilities with the labels weighted equally end above the fp32
+  /// student where a softened objective does not (docs/int8.md has the measurements).
+  distillation::KdLossOptions qat_loss{1.0, 0.5};
 };
 
 enum class PruneKind { kNone, kMagnitude, kNeurons };

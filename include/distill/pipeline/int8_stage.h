@@ -25,8 +25,9 @@ runtime::Int8Model quantize_student(const models::SavedModel& student, const dat
 
 /// Distill-while-quantizing: a copy of the student in `student_file` gets FakeQuantization hooks
 /// (activation scales calibrated as for post-training quantization) and trains
-/// quantize.qat_epochs on `distill`'s objective with `teacher`'s outputs at quantize.qat_lr; the
-/// result is exported with exactly the scales it trained with and written atomically to `path`.
+/// quantize.qat_epochs on quantize.qat_loss (distill's mode) with `teacher`'s outputs at
+/// quantize.qat_lr; the result is exported with exactly the scales it trained with and written
+/// atomically to `path`.
 /// `training` receives the fine-tuning's summary.
 runtime::Int8Model distill_while_quantizing(const std::filesystem::path& student_file,
                                             const models::ClassifierPtr& teacher,
