@@ -135,8 +135,8 @@ Int8Model quantize_classifier(models::Classifier& model, const data::Normalizati
                      "CNNs are quantized with static activations (their per-layer ranges come "
                      "from calibration); dynamic quantization covers MLPs");
   DISTILL_CHECK(activation_scales == nullptr,
-                "quantization-aware training covers MLPs; quantize CNNs after training "
-                "(static post-training quantization)");
+                "activation scales from quantization-aware training hooks are an MLP's; a "
+                "CNN's quantization-aware training exports through FakeQuantizedCnn::quantized");
   return quantize_cnn(model, normalization, calibration_inputs, options.observer);
 }
 

@@ -23,12 +23,11 @@ runtime::Int8Model quantize_student(const models::SavedModel& student, const dat
                                     const config::QuantizeStageConfig& quantize,
                                     const std::filesystem::path& path);
 
-/// Distill-while-quantizing: a copy of the student in `student_file` gets FakeQuantization hooks
-/// (activation scales calibrated as for post-training quantization) and trains
-/// quantize.qat_epochs on quantize.qat_loss (distill's mode) with `teacher`'s outputs at
-/// quantize.qat_lr; the result is exported with exactly the scales it trained with and written
-/// atomically to `path`.
-/// `training` receives the fine-tuning's summary.
+/// Distill-while-quantizing: the student in `student_file` — an MLP with FakeQuantization hooks,
+/// a CNN as its FakeQuantizedCnn (activation ranges calibrated as for post-training
+/// quantization either way) — trains quantize.qat_epochs on quantize.qat_loss (distill's mode)
+/// with `teacher`'s outputs at quantize.qat_lr; the result is exported with exactly the ranges
+/// it trained with and written atomically to `path`. `training` receives the training's summary.
 runtime::Int8Model distill_while_quantizing(const std::filesystem::path& student_file,
                                             const models::ClassifierPtr& teacher,
                                             const config::PipelineConfig& config,
