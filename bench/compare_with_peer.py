@@ -22,8 +22,20 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+# OpenMP settings a caller's shell may carry. Each program runs as its user would start it:
+# the peer with libgomp's defaults (a PyTorch user sets none of these; OMP_WAIT_POLICY=PASSIVE
+# inherited from a shell made its teacher epoch 7 s instead of 19 s), distill with what its CLI
+# sets for itself.
+OPENMP_SETTINGS = ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+
+
+def clean_environment():
+    return {k: v for k, v in os.environ.items() if k not in OPENMP_SETTINGS}
+
+
 def measure(command, env=None):
     """Runs `command` in a child python that reports the command's own peak RSS (MiB)."""
+    env = clean_environment() if env is None else env
     helper = (
         "import json,os,resource,subprocess,sys,time\n"
         "t=time.perf_counter()\n"

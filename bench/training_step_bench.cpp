@@ -1,8 +1,8 @@
 // One SGD training step of the default teacher (MLP 784-1200-1200-10, dropout 0.2, Nesterov
 // momentum, batch 128): forward, backward, optimizer step, on the reference path (plain libtorch)
-// and the fast path (oneDNN GEMMs, counter-based dropout, fused SGD). Run it with and without
-// OMP_WAIT_POLICY=PASSIVE to see the OpenMP/OpenBLAS contention the CLI avoids
-// (docs/benchmarks.md).
+// and the fast path (oneDNN GEMMs, counter-based dropout, fused SGD). Run it with
+// GOMP_SPINCOUNT=10000 (what the CLI sets), OMP_WAIT_POLICY=PASSIVE or ACTIVE to see what
+// OpenMP's idle threads cost (docs/benchmarks.md).
 #include <ATen/ATen.h>
 #include <benchmark/benchmark.h>
 

@@ -1,7 +1,7 @@
 // Small products run on one thread: waking a second OpenMP thread costs more than it saves
 // (measured: 256×100×784 takes 54 µs on one core and 36 µs on two; 1×100×784 takes 1.3 µs on
-// one and 25 µs on two, 70–110 µs under OMP_WAIT_POLICY=PASSIVE, which the CLI sets). Used by
-// the fp32 and int8 oneDNN GEMMs.
+// one and 25 µs on two, 70–110 µs when it sleeps between regions). Used by the fp32 and int8
+// oneDNN GEMMs.
 #pragma once
 
 #include <omp.h>

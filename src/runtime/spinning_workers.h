@@ -1,7 +1,8 @@
 // A small pool of worker threads for splitting one forward pass's batch, which spin briefly
-// between calls instead of sleeping. OpenMP under OMP_WAIT_POLICY=PASSIVE (which the CLI sets for
-// training) puts its threads to sleep after every region, and waking one costs ~50 µs — more than
-// half of a whole batch-256 int8 forward pass (measured: 88 µs passive, 36 µs spinning). These
+// between calls instead of sleeping. OpenMP's threads sleep after a region (at once under
+// OMP_WAIT_POLICY=PASSIVE, after a short spin under the CLI's GOMP_SPINCOUNT), and waking one
+// costs ~50 µs — more than half of a whole batch-256 int8 forward pass (measured: 88 µs passive,
+// 36 µs spinning); the runtime does not depend on how the process set OpenMP. These
 // workers spin for up to a millisecond after each task, so back-to-back calls find them awake,
 // then block. Every worker runs its oneDNN calls on one OpenMP thread: the slices are the
 // parallelism.
