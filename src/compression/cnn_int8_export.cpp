@@ -283,7 +283,8 @@ at::Tensor simulate_int8_cnn_logits(const runtime::Int8Model& model, const at::T
   for (const runtime::QuantizedConvLayer& conv : model.convolutions) {
     const bool first = conv.input < 0;
     const float in_scale = first ? model.input_scale : model.convolutions[conv.input].output_scale;
-    const int32_t in_zero = first ? model.input_zero_point : model.convolutions[conv.input].output_zero_point;
+    const int32_t in_zero =
+        first ? model.input_zero_point : model.convolutions[conv.input].output_zero_point;
     const at::Tensor weight = dequantized_weights(
         conv.weights, conv.weight_scales,
         {conv.out_channels, conv.in_channels / conv.groups, conv.kernel, conv.kernel});
