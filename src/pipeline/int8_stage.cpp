@@ -23,6 +23,28 @@ namespace distill::pipeline {
 
 namespace {
 
+/// Logits of `classifier` on every sample of `dataset` (normalised features; the runtime takes
+/// raw ones), in batches of `batch_size`; `bar`, when given, advances once per batch.
+at::Tensor int8_logits(runtime::Int8Classifier& classifier, const at::Tensor& raw,
+                       int64_t batch_size, ProgressBar* bar) {
+  const int64_t samples = raw.size(0);
+  const int64_t classes = classifier.model().num_classes;
+  at::Tensor logits = at::empty({samples, classes});
+  for (int64_t b = 0; b < data::batch_count(samples, batch_size); ++b) {
+    const int64_t begin = b * batch_size;
+    const int64_t count = std::min(batch_size, samples - begin);
+    classifier.logits(raw.data_ptr<float>() + begin * raw.size(1), count,
+                      logits.data_ptr<float>() + begin * classes);
+    if (bar) bar->update(b + 1);
+  }
+  return logits;
+}
+
+/// `dataset`'s features as the runtime takes them: raw, one row per sample.
+at::Tensor raw_rows(const data::Dataset& dataset, const data::Normalization& normalization) {
+  return normalization.invert(dataset.features).reshape({dataset.size(), -1}).contiguous();
+}
+
 /// The first calibration_samples training samples, raw (as the runtime will see them).
 at::Tensor calibration_samples(const data::Dataset& train, const data::Normalization& normalization,
                                const config::QuantizeStageConfig& quantize) {
@@ -122,17 +144,10 @@ report::ModelReport evaluate_int8_model(const std::string& title, const runtime:
   out.size.bytes = static_cast<int64_t>(std::filesystem::file_size(file));
 
   runtime::Int8Classifier classifier(model, runtime::Int8Kernels::kOneDnn);
-  const at::Tensor raw = normalization.invert(test.features).reshape({test.size(), -1}).contiguous();
-  at::Tensor logits = at::empty({test.size(), model.num_classes});
-  const int64_t batches = data::batch_count(test.size(), evaluation.batch_size);
-  ProgressBar bar("evaluating " + title, batches, show_progress);
-  for (int64_t b = 0; b < batches; ++b) {
-    const int64_t begin = b * evaluation.batch_size;
-    const int64_t count = std::min(evaluation.batch_size, test.size() - begin);
-    classifier.logits(raw.data_ptr<float>() + begin * raw.size(1), count,
-                      logits.data_ptr<float>() + begin * model.num_classes);
-    bar.update(b + 1);
-  }
+  const at::Tensor raw = raw_rows(test, normalization);
+  ProgressBar bar("evaluating " + title, data::batch_count(test.size(), evaluation.batch_size),
+                  show_progress);
+  const at::Tensor logits = int8_logits(classifier, raw, evaluation.batch_size, &bar);
   out.test = evaluation::compute_metrics(logits, test.labels, test.num_classes, teacher_predictions);
   if (evaluation.measure_speed) {
     // Real test samples (repeated when the test set is smaller than the batch).
@@ -146,6 +161,15 @@ report::ModelReport evaluate_int8_model(const std::string& title, const runtime:
   bar.finish(fmt::format("evaluated {}: test accuracy {:.4f} on {} samples", title,
                          out.test.accuracy, out.test.samples));
   return out;
+}
+
+double int8_accuracy(const runtime::Int8Model& model, const data::Dataset& dataset,
+                     const data::Normalization& normalization, int64_t batch_size) {
+  DISTILL_CHECK(dataset.size() > 0, "int8_accuracy needs at least one sample");
+  runtime::Int8Classifier classifier(model, runtime::Int8Kernels::kOneDnn);
+  const at::Tensor logits =
+      int8_logits(classifier, raw_rows(dataset, normalization), batch_size, nullptr);
+  return logits.argmax(1).eq(dataset.labels).to(at::kDouble).mean().item<double>();
 }
 
 }  // namespace distill::pipeline

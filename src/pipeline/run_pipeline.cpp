@@ -156,10 +156,11 @@ report::RunReport run_pipeline(const config::PipelineConfig& config, const Pipel
                                       teacher_predictions, config, options, distilled_files.model));
 
   // 5. The distilled student in int8, run by the libtorch-free runtime.
+  std::optional<runtime::Int8Model> post_training;
   if (config.quantize.enabled) {
     const fs::path int8_file = dir / "student_distilled.int8";
-    const runtime::Int8Model int8 =
-        quantize_student(distilled.saved, data.train, config.quantize, int8_file);
+    const runtime::Int8Model& int8 = post_training.emplace(
+        quantize_student(distilled.saved, data.train, config.quantize, int8_file));
     report::ModelReport r = evaluate_int8_model("student (int8)", int8, data.test,
                                                 data.normalization, teacher_predictions,
                                                 config.evaluation, int8_file, options.show_progress);
@@ -184,6 +185,19 @@ report::RunReport run_pipeline(const config::PipelineConfig& config, const Pipel
                   std::to_string(config.quantize.qat_epochs) + " epochs)";
     r.training = qat_training;
     report.models.push_back(r);
+    // Training can make the int8 model worse (a learning rate too high for it): say so when it
+    // lands more than 0.2 points below post-training quantization on the validation split.
+    if (data.validation.size() > 0) {
+      const int64_t batch = config.evaluation.batch_size;
+      const double trained = int8_accuracy(qat, data.validation, data.normalization, batch);
+      const double post = int8_accuracy(*post_training, data.validation, data.normalization, batch);
+      if (trained < post - 0.002)
+        report.notes.push_back(fmt::format(
+            "distill-while-quantizing ended below post-training quantization on the validation "
+            "split ({:.4f} against {:.4f} on {} samples): student_distilled.int8 is the better "
+            "file; a lower quantize.qat_lr (now {}) may help",
+            trained, post, data.validation.size(), config.quantize.qat_lr));
+    }
   }
 
   // 7. Pruning with distillation from the unpruned distilled student.

@@ -257,6 +257,26 @@ TEST(Cli, CnnStudentIsQuantizedForTheRuntime) {
       << refused.output;
 }
 
+// Quantization-aware training that hurts (a learning rate far too high) still writes its file,
+// and the run says that post-training quantization scored better on the validation split.
+TEST(Cli, QatWorseThanPostTrainingQuantizationIsReported) {
+  TempDir dir;
+  const std::string out = (dir / "run").string();
+  const auto r = run_command({kDistill, "run", "-q", "-o", out, "-j", "1", "--set",
+                              "data.train_limit=3000", "--set", "data.validation_size=500",
+                              "--set", "data.test_limit=500", "--set", "teacher.model.hidden=[64]",
+                              "--set", "teacher.train.epochs=2", "--set", "student.train.epochs=2",
+                              "--set", "evaluation.speed=false", "--set", "quantize.qat_lr=2"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("note: distill-while-quantizing ended below post-training quantization "
+                          "on the validation split"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("a lower quantize.qat_lr (now 2) may help"), std::string::npos)
+      << r.output;
+  EXPECT_TRUE(std::filesystem::exists(out + "/student_int8_qat.int8"));
+}
+
 // SIGKILL in the middle of training, then --resume: the model file ends up byte-identical to
 // that of an uninterrupted run with the same seed.
 TEST(Cli, KilledTrainingResumesToTheSameModel) {

@@ -47,4 +47,9 @@ report::ModelReport evaluate_int8_model(const std::string& title, const runtime:
                                         const config::EvaluationConfig& evaluation,
                                         const std::filesystem::path& file, bool show_progress);
 
+/// Accuracy of `model` run by the int8 runtime on `dataset` (features normalised with
+/// `normalization`), without a progress bar: for comparisons on the validation split.
+double int8_accuracy(const runtime::Int8Model& model, const data::Dataset& dataset,
+                     const data::Normalization& normalization, int64_t batch_size);
+
 }  // namespace distill::pipeline
