@@ -36,8 +36,8 @@ void register_quantize_command(CLI::App& app) {
   command->add_option("-o,--out", args->out, "int8 file to write (e.g. student.int8)")->required();
   command->add_option("-t,--teacher", args->teacher,
                       "teacher model file: distill while quantizing (quantize.qat_epochs epochs "
-                      "of fake-quantized training on the distill: objective) instead of "
-                      "post-training quantization alone")
+                      "of fake-quantized training from this teacher at quantize.qat_temperature "
+                      "and qat_alpha) instead of post-training quantization alone")
       ->check(CLI::ExistingFile);
   command->add_option("--json", args->json, "also write both evaluations as JSON to this file");
   command->callback([args] {
