@@ -282,15 +282,12 @@ at::Tensor simulate_int8_cnn_logits(const runtime::Int8Model& model, const at::T
   std::vector<at::Tensor> values;
   for (const runtime::QuantizedConvLayer& conv : model.convolutions) {
     const bool first = conv.input < 0;
-    const float in_scale = first ? model.input_scale : model.convolutions[conv.input].output_scale;
-    const int32_t in_zero =
-        first ? model.input_zero_point : model.convolutions[conv.input].output_zero_point;
+    const double pad = runtime::conv_input_encoding(model, conv).value(conv.pad_value);
     const at::Tensor weight = dequantized_weights(
         conv.weights, conv.weight_scales,
         {conv.out_channels, conv.in_channels / conv.groups, conv.kernel, conv.kernel});
     at::Tensor y = convolve(first ? x : values[conv.input], weight, at::tensor(conv.bias),
-                            conv.stride, conv.padding, conv.groups,
-                            in_scale * static_cast<float>(conv.pad_value - in_zero));
+                            conv.stride, conv.padding, conv.groups, pad);
     if (conv.residual >= 0) y = y + values[conv.residual];
     y = activate(y, conv.activation);
     values.push_back(

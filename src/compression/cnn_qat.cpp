@@ -50,11 +50,8 @@ at::Tensor FakeQuantizedCnn::run(const at::Tensor& inputs, models::FeatureTaps*)
     const FoldedConv& conv = network_.convolutions[i];
     const runtime::QuantizedConvLayer& ranges = q.convolutions[i];
     const bool first = conv.input < 0;
-    const float in_scale = first ? q.input_scale : q.convolutions[conv.input].output_scale;
-    const int32_t in_zero =
-        first ? q.input_zero_point : q.convolutions[conv.input].output_zero_point;
     // Padding takes the input's code pad_value, as in the runtime.
-    const double pad = in_scale * static_cast<float>(ranges.pad_value - in_zero);
+    const double pad = runtime::conv_input_encoding(q, ranges).value(ranges.pad_value);
     at::Tensor y = convolve(first ? x : values[conv.input], fake_quantize_int8_weight(conv.weight),
                             conv.bias, conv.stride, conv.padding, conv.groups, pad);
     if (conv.residual >= 0) y = y + values[conv.residual];

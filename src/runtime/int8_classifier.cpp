@@ -46,13 +46,9 @@ kernels::Int8ConvParams conv_params(const Int8Model& model, size_t i,
   p.stride = conv.stride;
   p.padding = conv.padding;
   p.groups = conv.groups;
-  if (conv.input < 0) {
-    p.input_scale = model.input_scale;
-    p.input_zero_point = model.input_zero_point;
-  } else {
-    p.input_scale = model.convolutions[conv.input].output_scale;
-    p.input_zero_point = model.convolutions[conv.input].output_zero_point;
-  }
+  const Uint8Encoding input = conv_input_encoding(model, conv);
+  p.input_scale = input.scale;
+  p.input_zero_point = input.zero_point;
   p.pad_value = conv.pad_value;
   p.weight_scales = conv.weight_scales.data();
   p.bias = conv.bias.data();

@@ -43,6 +43,12 @@ ConvGeometry geometry_of(const QuantizedConvLayer& conv, int64_t in_height, int6
 
 }  // namespace
 
+Uint8Encoding conv_input_encoding(const Int8Model& model, const QuantizedConvLayer& conv) {
+  if (conv.input < 0) return {model.input_scale, model.input_zero_point};
+  const QuantizedConvLayer& source = model.convolutions.at(static_cast<size_t>(conv.input));
+  return {source.output_scale, source.output_zero_point};
+}
+
 std::vector<ConvGeometry> conv_geometry(const Int8Model& model) {
   validate(model, "in memory");
   std::vector<ConvGeometry> geometry;

@@ -85,6 +85,16 @@ struct Int8Model {
   bool is_cnn() const { return !convolutions.empty(); }
 };
 
+/// A uint8 encoding: code c stands for scale · (c − zero_point).
+struct Uint8Encoding {
+  float scale = 1;
+  int32_t zero_point = 0;
+  float value(int32_t code) const { return scale * static_cast<float>(code - zero_point); }
+};
+
+/// The encoding of what `conv` reads: the model's input, or the convolution that produced it.
+Uint8Encoding conv_input_encoding(const Int8Model& model, const QuantizedConvLayer& conv);
+
 /// Height and width of convolution i's output, given the model's input shape (C, H, W).
 struct ConvGeometry {
   int64_t in_height = 0, in_width = 0, out_height = 0, out_width = 0;
