@@ -16,6 +16,7 @@
 
 #include "distill/core/error.h"
 #include "distill/kernels/onednn_engine.h"
+#include "onednn_execution.h"
 #include "saturate_uint8.h"
 #include "small_work_threads.h"
 
@@ -135,6 +136,7 @@ struct OneDnnInt8Conv::Prepared {
   dnnl::convolution_forward primitive;
   memory::desc scratchpad;
   memory weights;
+  OneDnnExecutionPool executions;
 };
 
 struct OneDnnInt8Conv::State {
@@ -145,12 +147,12 @@ struct OneDnnInt8Conv::State {
   std::vector<float> bias;
   std::vector<float> scales;
   std::mutex mutex;
-  std::unordered_map<int64_t, Prepared> by_batch_size;
+  std::unordered_map<int64_t, std::unique_ptr<Prepared>> by_batch_size;
 
   Prepared& prepared_for(int64_t batch) {
     std::lock_guard<std::mutex> lock(mutex);
     auto found = by_batch_size.find(batch);
-    if (found != by_batch_size.end()) return found->second;
+    if (found != by_batch_size.end()) return *found->second;
     const Int8ConvParams& p = params;
     const memory::desc src = nhwc(batch, p.in_channels, p.height, p.width, memory::data_type::u8);
     const memory::desc dst =
@@ -180,9 +182,24 @@ struct OneDnnInt8Conv::State {
     memory packed(pd.weights_desc(), onednn_engine());
     dnnl::reorder(plain, packed).execute(onednn_stream(), plain, packed);
     onednn_stream().wait();
-    return by_batch_size
-        .emplace(batch, Prepared{dnnl::convolution_forward(pd), pd.scratchpad_desc(), packed})
-        .first->second;
+    auto prepared = std::unique_ptr<Prepared>(
+        new Prepared{dnnl::convolution_forward(pd), pd.scratchpad_desc(), packed, {}});
+    return *by_batch_size.emplace(batch, std::move(prepared)).first->second;
+  }
+
+  /// Arguments for one caller's executions at this batch size.
+  std::unique_ptr<OneDnnExecution> make_execution(const Prepared& prepared, int64_t batch) {
+    const Int8ConvParams& p = params;
+    const memory bias_memory({{p.out_channels}, memory::data_type::f32, memory::format_tag::x},
+                             onednn_engine(), bias.data());
+    return std::make_unique<OneDnnExecution>(
+        prepared.primitive,
+        OneDnnExecution::Fixed{{DNNL_ARG_WEIGHTS, prepared.weights}, {DNNL_ARG_BIAS, bias_memory}},
+        OneDnnExecution::Varying{
+            {DNNL_ARG_SRC, nhwc(batch, p.in_channels, p.height, p.width, memory::data_type::u8)},
+            {DNNL_ARG_DST, nhwc(batch, p.out_channels, p.out_height(), p.out_width(),
+                                memory::data_type::u8)}},
+        prepared.scratchpad);
   }
 };
 
@@ -232,20 +249,9 @@ void OneDnnInt8Conv::run(int64_t batch, const uint8_t* x, const uint8_t* residua
   // The sum post-op adds what the destination holds.
   if (residual && residual != y) std::memcpy(y, residual, static_cast<size_t>(out_bytes));
   Prepared& prepared = state_->prepared_for(batch);
-  const dnnl::engine& engine = onednn_engine();
-  dnnl::stream& stream = onednn_stream();
-  prepared.primitive.execute(
-      stream,
-      {{DNNL_ARG_SCRATCHPAD, onednn_scratchpad(prepared.scratchpad)},
-       {DNNL_ARG_SRC, memory(nhwc(batch, p.in_channels, p.height, p.width, memory::data_type::u8),
-                             engine, const_cast<uint8_t*>(x))},
-       {DNNL_ARG_WEIGHTS, prepared.weights},
-       {DNNL_ARG_BIAS, memory({{p.out_channels}, memory::data_type::f32, memory::format_tag::x},
-                              engine, state_->bias.data())},
-       {DNNL_ARG_DST, memory(nhwc(batch, p.out_channels, p.out_height(), p.out_width(),
-                                  memory::data_type::u8),
-                             engine, y)}});
-  stream.wait();
+  const OneDnnExecutionPool::Lease execution =
+      prepared.executions.take([&] { return state_->make_execution(prepared, batch); });
+  execution->execute({const_cast<uint8_t*>(x), y}, "int8 convolution");
 }
 
 void int8_global_average_pool(const uint8_t* x, int64_t batch, int64_t pixels, int64_t channels,

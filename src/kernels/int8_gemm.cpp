@@ -15,6 +15,7 @@
 
 #include "distill/core/error.h"
 #include "distill/kernels/onednn_engine.h"
+#include "onednn_execution.h"
 #include "saturate_uint8.h"
 #include "small_work_threads.h"
 
@@ -72,6 +73,7 @@ memory::data_type output_type(const Int8GemmParams& p) {
 struct OneDnnInt8Linear::Prepared {
   OneDnnMatmul matmul;
   memory weights;
+  OneDnnExecutionPool executions;
 };
 
 struct OneDnnInt8Linear::State {
@@ -80,12 +82,12 @@ struct OneDnnInt8Linear::State {
   std::vector<float> bias;
   std::vector<float> scales;
   std::mutex mutex;  // guards by_batch_size: threads may run different batch sizes at once
-  std::unordered_map<int64_t, Prepared> by_batch_size;
+  std::unordered_map<int64_t, std::unique_ptr<Prepared>> by_batch_size;
 
   Prepared& prepared_for(int64_t m) {
     std::lock_guard<std::mutex> lock(mutex);
     auto found = by_batch_size.find(m);
-    if (found != by_batch_size.end()) return found->second;
+    if (found != by_batch_size.end()) return *found->second;
     const Int8GemmParams& p = params;
     const memory::desc a_desc({m, p.k}, memory::data_type::u8, memory::dims{p.k, 1});
     const memory::desc any_weights({p.k, p.n}, memory::data_type::s8, memory::format_tag::any);
@@ -103,7 +105,22 @@ struct OneDnnInt8Linear::State {
     memory packed(pd.weights_desc(), engine);
     dnnl::reorder(plain, packed).execute(onednn_stream(), plain, packed);
     onednn_stream().wait();
-    return by_batch_size.emplace(m, Prepared{OneDnnMatmul(pd), packed}).first->second;
+    auto prepared = std::unique_ptr<Prepared>(new Prepared{OneDnnMatmul(pd), packed, {}});
+    return *by_batch_size.emplace(m, std::move(prepared)).first->second;
+  }
+
+  /// Arguments for one caller's executions at batch size m.
+  std::unique_ptr<OneDnnExecution> make_execution(const Prepared& prepared, int64_t m) {
+    const Int8GemmParams& p = params;
+    const memory bias_memory({{1, p.n}, memory::data_type::f32, memory::dims{p.n, 1}},
+                             onednn_engine(), bias.data());
+    return std::make_unique<OneDnnExecution>(
+        prepared.matmul.primitive,
+        OneDnnExecution::Fixed{{DNNL_ARG_WEIGHTS, prepared.weights}, {DNNL_ARG_BIAS, bias_memory}},
+        OneDnnExecution::Varying{
+            {DNNL_ARG_SRC, {{m, p.k}, memory::data_type::u8, memory::dims{p.k, 1}}},
+            {DNNL_ARG_DST, {{m, p.n}, output_type(p), memory::dims{p.n, 1}}}},
+        prepared.matmul.scratchpad);
   }
 };
 
@@ -131,18 +148,9 @@ void OneDnnInt8Linear::run(int64_t m, const uint8_t* a, void* y) {
   const Int8GemmParams& p = state_->params;
   SingleThreadForSmallWork threads(m * p.n * p.k);
   Prepared& prepared = state_->prepared_for(m);
-  const dnnl::engine& engine = onednn_engine();
-  dnnl::stream& stream = onednn_stream();
-  prepared.matmul.primitive.execute(
-      stream,
-      {{DNNL_ARG_SCRATCHPAD, onednn_scratchpad(prepared.matmul.scratchpad)},
-       {DNNL_ARG_SRC, memory({{m, p.k}, memory::data_type::u8, memory::dims{p.k, 1}}, engine,
-                             const_cast<uint8_t*>(a))},
-       {DNNL_ARG_WEIGHTS, prepared.weights},
-       {DNNL_ARG_BIAS, memory({{1, p.n}, memory::data_type::f32, memory::dims{p.n, 1}}, engine,
-                              state_->bias.data())},
-       {DNNL_ARG_DST, memory({{m, p.n}, output_type(p), memory::dims{p.n, 1}}, engine, y)}});
-  stream.wait();
+  const OneDnnExecutionPool::Lease execution =
+      prepared.executions.take([&] { return state_->make_execution(prepared, m); });
+  execution->execute({const_cast<uint8_t*>(a), y}, "int8 linear layer");
 }
 
 void validate(const Int8GemmParams& p) {

@@ -10,8 +10,12 @@
 namespace distill::runtime {
 namespace {
 
-/// How long an idle worker spins before it blocks.
+/// How long an idle worker spins before it blocks, and for how much of that it spins without
+/// yielding: a yield between polls delayed a back-to-back batch's start by ~1 µs (32.5 → 31.6 µs
+/// per batch of 256 for the default student), yet a worker that never yields while another
+/// process wants its core holds that core for the whole spin.
 constexpr std::chrono::microseconds kSpinTime{1000};
+constexpr std::chrono::microseconds kBusySpinTime{100};
 
 inline void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -85,11 +89,14 @@ void SpinningWorkers::work(int index) {
   std::atomic<bool>& has_task = has_task_[index];
   for (;;) {
     // Spin a while for the next task, then block until it comes.
-    const auto spin_until = std::chrono::steady_clock::now() + kSpinTime;
-    while (!has_task.load(std::memory_order_acquire) && !stopping_.load(std::memory_order_relaxed) &&
-           std::chrono::steady_clock::now() < spin_until) {
-      for (int i = 0; i < 64; ++i) cpu_relax();
-      std::this_thread::yield();  // cheap when the core is free; lets a waiting thread run
+    const auto idle_since = std::chrono::steady_clock::now();
+    for (;;) {
+      if (has_task.load(std::memory_order_acquire) || stopping_.load(std::memory_order_relaxed))
+        break;
+      const auto idle = std::chrono::steady_clock::now() - idle_since;
+      if (idle >= kSpinTime) break;
+      for (int i = 0; i < 4; ++i) cpu_relax();  // a pause is ~25 ns here: poll every ~0.1 µs
+      if (idle >= kBusySpinTime) std::this_thread::yield();  // lets a waiting thread run
     }
     if (!has_task.load(std::memory_order_acquire)) {
       std::unique_lock<std::mutex> lock(mutex_);

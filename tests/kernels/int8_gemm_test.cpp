@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 #include <random>
 #include <thread>
@@ -128,6 +129,32 @@ TEST(Int8Gemm, PreparedLayerServesSeveralBatchSizesAndThreads) {
   std::thread second([&] { layer.run(24, o.a.data() + 40 * 50, actual.data() + 40 * 20); });
   first.join();
   second.join();
+  expect_outputs_agree(p, actual.data(), expected.data());
+}
+
+TEST(Int8Gemm, PreparedLayerUsesEachCallsBuffersWhenThreadsRunOneBatchSizeAtOnce) {
+  // A 64-row batch in 8 slices of 8 rows, 4 threads taking every fourth slice, 200 rounds: the
+  // calls share the batch size, so they share a prepared primitive, and each must run with its
+  // own input, output and scratchpad (the layer keeps one set per concurrent caller).
+  constexpr int64_t kRows = 64, kSlice = 8, kN = 30, kK = 70;
+  const Operands o = random_operands(kRows, kN, kK, 21);
+  const Int8GemmParams p = params_for(kRows, kN, kK, o, Int8Output::kFloat);
+  std::vector<float> expected(kRows * kN);
+  reference_int8_gemm(p, o.a.data(), o.weights.data(), expected.data());
+  OneDnnInt8Linear layer(p, o.weights.data());
+  std::vector<float> actual(kRows * kN);
+  std::vector<std::thread> threads;
+  std::atomic<int> ready{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      ready.fetch_add(1);
+      while (ready.load() < 4) std::this_thread::yield();  // start together: the calls overlap
+      for (int round = 0; round < 200; ++round)
+        for (int64_t s = t; s < kRows / kSlice; s += 4)
+          layer.run(kSlice, o.a.data() + s * kSlice * kK, actual.data() + s * kSlice * kN);
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
   expect_outputs_agree(p, actual.data(), expected.data());
 }
 
