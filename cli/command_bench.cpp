@@ -1,13 +1,17 @@
-// `distill bench`: accuracy, bytes, batch-1 latency and batch-256 throughput of a model file,
-// fp32 (.pt, libtorch) or int8 (runtime file), on the config's test set.
+// `distill bench`: accuracy, bytes, batch-1 latency and batch-256 throughput of model files,
+// fp32 (.pt, libtorch) or int8 (runtime file), on the config's test set. The models are timed
+// in interleaved rounds (evaluation::measure_speeds), so their ratios come from the same spells
+// of the machine.
 #include <ATen/ATen.h>
 
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <vector>
 
 #include "commands.h"
 #include "distill/data/data_source.h"
+#include "distill/evaluation/speed.h"
 #include "distill/models/model_io.h"
 #include "distill/pipeline/int8_stage.h"
 #include "distill/pipeline/stages.h"
@@ -43,33 +47,48 @@ void register_bench_command(CLI::App& app) {
   command->add_option("--json", args->json, "also write the results as JSON to this file");
   command->callback([args] {
     LoadedConfig loaded = load_config(args->config);
-    config::EvaluationConfig evaluation = loaded.config.evaluation;
-    evaluation.measure_speed = true;
+    // Accuracy first, every model; then the speeds, the models' rounds interleaved.
+    config::EvaluationConfig accuracy_only = loaded.config.evaluation;
+    accuracy_only.measure_speed = false;
+    const evaluation::SpeedOptions& speed = loaded.config.evaluation.speed;
     const data::Dataset raw_test = data::load_test_split(loaded.config.data);
     report::RunReport run;
     run.config_source = loaded.source;
     run.data_source = data::to_string(loaded.config.data.source);
     run.test_samples = raw_test.size();
     run.class_names = raw_test.class_names;
+    std::vector<models::SavedModel> fp32_models;  // alive while their calls are timed
+    std::vector<evaluation::InferenceCall> calls;
+    const int64_t throughput_batch = speed.throughput_batch;
     for (size_t i = 0; i < args->models.size(); ++i) {
       const std::string& path = args->models[i];
       report::ModelReport r;
       if (is_int8_file(path)) {
         const runtime::Int8Model model = runtime::load_int8_model(path);
         r = pipeline::evaluate_int8_model(path, model, raw_test, data::Normalization{}, at::Tensor(),
-                                          evaluation, path, !args->config.quiet);
+                                          accuracy_only, path, !args->config.quiet);
+        calls.push_back(pipeline::int8_inference_call(model, raw_test, data::Normalization{},
+                                                      throughput_batch));
       } else {
-        const models::SavedModel saved = models::load_model(path);
+        models::SavedModel saved = models::load_model(path);
         data::Dataset test = raw_test;
         test.features = saved.normalization.apply(raw_test.features);
-        r = pipeline::evaluate_model(path, *saved.model, test, at::Tensor(), evaluation,
+        r = pipeline::evaluate_model(path, *saved.model, test, at::Tensor(), accuracy_only,
                                      !args->config.quiet);
         r.size.bytes = static_cast<int64_t>(std::filesystem::file_size(path));
         r.file = path;
+        calls.push_back(
+            evaluation::model_inference_call(*saved.model, test.sample_shape(), throughput_batch));
+        fp32_models.push_back(std::move(saved));
       }
       r.key = "model" + std::to_string(i + 1);
       run.models.push_back(r);
     }
+    if (!args->config.quiet)
+      std::fprintf(stderr, "timing %zu model(s) in %lld interleaved rounds ...\n", calls.size(),
+                   static_cast<long long>(speed.rounds));
+    const std::vector<evaluation::SpeedResult> speeds = evaluation::measure_speeds(calls, speed);
+    for (size_t i = 0; i < speeds.size(); ++i) run.models[i].speed = speeds[i];
     std::printf("%s", report::format_summary_table(run).c_str());
     if (!args->json.empty()) {
       report::write_report_json(args->json, run);

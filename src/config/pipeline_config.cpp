@@ -275,11 +275,13 @@ void read_evaluation(YamlSection s, EvaluationConfig& e) {
   s.read("latency_repetitions", e.speed.latency_repetitions);
   s.read("throughput_batch", e.speed.throughput_batch);
   s.read("throughput_repetitions", e.speed.throughput_repetitions);
+  s.read("speed_rounds", e.speed.rounds);
   s.reject_unknown_keys();
   check_value(e.batch_size >= 1, s, "batch_size", e.batch_size, ">= 1");
   check_value(e.speed.latency_repetitions >= 1, s, "latency_repetitions", e.speed.latency_repetitions, ">= 1");
   check_value(e.speed.throughput_batch >= 1, s, "throughput_batch", e.speed.throughput_batch, ">= 1");
   check_value(e.speed.throughput_repetitions >= 1, s, "throughput_repetitions", e.speed.throughput_repetitions, ">= 1");
+  check_value(e.speed.rounds >= 1, s, "speed_rounds", e.speed.rounds, ">= 1");
 }
 
 YAML::Node parse_yaml(const std::string& text, const std::string& source_name) {

@@ -47,24 +47,24 @@ void warm_up(const std::function<void()>& call, int min_calls) {
   for (int i = 0; i < min_calls || (seconds_since(begin) < 0.02 && i < 1000); ++i) call();
 }
 
-}  // namespace
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  return values[values.size() / 2];
+}
 
-SpeedResult measure_speed(const std::function<void(int64_t batch)>& infer,
-                          const SpeedOptions& options) {
-  DISTILL_CHECK(options.latency_repetitions >= 1 && options.throughput_repetitions >= 1 &&
-                    options.throughput_batch >= 1,
-                "speed measurement needs at least one repetition and a batch >= 1");
+/// One round of one call: warm-up, then the batch-1 and the large-batch windows.
+SpeedResult measure_round(const InferenceCall& call, const SpeedOptions& options) {
   SpeedResult result;
-  const auto single = [&] { infer(1); };
+  const auto single = [&] { call(1); };
   warm_up(single, 10);
   const std::vector<double> latencies = timed_calls(single, options.latency_repetitions, 0.1);
   result.latency_us_median = 1e6 * latencies[latencies.size() / 2];
   const size_t p90 = std::min(latencies.size() - 1, latencies.size() * 9 / 10);
   result.latency_us_p90 = 1e6 * latencies[p90];
 
-  // Throughput from the median call: a large-batch call of a small model takes ~0.05 ms, so a
+  // Throughput from the median call: a large-batch call of a small model takes ~0.03 ms, so a
   // single timer interrupt or thread wake-up would skew a mean over a few calls.
-  const auto large = [&] { infer(options.throughput_batch); };
+  const auto large = [&] { call(options.throughput_batch); };
   warm_up(large, 3);
   const std::vector<double> seconds = timed_calls(large, options.throughput_repetitions, 0.2);
   result.throughput_per_s =
@@ -73,15 +73,61 @@ SpeedResult measure_speed(const std::function<void(int64_t batch)>& infer,
   return result;
 }
 
+}  // namespace
+
+std::vector<SpeedResult> measure_speeds(const std::vector<InferenceCall>& calls,
+                                        const SpeedOptions& options) {
+  DISTILL_CHECK(options.latency_repetitions >= 1 && options.throughput_repetitions >= 1 &&
+                    options.throughput_batch >= 1 && options.rounds >= 1,
+                "speed measurement needs at least one repetition and round and a batch >= 1, got ",
+                options.latency_repetitions, " latency and ", options.throughput_repetitions,
+                " throughput repetitions, ", options.rounds, " rounds, batch ",
+                options.throughput_batch);
+  // rounds[c][r]: call c's figures in round r. Interleaving the calls within each round puts a
+  // slow spell of the machine (another tenant, a frequency change) on several calls' rounds
+  // instead of every round of one call, and the median over rounds sets it aside.
+  std::vector<std::vector<SpeedResult>> rounds(calls.size());
+  for (int64_t r = 0; r < options.rounds; ++r)
+    for (size_t c = 0; c < calls.size(); ++c) rounds[c].push_back(measure_round(calls[c], options));
+  std::vector<SpeedResult> results;
+  for (const std::vector<SpeedResult>& figures : rounds) {
+    std::vector<double> latency, p90, throughput;
+    for (const SpeedResult& f : figures) {
+      latency.push_back(f.latency_us_median);
+      p90.push_back(f.latency_us_p90);
+      throughput.push_back(f.throughput_per_s);
+    }
+    SpeedResult result;
+    result.latency_us_median = median(latency);
+    result.latency_us_p90 = median(p90);
+    result.throughput_per_s = median(throughput);
+    result.throughput_batch = options.throughput_batch;
+    results.push_back(result);
+  }
+  return results;
+}
+
+SpeedResult measure_speed(const InferenceCall& call, const SpeedOptions& options) {
+  return measure_speeds({call}, options).front();
+}
+
+InferenceCall model_inference_call(models::Classifier& model,
+                                   const std::vector<int64_t>& sample_shape,
+                                   int64_t throughput_batch) {
+  model.eval();
+  const at::Tensor single = random_inputs(1, sample_shape);
+  const at::Tensor large = random_inputs(throughput_batch, sample_shape);
+  return [&model, single, large](int64_t batch) {
+    torch::NoGradGuard no_grad;
+    model.forward(batch == 1 ? single : large);
+  };
+}
+
 SpeedResult measure_speed(models::Classifier& model, const std::vector<int64_t>& sample_shape,
                           const SpeedOptions& options) {
   const bool was_training = model.is_training();
-  model.eval();
-  torch::NoGradGuard no_grad;
-  const at::Tensor single = random_inputs(1, sample_shape);
-  const at::Tensor large = random_inputs(options.throughput_batch, sample_shape);
-  const SpeedResult result = measure_speed(
-      [&](int64_t batch) { model.forward(batch == 1 ? single : large); }, options);
+  const SpeedResult result =
+      measure_speed(model_inference_call(model, sample_shape, options.throughput_batch), options);
   model.train(was_training);
   return result;
 }

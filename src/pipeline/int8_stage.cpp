@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <memory>
 
 #include "distill/compression/cnn_int8_export.h"
 #include "distill/compression/cnn_qat.h"
@@ -149,18 +150,33 @@ report::ModelReport evaluate_int8_model(const std::string& title, const runtime:
                   show_progress);
   const at::Tensor logits = int8_logits(classifier, raw, evaluation.batch_size, &bar);
   out.test = evaluation::compute_metrics(logits, test.labels, test.num_classes, teacher_predictions);
-  if (evaluation.measure_speed) {
-    // Real test samples (repeated when the test set is smaller than the batch).
-    const at::Tensor rows = at::arange(evaluation.speed.throughput_batch, at::kLong) % test.size();
-    const at::Tensor large = raw.index_select(0, rows).contiguous();
-    std::vector<float> scores(static_cast<size_t>(large.size(0) * model.num_classes));
+  if (evaluation.measure_speed)
     out.speed = evaluation::measure_speed(
-        [&](int64_t batch) { classifier.logits(large.data_ptr<float>(), batch, scores.data()); },
+        int8_inference_call(model, test, normalization, evaluation.speed.throughput_batch),
         evaluation.speed);
-  }
   bar.finish(fmt::format("evaluated {}: test accuracy {:.4f} on {} samples", title,
                          out.test.accuracy, out.test.samples));
   return out;
+}
+
+evaluation::InferenceCall int8_inference_call(const runtime::Int8Model& model,
+                                              const data::Dataset& test,
+                                              const data::Normalization& normalization,
+                                              int64_t throughput_batch) {
+  DISTILL_CHECK(test.size() > 0, "timing an int8 model needs at least one test sample");
+  struct State {
+    runtime::Int8Classifier classifier;
+    at::Tensor rows;
+    std::vector<float> scores;
+  };
+  const at::Tensor picked = at::arange(throughput_batch, at::kLong) % test.size();
+  auto state = std::make_shared<State>(State{
+      runtime::Int8Classifier(model, runtime::Int8Kernels::kOneDnn),
+      raw_rows(test, normalization).index_select(0, picked).contiguous(),
+      std::vector<float>(static_cast<size_t>(throughput_batch * model.num_classes))});
+  return [state](int64_t batch) {
+    state->classifier.logits(state->rows.data_ptr<float>(), batch, state->scores.data());
+  };
 }
 
 double int8_accuracy(const runtime::Int8Model& model, const data::Dataset& dataset,

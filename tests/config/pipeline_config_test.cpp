@@ -92,6 +92,8 @@ TEST(PipelineConfig, OutOfRangeValuesNameTheAllowedRange) {
             "config 'my.yaml': quantize.qat_temperature = -1: expected a value > 0");
   EXPECT_EQ(failure_of("quantize:\n  qat_alpha: 2\n").message,
             "config 'my.yaml': quantize.qat_alpha = 2: expected a value in [0, 1]");
+  EXPECT_EQ(failure_of("evaluation:\n  speed_rounds: 0\n").message,
+            "config 'my.yaml': evaluation.speed_rounds = 0: expected >= 1");
   EXPECT_EQ(failure_of("teacher:\n  train:\n    lr: -0.1\n").message,
             "config 'my.yaml': teacher.train.lr = -0.1: expected a finite value > 0");
   EXPECT_EQ(failure_of("student:\n  model:\n    dropout: 1\n").message,

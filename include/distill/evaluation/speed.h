@@ -1,4 +1,6 @@
-// Inference speed of a model: latency at batch 1 and throughput at a large batch.
+// Inference speed of a model: latency at batch 1 and throughput at a large batch, measured in
+// rounds; several models' rounds interleave, so that a slow spell of the machine falls on all
+// of them rather than on whichever was being timed.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +18,8 @@ struct SpeedOptions {
   /// Timed large-batch calls (after warm-up): at least this many, and at least 0.2 s of them;
   /// the median call gives the throughput.
   int64_t throughput_repetitions = 50;
+  /// Rounds of the above; each figure is the median over rounds of that round's figure.
+  int64_t rounds = 3;
 };
 
 struct SpeedResult {
@@ -25,13 +29,26 @@ struct SpeedResult {
   int64_t throughput_batch = 0;
 };
 
-/// Times `infer(batch)`, a call that runs inference on a prepared batch of that size: batch 1
-/// for latency, options.throughput_batch for throughput (after warm-up calls). Works for any
-/// engine (libtorch models, the int8 runtime).
-SpeedResult measure_speed(const std::function<void(int64_t batch)>& infer,
-                          const SpeedOptions& options);
+/// Runs inference on a prepared batch of the given size: 1 (latency) or the options'
+/// throughput_batch. Any engine: a libtorch model, the int8 runtime.
+using InferenceCall = std::function<void(int64_t batch)>;
 
-/// Times the model in eval mode without gradients on random inputs of `sample_shape`.
+/// Times every call, round by round: each round times each call in turn (warm-up calls, then the
+/// batch-1 and the large-batch windows). Throws distill::Error for options out of range.
+std::vector<SpeedResult> measure_speeds(const std::vector<InferenceCall>& calls,
+                                        const SpeedOptions& options);
+
+/// measure_speeds of one call.
+SpeedResult measure_speed(const InferenceCall& call, const SpeedOptions& options);
+
+/// The model's forward pass in eval mode without gradients, on random inputs of `sample_shape`
+/// made once. Puts the model in eval mode; the model must outlive the call.
+InferenceCall model_inference_call(models::Classifier& model,
+                                   const std::vector<int64_t>& sample_shape,
+                                   int64_t throughput_batch);
+
+/// Times the model in eval mode without gradients on random inputs of `sample_shape`; leaves
+/// its training mode as it was.
 SpeedResult measure_speed(models::Classifier& model, const std::vector<int64_t>& sample_shape,
                           const SpeedOptions& options);
 

@@ -9,6 +9,7 @@
 
 #include "distill/config/pipeline_config.h"
 #include "distill/data/dataset.h"
+#include "distill/evaluation/speed.h"
 #include "distill/models/model_io.h"
 #include "distill/pipeline/stages.h"
 #include "distill/report/run_report.h"
@@ -46,6 +47,14 @@ report::ModelReport evaluate_int8_model(const std::string& title, const runtime:
                                         const at::Tensor& teacher_predictions,
                                         const config::EvaluationConfig& evaluation,
                                         const std::filesystem::path& file, bool show_progress);
+
+/// Batch-1 and batch-`throughput_batch` inference of `model` by the int8 runtime on real samples
+/// of `test` (features normalised with `normalization`; repeated when the test set is smaller
+/// than the batch), for evaluation::measure_speeds. The call owns its runtime and buffers.
+evaluation::InferenceCall int8_inference_call(const runtime::Int8Model& model,
+                                              const data::Dataset& test,
+                                              const data::Normalization& normalization,
+                                              int64_t throughput_batch);
 
 /// Accuracy of `model` run by the int8 runtime on `dataset` (features normalised with
 /// `normalization`), without a progress bar: for comparisons on the validation split.
