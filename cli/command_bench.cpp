@@ -1,19 +1,18 @@
 // `distill bench`: accuracy, bytes, batch-1 latency and batch-256 throughput of model files,
 // fp32 (.pt, libtorch) or int8 (runtime file), on the config's test set. The models are timed
-// in interleaved rounds (evaluation::measure_speeds), so their ratios come from the same spells
-// of the machine.
+// together, in interleaved rounds (pipeline::SpeedQueue), so their ratios come from the same
+// spells of the machine.
 #include <ATen/ATen.h>
 
 #include <cstdio>
 #include <fstream>
 #include <memory>
-#include <vector>
 
 #include "commands.h"
 #include "distill/data/data_source.h"
-#include "distill/evaluation/speed.h"
 #include "distill/models/model_io.h"
 #include "distill/pipeline/int8_stage.h"
+#include "distill/pipeline/speed_queue.h"
 #include "distill/pipeline/stages.h"
 #include "distill/report/run_report.h"
 #include "distill/runtime/int8_model_file.h"
@@ -57,9 +56,7 @@ void register_bench_command(CLI::App& app) {
     run.data_source = data::to_string(loaded.config.data.source);
     run.test_samples = raw_test.size();
     run.class_names = raw_test.class_names;
-    std::vector<models::SavedModel> fp32_models;  // alive while their calls are timed
-    std::vector<evaluation::InferenceCall> calls;
-    const int64_t throughput_batch = speed.throughput_batch;
+    pipeline::SpeedQueue speeds;
     for (size_t i = 0; i < args->models.size(); ++i) {
       const std::string& path = args->models[i];
       report::ModelReport r;
@@ -67,28 +64,22 @@ void register_bench_command(CLI::App& app) {
         const runtime::Int8Model model = runtime::load_int8_model(path);
         r = pipeline::evaluate_int8_model(path, model, raw_test, data::Normalization{}, at::Tensor(),
                                           accuracy_only, path, !args->config.quiet);
-        calls.push_back(pipeline::int8_inference_call(model, raw_test, data::Normalization{},
-                                                      throughput_batch));
+        speeds.add(i, pipeline::int8_inference_call(model, raw_test, data::Normalization{},
+                                                    speed.throughput_batch));
       } else {
-        models::SavedModel saved = models::load_model(path);
+        const models::SavedModel saved = models::load_model(path);
         data::Dataset test = raw_test;
         test.features = saved.normalization.apply(raw_test.features);
         r = pipeline::evaluate_model(path, *saved.model, test, at::Tensor(), accuracy_only,
                                      !args->config.quiet);
         r.size.bytes = static_cast<int64_t>(std::filesystem::file_size(path));
         r.file = path;
-        calls.push_back(
-            evaluation::model_inference_call(*saved.model, test.sample_shape(), throughput_batch));
-        fp32_models.push_back(std::move(saved));
+        speeds.add(i, saved.model, test.sample_shape());
       }
       r.key = "model" + std::to_string(i + 1);
       run.models.push_back(r);
     }
-    if (!args->config.quiet)
-      std::fprintf(stderr, "timing %zu model(s) in %lld interleaved rounds ...\n", calls.size(),
-                   static_cast<long long>(speed.rounds));
-    const std::vector<evaluation::SpeedResult> speeds = evaluation::measure_speeds(calls, speed);
-    for (size_t i = 0; i < speeds.size(); ++i) run.models[i].speed = speeds[i];
+    speeds.measure_into(run, speed, !args->config.quiet);
     std::printf("%s", report::format_summary_table(run).c_str());
     if (!args->json.empty()) {
       report::write_report_json(args->json, run);

@@ -18,6 +18,7 @@
 #include "distill/distillation/virtual_teacher.h"
 #include "distill/pipeline/int8_stage.h"
 #include "distill/pipeline/pruning_stage.h"
+#include "distill/pipeline/speed_queue.h"
 #include "distill/pipeline/stages.h"
 #include "distill/pipeline/teacher_file.h"
 
@@ -64,6 +65,13 @@ TrainedModel run_or_reuse(const std::string& key, const StageFiles& files,
   return trained;
 }
 
+/// The evaluation settings of every stage: accuracy now, speed at the end (SpeedQueue).
+config::EvaluationConfig accuracy_only(const config::PipelineConfig& config) {
+  config::EvaluationConfig evaluation = config.evaluation;
+  evaluation.measure_speed = false;
+  return evaluation;
+}
+
 report::ModelReport make_report(const std::string& key, const std::string& title,
                                 TrainedModel& trained, const data::PreparedData& data,
                                 const at::Tensor& teacher_predictions,
@@ -71,7 +79,7 @@ report::ModelReport make_report(const std::string& key, const std::string& title
                                 const fs::path& file, at::Tensor* predictions = nullptr) {
   report::ModelReport r =
       evaluate_model(title, *trained.saved.model, data.test, teacher_predictions,
-                     config.evaluation, options.show_progress, predictions);
+                     accuracy_only(config), options.show_progress, predictions);
   r.key = key;
   r.objective = trained.training.objective;
   r.file = file.string();
@@ -143,17 +151,31 @@ report::RunReport run_pipeline(const config::PipelineConfig& config, const Pipel
       },
       run);
 
-  // 4. Evaluation on the test set, agreement measured against the teacher's predictions.
+  // 4. Evaluation on the test set, agreement measured against the teacher's predictions. Speeds
+  // are measured at the end, every model's rounds interleaved, so the table's ratios come from
+  // the same spells of the machine.
+  SpeedQueue speeds;
+  const auto add_row = [&](report::ModelReport row, const models::ClassifierPtr& model) {
+    speeds.add(report.models.size(), model, data.test.sample_shape());
+    report.models.push_back(std::move(row));
+  };
   at::Tensor teacher_predictions;
-  report.models.push_back(make_report("teacher", "teacher", teacher, data, at::Tensor(), config,
-                                      options,
-                                      config.teacher.load.empty() ? teacher_files.model
-                                                                  : fs::path(config.teacher.load),
-                                      &teacher_predictions));
-  report.models.push_back(make_report("student_baseline", "student (baseline)", baseline, data,
-                                      teacher_predictions, config, options, baseline_files.model));
-  report.models.push_back(make_report("student_distilled", "student (distilled)", distilled, data,
-                                      teacher_predictions, config, options, distilled_files.model));
+  add_row(make_report("teacher", "teacher", teacher, data, at::Tensor(), config, options,
+                      config.teacher.load.empty() ? teacher_files.model
+                                                  : fs::path(config.teacher.load),
+                      &teacher_predictions),
+          teacher.saved.model);
+  add_row(make_report("student_baseline", "student (baseline)", baseline, data,
+                      teacher_predictions, config, options, baseline_files.model),
+          baseline.saved.model);
+  add_row(make_report("student_distilled", "student (distilled)", distilled, data,
+                      teacher_predictions, config, options, distilled_files.model),
+          distilled.saved.model);
+  const auto add_int8_row = [&](report::ModelReport row, const runtime::Int8Model& model) {
+    speeds.add(report.models.size(), int8_inference_call(model, data.test, data.normalization,
+                                                         config.evaluation.speed.throughput_batch));
+    report.models.push_back(std::move(row));
+  };
 
   // 5. The distilled student in int8, run by the libtorch-free runtime.
   std::optional<runtime::Int8Model> post_training;
@@ -163,11 +185,12 @@ report::RunReport run_pipeline(const config::PipelineConfig& config, const Pipel
         quantize_student(distilled.saved, data.train, config.quantize, int8_file));
     report::ModelReport r = evaluate_int8_model("student (int8)", int8, data.test,
                                                 data.normalization, teacher_predictions,
-                                                config.evaluation, int8_file, options.show_progress);
+                                                accuracy_only(config), int8_file,
+                                                options.show_progress);
     r.key = "student_int8";
     r.objective = distilled.training.objective + " + int8 " +
                   runtime::to_string(config.quantize.options.activations);
-    report.models.push_back(r);
+    add_int8_row(std::move(r), int8);
   }
 
   // 6. Distill while quantizing: fake-quantized fine-tuning from the teacher.
@@ -179,12 +202,13 @@ report::RunReport run_pipeline(const config::PipelineConfig& config, const Pipel
         &qat_training);
     report::ModelReport r = evaluate_int8_model("student (int8 QAT+KD)", qat, data.test,
                                                 data.normalization, teacher_predictions,
-                                                config.evaluation, qat_file, options.show_progress);
+                                                accuracy_only(config), qat_file,
+                                                options.show_progress);
     r.key = "student_int8_qat";
     r.objective = qat_training.objective + " while quantizing (" +
                   std::to_string(config.quantize.qat_epochs) + " epochs)";
     r.training = qat_training;
-    report.models.push_back(r);
+    add_int8_row(std::move(r), qat);
     // Training can make the int8 model worse (a learning rate too high for it): say so when it
     // lands more than 0.2 points below post-training quantization on the validation split.
     if (data.validation.size() > 0) {
@@ -209,8 +233,9 @@ report::RunReport run_pipeline(const config::PipelineConfig& config, const Pipel
           return prune_with_distillation(config, distilled.saved, data, r, cache_dir);
         },
         run);
-    report.models.push_back(make_report("student_pruned", "student (pruned)", pruned, data,
-                                        teacher_predictions, config, options, files.model));
+    add_row(make_report("student_pruned", "student (pruned)", pruned, data, teacher_predictions,
+                        config, options, files.model),
+            pruned.saved.model);
   }
 
   // 8. Self-distillation: born-again generations and the teacher-free student.
@@ -225,8 +250,9 @@ report::RunReport run_pipeline(const config::PipelineConfig& config, const Pipel
                                       cache_dir);
         },
         run);
-    report.models.push_back(make_report(key, "born-again gen " + std::to_string(g), generation,
-                                        data, teacher_predictions, config, options, files.model));
+    add_row(make_report(key, "born-again gen " + std::to_string(g), generation, data,
+                        teacher_predictions, config, options, files.model),
+            generation.saved.model);
     previous = generation.saved.model;
   }
   if (config.self_distill.teacher_free) {
@@ -242,9 +268,13 @@ report::RunReport run_pipeline(const config::PipelineConfig& config, const Pipel
               "student-teacher-free", data, r);
         },
         run);
-    report.models.push_back(make_report("student_teacher_free", "student (teacher-free KD)", tf,
-                                        data, teacher_predictions, config, options, files.model));
+    add_row(make_report("student_teacher_free", "student (teacher-free KD)", tf, data,
+                        teacher_predictions, config, options, files.model),
+            tf.saved.model);
   }
+
+  if (config.evaluation.measure_speed)
+    speeds.measure_into(report, config.evaluation.speed, options.show_progress);
 
   report.total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   report::write_report_json(dir / "results.json", report);
