@@ -87,9 +87,7 @@ TEST_P(CnnInt8ExportTest, FileRoundTripGivesTheSameLogits) {
 INSTANTIATE_TEST_SUITE_P(Families, CnnInt8ExportTest,
                          ::testing::Values(models::ModelKind::kResNet,
                                            models::ModelKind::kMobileNet),
-                         [](const ::testing::TestParamInfo<models::ModelKind>& info) {
-                           return std::string(models::to_string(info.param));
-                         });
+                         testing::family_name);
 
 TEST(CnnInt8Export, StemPaddingTakesTheRawMean) {
   auto model = trained_looking_model(models::ModelKind::kMobileNet);

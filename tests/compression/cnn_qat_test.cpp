@@ -13,9 +13,12 @@
 #include "cnn_test_models.h"
 #include "int8_test_inputs.h"
 #include "tensor_assertions.h"
+#include "error_assertions.h"
 
 namespace distill::compression {
 namespace {
+
+using ::distill::testing::thrown_error;
 
 using testing::normalization;
 using testing::pixels;
@@ -107,22 +110,17 @@ TEST_P(CnnQatTest, TrainingLowersTheLossAndTheExportKeepsTheRanges) {
 INSTANTIATE_TEST_SUITE_P(Families, CnnQatTest,
                          ::testing::Values(models::ModelKind::kResNet,
                                            models::ModelKind::kMobileNet),
-                         [](const ::testing::TestParamInfo<models::ModelKind>& info) {
-                           return std::string(models::to_string(info.param));
-                         });
+                         testing::family_name);
 
 TEST(CnnQat, CalibrationOfAnotherArchitectureIsRefused) {
   const QatSetup resnet = make_qat(models::ModelKind::kResNet);
   auto mobilenet = testing::trained_looking_model(models::ModelKind::kMobileNet);
   const FoldedCnn other = fold_cnn(*mobilenet, normalization());
-  try {
-    FakeQuantizedCnn(mobilenet->spec(), other, resnet.calibrated, normalization());
-    FAIL() << "expected an error";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("5 convolutions and a head, got 6 convolutions"),
-              std::string::npos)
-        << e.what();
-  }
+  const Error e = thrown_error(
+      [&] { FakeQuantizedCnn(mobilenet->spec(), other, resnet.calibrated, normalization()); });
+  EXPECT_NE(std::string(e.what()).find("5 convolutions and a head, got 6 convolutions"),
+            std::string::npos)
+      << e.what();
 }
 
 }  // namespace

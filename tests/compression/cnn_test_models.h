@@ -3,6 +3,7 @@
 #pragma once
 
 #include <ATen/ATen.h>
+#include <gtest/gtest.h>
 #include <torch/csrc/autograd/grad_mode.h>
 
 #include <string>
@@ -12,6 +13,11 @@
 #include "int8_test_inputs.h"
 
 namespace distill::compression::testing {
+
+/// GoogleTest's name for a test instantiated per CNN family: "resnet", "mobilenet".
+inline std::string family_name(const ::testing::TestParamInfo<models::ModelKind>& info) {
+  return models::to_string(info.param);
+}
 
 inline models::ModelSpec cnn_spec(models::ModelKind kind) {
   models::ModelSpec spec;

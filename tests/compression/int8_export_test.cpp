@@ -10,9 +10,12 @@
 #include "distill/runtime/int8_classifier.h"
 #include "int8_test_inputs.h"
 #include "tensor_assertions.h"
+#include "error_assertions.h"
 
 namespace distill::compression {
 namespace {
+
+using ::distill::testing::thrown_error;
 
 models::ModelSpec mlp_spec(std::vector<int64_t> hidden) {
   models::ModelSpec spec;
@@ -96,14 +99,10 @@ TEST(Int8Export, UnsupportedArchitecturesAreRefusedByName) {
   models::ModelSpec spec = mlp_spec({16});
   spec.activation = models::Activation::kTanh;
   auto model = models::build_classifier(spec, 1);
-  try {
-    quantize_mlp(*model, normalization(), pixels(10, 1), {});
-    FAIL() << "expected an error";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("this build exports MLPs with ReLU only"),
-              std::string::npos)
-        << e.what();
-  }
+  const Error e = thrown_error([&] { quantize_mlp(*model, normalization(), pixels(10, 1), {}); });
+  EXPECT_NE(std::string(e.what()).find("this build exports MLPs with ReLU only"),
+            std::string::npos)
+      << e.what();
 }
 
 }  // namespace

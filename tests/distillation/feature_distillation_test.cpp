@@ -14,9 +14,12 @@
 #include "distill/kernels/compute_path.h"
 #include "tensor_assertions.h"
 #include "test_support.h"
+#include "error_assertions.h"
 
 namespace distill::distillation {
 namespace {
+
+using ::distill::testing::thrown_error;
 
 models::ClassifierPtr mlp(std::vector<int64_t> hidden, uint64_t seed) {
   models::ModelSpec spec;
@@ -70,13 +73,11 @@ TEST(FeatureDistillation, RefusesCachedTeachersUnknownTapsAndMismatchedShapes) {
   const data::Dataset d = blobs(8);
   const std::vector<FeatureTerm> hint = {{FeatureLossKind::kHint, "hidden1", "hidden1", 1}};
   auto cached = std::make_shared<CachedTeacher>(SoftLabelCache::compute(*teacher, d, 8));
-  try {
+  const Error e = thrown_error([&] {
     FeatureDistillationObjective(cached, {}, DistillationMode::kSoft, hint, true, *student,
                                  d.features, 0);
-    FAIL() << "expected an error";
-  } catch (const Error& e) {
-    EXPECT_NE(e.hint().find("teacher_outputs: live"), std::string::npos);
-  }
+  });
+  EXPECT_NE(e.hint().find("teacher_outputs: live"), std::string::npos);
   auto live = std::make_shared<LiveTeacher>(teacher);
   EXPECT_THROW(FeatureDistillationObjective(live, {}, DistillationMode::kSoft,
                                             {{FeatureLossKind::kHint, "hidden7", "hidden1", 1}},

@@ -11,9 +11,12 @@
 #include <vector>
 
 #include "distill/core/error.h"
+#include "error_assertions.h"
 
 namespace distill::evaluation {
 namespace {
+
+using ::distill::testing::thrown_error;
 
 SpeedOptions quick_options() {
   SpeedOptions options;
@@ -79,12 +82,8 @@ TEST(Speed, EachFigureIsTheMedianOverRounds) {
 TEST(Speed, OptionsOutOfRangeAreRefusedWithTheValues) {
   SpeedOptions options = quick_options();
   options.rounds = 0;
-  try {
-    measure_speed([](int64_t) {}, options);
-    FAIL() << "expected an error";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("0 rounds"), std::string::npos) << e.what();
-  }
+  const Error e = thrown_error([&] { measure_speed([](int64_t) {}, options); });
+  EXPECT_NE(std::string(e.what()).find("0 rounds"), std::string::npos) << e.what();
 }
 
 }  // namespace

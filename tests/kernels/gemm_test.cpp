@@ -10,9 +10,12 @@
 #include <vector>
 
 #include "distill/core/error.h"
+#include "error_assertions.h"
 
 namespace distill::kernels {
 namespace {
+
+using ::distill::testing::thrown_error;
 
 std::vector<float> random_values(size_t count, uint32_t seed) {
   std::mt19937 engine(seed);
@@ -87,12 +90,9 @@ TEST(Gemm, EmptyReductionGivesTheBias) {
 }
 
 TEST(Gemm, NegativeSizeIsRejectedWithTheValues) {
-  try {
-    onednn_gemm_f32({2, -1, 3, false, false}, nullptr, nullptr, nullptr, nullptr);
-    FAIL() << "expected an error";
-  } catch (const Error& e) {
-    EXPECT_STREQ(e.what(), "GEMM sizes must be >= 0, got m=2 n=-1 k=3");
-  }
+  const Error e = thrown_error(
+      [&] { onednn_gemm_f32({2, -1, 3, false, false}, nullptr, nullptr, nullptr, nullptr); });
+  EXPECT_STREQ(e.what(), "GEMM sizes must be >= 0, got m=2 n=-1 k=3");
 }
 
 }  // namespace

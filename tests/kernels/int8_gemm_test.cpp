@@ -12,9 +12,12 @@
 #include <vector>
 
 #include "distill/core/error.h"
+#include "error_assertions.h"
 
 namespace distill::kernels {
 namespace {
+
+using ::distill::testing::thrown_error;
 
 struct Operands {
   std::vector<uint8_t> a;
@@ -164,12 +167,8 @@ TEST(Int8Gemm, InvalidParametersAreRejectedWithTheValue) {
   const float scale = 1;
   p.weight_scales = &scale;
   p.input_scale = 0;
-  try {
-    validate(p);
-    FAIL() << "expected an error";
-  } catch (const Error& e) {
-    EXPECT_STREQ(e.what(), "int8 GEMM input scale must be finite and > 0, got 0");
-  }
+  const Error e = thrown_error([&] { validate(p); });
+  EXPECT_STREQ(e.what(), "int8 GEMM input scale must be finite and > 0, got 0");
   p.input_scale = 1;
   p.input_zero_point = 256;
   EXPECT_THROW(validate(p), Error);

@@ -9,9 +9,12 @@
 
 #include "distill/core/error.h"
 #include "distill/kernels/onednn_engine.h"
+#include "error_assertions.h"
 
 namespace distill::kernels {
 namespace {
+
+using ::distill::testing::thrown_error;
 
 using dnnl::memory;
 
@@ -53,12 +56,8 @@ TEST(OneDnnExecution, WrongNumberOfBuffersIsNamed) {
   const Relu relu(2);
   const std::unique_ptr<OneDnnExecution> execution = relu.execution();
   float x[2] = {1, 2};
-  try {
-    execution->execute({x}, "relu layer");
-    FAIL() << "expected an error";
-  } catch (const Error& e) {
-    EXPECT_EQ(std::string(e.what()), "relu layer: 1 buffers given for 2 arguments");
-  }
+  const Error e = thrown_error([&] { execution->execute({x}, "relu layer"); });
+  EXPECT_EQ(std::string(e.what()), "relu layer: 1 buffers given for 2 arguments");
 }
 
 TEST(OneDnnExecutionPool, ConcurrentCallersGetSeparateExecutionsAndReleasedOnesAreReused) {

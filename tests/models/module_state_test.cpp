@@ -7,9 +7,12 @@
 #include <torch/nn/modules/linear.h>
 
 #include "distill/core/error.h"
+#include "error_assertions.h"
 
 namespace distill::models {
 namespace {
+
+using ::distill::testing::thrown_error;
 
 TensorFile file_of(torch::nn::Module& module) {
   TensorFile file;
@@ -39,16 +42,13 @@ TEST(ModuleState, LoadsMatchingWeightsExactly) {
 TEST(ModuleState, RefusesAStoredTensorOfAnotherShapeOrAMissingOne) {
   torch::nn::Linear source(4, 5), target(4, 3);
   const at::Tensor before = target->weight.clone();
-  try {
-    load_named_state(*target, file_of(*source), "m.", "weights.pt");
-    FAIL() << "expected an error";
-  } catch (const Error& e) {
-    const std::string message = e.what();
-    EXPECT_NE(message.find("weights.pt"), std::string::npos) << message;
-    EXPECT_NE(message.find("m.weight"), std::string::npos) << message;
-    EXPECT_NE(message.find("[5, 4]"), std::string::npos) << message;
-    EXPECT_NE(message.find("[3, 4]"), std::string::npos) << message;
-  }
+  const Error e =
+      thrown_error([&] { load_named_state(*target, file_of(*source), "m.", "weights.pt"); });
+  const std::string message = e.what();
+  EXPECT_NE(message.find("weights.pt"), std::string::npos) << message;
+  EXPECT_NE(message.find("m.weight"), std::string::npos) << message;
+  EXPECT_NE(message.find("[5, 4]"), std::string::npos) << message;
+  EXPECT_NE(message.find("[3, 4]"), std::string::npos) << message;
   EXPECT_TRUE(target->weight.equal(before)) << "nothing copied into a mismatched tensor";
   TensorFile partial = file_of(*target);
   partial.tensors.pop_back();

@@ -11,9 +11,12 @@
 #include "distill/models/model_io.h"
 #include "tensor_assertions.h"
 #include "test_support.h"
+#include "error_assertions.h"
 
 namespace distill::models {
 namespace {
+
+using ::distill::testing::thrown_error;
 
 using testing::TempDir;
 
@@ -100,14 +103,10 @@ TEST(TorchScriptClassifier, ModulesThatDoNotReturnLogitsAreRefused) {
   const auto path = dir / "tuple.pt";
   write_module(path, "        self.fc = torch.nn.Linear(784, 10)\n",
                "        y = self.fc(x.flatten(1))\n        return y.sum(dim=1)\n");
-  try {
-    load_torchscript_classifier(path, {1, 28, 28});
-    FAIL() << "expected an error";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("returned a tensor of shape [2]"), std::string::npos)
-        << e.what();
-    EXPECT_NE(e.hint().find("logits"), std::string::npos);
-  }
+  const Error e = thrown_error([&] { load_torchscript_classifier(path, {1, 28, 28}); });
+  EXPECT_NE(std::string(e.what()).find("returned a tensor of shape [2]"), std::string::npos)
+      << e.what();
+  EXPECT_NE(e.hint().find("logits"), std::string::npos);
 }
 
 TEST(TorchScriptClassifier, DistillModelFilesAreNotTorchScript) {

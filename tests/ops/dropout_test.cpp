@@ -8,9 +8,12 @@
 #include "distill/core/error.h"
 #include "distill/kernels/compute_path.h"
 #include "tensor_assertions.h"
+#include "error_assertions.h"
 
 namespace distill::ops {
 namespace {
+
+using ::distill::testing::thrown_error;
 
 TEST(CounterDropout, BackwardUsesTheForwardMask) {
   at::manual_seed(0);
@@ -44,12 +47,8 @@ TEST(CounterDropout, EvaluationAndZeroProbabilityReturnTheInput) {
 }
 
 TEST(CounterDropout, InvalidProbabilityIsRejectedWithTheValue) {
-  try {
-    counter_dropout(at::ones({2}), 1.0, true);
-    FAIL() << "expected an error";
-  } catch (const Error& e) {
-    EXPECT_STREQ(e.what(), "dropout probability must be in [0, 1), got 1");
-  }
+  const Error e = thrown_error([&] { counter_dropout(at::ones({2}), 1.0, true); });
+  EXPECT_STREQ(e.what(), "dropout probability must be in [0, 1), got 1");
 }
 
 TEST(Dropout, FollowsTheComputePath) {

@@ -10,9 +10,12 @@
 
 #include "distill/core/error.h"
 #include "distill/models/model_spec.h"
+#include "error_assertions.h"
 
 namespace distill::pipeline {
 namespace {
+
+using ::distill::testing::thrown_error;
 
 evaluation::SpeedOptions quick_options() {
   evaluation::SpeedOptions options;
@@ -69,12 +72,8 @@ TEST(SpeedQueue, RowOutsideTheReportIsRefused) {
   report::RunReport report = report_with_rows(2);
   SpeedQueue queue;
   queue.add(2, sleeping(0));
-  try {
-    queue.measure_into(report, quick_options(), false);
-    FAIL() << "expected an error";
-  } catch (const Error& e) {
-    EXPECT_EQ(std::string(e.what()), "report row 2 to time, but the report has 2 rows");
-  }
+  const Error e = thrown_error([&] { queue.measure_into(report, quick_options(), false); });
+  EXPECT_EQ(std::string(e.what()), "report row 2 to time, but the report has 2 rows");
 }
 
 }  // namespace

@@ -14,9 +14,12 @@
 #include "distill/core/error.h"
 #include "runtime_test_models.h"
 #include "test_support.h"
+#include "error_assertions.h"
 
 namespace distill::runtime {
 namespace {
+
+using ::distill::testing::thrown_error;
 
 using testing::random_model;
 
@@ -200,22 +203,14 @@ TEST_F(Int8ModelFileTest, InvalidJsonIsReported) {
 TEST_F(Int8ModelFileTest, ModelsThatDoNotChainAreRefusedWhenEncoding) {
   Int8Model broken = model;
   broken.layers[1].in_features = 6;
-  try {
-    encode_int8_model(broken);
-    FAIL() << "expected an error";
-  } catch (const Error& e) {
-    EXPECT_STREQ(e.what(), "int8 model 'to encode': layer 2 takes 6 features but receives 7");
-  }
+  const Error e = thrown_error([&] { encode_int8_model(broken); });
+  EXPECT_STREQ(e.what(), "int8 model 'to encode': layer 2 takes 6 features but receives 7");
 }
 
 TEST(Int8ModelFile, MissingFileGivesPathAndHint) {
-  try {
-    load_int8_model("/nonexistent/m.int8");
-    FAIL() << "expected an error";
-  } catch (const Error& e) {
-    EXPECT_STREQ(e.what(), "cannot open int8 model '/nonexistent/m.int8'");
-    EXPECT_EQ(e.hint(), "check the path; `distill quantize` writes int8 models");
-  }
+  const Error e = thrown_error([&] { load_int8_model("/nonexistent/m.int8"); });
+  EXPECT_STREQ(e.what(), "cannot open int8 model '/nonexistent/m.int8'");
+  EXPECT_EQ(e.hint(), "check the path; `distill quantize` writes int8 models");
 }
 
 }  // namespace
