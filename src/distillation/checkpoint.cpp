@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "distill/core/error.h"
+#include "distill/core/run_recipe.h"
 #include "distill/core/tensor_file.h"
 #include "distill/distillation/training_summary_json.h"
 #include "distill/models/module_state.h"
@@ -166,6 +167,29 @@ void save_checkpoint(const std::filesystem::path& path, models::Classifier& mode
   write_tensor_file(path, file);
 }
 
+namespace {
+
+/// The progress record of a checkpoint file already read, its version checked.
+TrainingProgress read_progress(const TensorFile& file, const std::string& source,
+                               nlohmann::json& meta) {
+  try {
+    meta = nlohmann::json::parse(file.meta_json);
+    const int64_t version = meta.at("version").get<int64_t>();
+    DISTILL_CHECK(version == kCheckpointVersion, "checkpoint '", source, "' has version ",
+                  version, ", this distill reads version ", kCheckpointVersion);
+    return progress_from_json(meta.at("progress"));
+  } catch (const nlohmann::json::exception& e) {
+    DISTILL_FAIL("checkpoint '", source, "': malformed progress record: ", e.what());
+  }
+}
+
+}  // namespace
+
+std::string read_checkpoint_fingerprint(const std::filesystem::path& path) {
+  nlohmann::json meta;
+  return read_progress(read_tensor_file(path, kFileKind), path.string(), meta).fingerprint;
+}
+
 TrainingProgress load_checkpoint(const std::filesystem::path& path, models::Classifier& model,
                                  torch::optim::Optimizer& optimizer,
                                  std::vector<at::Tensor>& best_state,
@@ -173,21 +197,15 @@ TrainingProgress load_checkpoint(const std::filesystem::path& path, models::Clas
                                  torch::nn::Module* objective_state) {
   const std::string source = path.string();
   const TensorFile file = read_tensor_file(path, kFileKind);
-  TrainingProgress progress;
   nlohmann::json meta;
-  try {
-    meta = nlohmann::json::parse(file.meta_json);
-    const int64_t version = meta.at("version").get<int64_t>();
-    DISTILL_CHECK(version == kCheckpointVersion, "checkpoint '", source, "' has version ",
-                  version, ", this distill reads version ", kCheckpointVersion);
-    progress = progress_from_json(meta.at("progress"));
-  } catch (const nlohmann::json::exception& e) {
-    DISTILL_FAIL("checkpoint '", source, "': malformed progress record: ", e.what());
-  }
+  TrainingProgress progress = read_progress(file, source, meta);
   DISTILL_CHECK_HINT(progress.fingerprint == expected_fingerprint,
-                     "delete the checkpoint to start over, or resume with the config that wrote it",
-                     "checkpoint '", source, "' belongs to another run:\n  checkpoint: ",
-                     progress.fingerprint, "\n  this run:   ", expected_fingerprint);
+                     "resume with the config that wrote it, or start over without --resume (or "
+                     "in a new output directory)",
+                     "checkpoint '", source, "' was written by another recipe; resuming it would "
+                     "train one model two ways. What differs (checkpoint before, this run now):\n",
+                     describe_recipe_differences(RunRecipe::from_text(progress.fingerprint),
+                                                 RunRecipe::from_text(expected_fingerprint)));
   DISTILL_CHECK(progress.completed_epochs >= 0 && progress.epochs_without_improvement >= 0,
                 "checkpoint '", source, "': negative epoch counts (", progress.completed_epochs,
                 " completed, ", progress.epochs_without_improvement, " without improvement)");

@@ -4,6 +4,7 @@
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
+#include <fmt/format.h>
 #include <torch/csrc/autograd/grad_mode.h>
 
 #include <chrono>
@@ -44,17 +45,41 @@ double accuracy_of(const at::Tensor& logits, const at::Tensor& labels) {
   return logits.argmax(1).eq(labels).to(at::kDouble).mean().item<double>();
 }
 
-std::string run_fingerprint(const models::Classifier& model, const TrainingObjective& objective,
-                            const data::Dataset& train, const TrainOptions& o) {
-  std::ostringstream out;
-  out << o.label << " | " << model_spec_to_json(model.spec()) << " | " << objective.name()
-      << " | epochs " << o.epochs << " batch " << o.batch_size << " "
-      << to_string(o.optimizer.kind) << " lr " << o.optimizer.learning_rate << " "
-      << to_string(o.schedule.kind) << " seed " << o.seed << " | train samples " << train.size();
-  return out.str();
+}  // namespace
+
+std::string dataset_content_hash(const data::Dataset& dataset) {
+  const at::Tensor features = dataset.features.contiguous();
+  const at::Tensor labels = dataset.labels.contiguous();
+  return content_hash(features.data_ptr(), features.nbytes()) + " " +
+         content_hash(labels.data_ptr(), labels.nbytes());
 }
 
-}  // namespace
+RunRecipe training_recipe(const models::Classifier& model, const TrainingObjective& objective,
+                          const data::Dataset& train, const TrainOptions& o) {
+  RunRecipe r = o.recipe;
+  const auto number = [](double v) { return fmt::format("{}", v); };
+  r.set("training.label", o.label)
+      .set("training.model", model_spec_to_json(model.spec()))
+      .set("training.objective", objective.name())
+      .set("training.epochs", std::to_string(o.epochs))
+      .set("training.batch_size", std::to_string(o.batch_size))
+      .set("training.optimizer", to_string(o.optimizer.kind))
+      .set("training.lr", number(o.optimizer.learning_rate))
+      .set("training.momentum", number(o.optimizer.momentum))
+      .set("training.nesterov", o.optimizer.nesterov ? "true" : "false")
+      .set("training.weight_decay", number(o.optimizer.weight_decay))
+      .set("training.schedule", to_string(o.schedule.kind))
+      .set("training.step_epochs", std::to_string(o.schedule.step_epochs))
+      .set("training.step_gamma", number(o.schedule.step_gamma))
+      .set("training.warmup_epochs", std::to_string(o.schedule.warmup_epochs))
+      .set("training.early_stopping_patience", std::to_string(o.early_stopping_patience))
+      .set("training.augmentation.max_shift", std::to_string(o.augmentation.max_shift))
+      .set("training.augmentation.horizontal_flip", o.augmentation.horizontal_flip ? "true" : "false")
+      .set("training.seed", std::to_string(o.seed))
+      .set("training.samples", std::to_string(train.size()));
+  if (r.entries().count("data.content") == 0) r.set("data.content", dataset_content_hash(train));
+  return r;
+}
 
 void validate_train_options(const TrainOptions& o, const std::string& where) {
   DISTILL_CHECK(o.epochs >= 1, where, ".epochs = ", o.epochs, ": expected >= 1");
@@ -96,7 +121,7 @@ TrainingSummary train_model(models::Classifier& model, TrainingObjective& object
     parameters.insert(parameters.end(), extra.begin(), extra.end());
   }
   auto optimizer = make_optimizer(parameters, options.optimizer);
-  const std::string fingerprint = run_fingerprint(model, objective, train, options);
+  const std::string fingerprint = training_recipe(model, objective, train, options).to_text();
   std::vector<at::Tensor> best_state;
   TrainingProgress progress;
   progress.fingerprint = fingerprint;

@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <exception>
+#include <utility>
+#include <vector>
 #include <string>
 #include <numeric>
 
@@ -35,11 +37,44 @@ std::string sanitized(std::string name) {
   return name;
 }
 
+/// The method a module exports to offer its intermediate outputs (see the header).
+constexpr const char* kTapsMethod = "taps";
+
+/// The named outputs of the module's taps() for `x`, in the module's order. Errors name `source`.
+std::vector<std::pair<std::string, at::Tensor>> call_taps(torch::jit::Module& module,
+                                                          const at::Tensor& x,
+                                                          const std::string& source) {
+  c10::IValue output;
+  try {
+    output = module.get_method(kTapsMethod)({x});
+  } catch (const std::exception& e) {
+    DISTILL_FAIL("the TorchScript teacher ", source, " failed in taps() on a batch of shape ",
+                 x.sizes(), ": ", exception_message(e));
+  }
+  DISTILL_CHECK_HINT(output.isGenericDict(),
+                     "declare it as `def taps(self, x) -> Dict[str, torch.Tensor]`",
+                     "the TorchScript teacher ", source, ": taps() returned ", output.tagKind(),
+                     "; expected a dict from layer names to tensors");
+  std::vector<std::pair<std::string, at::Tensor>> named;
+  for (const auto& item : output.toGenericDict()) {
+    DISTILL_CHECK_HINT(item.key().isString() && item.value().isTensor(),
+                       "declare it as `def taps(self, x) -> Dict[str, torch.Tensor]`",
+                       "the TorchScript teacher ", source,
+                       ": taps() must map layer names (str) to tensors; it holds a ",
+                       item.key().tagKind(), " -> ", item.value().tagKind(), " entry");
+    named.emplace_back(item.key().toStringRef(), item.value().toTensor());
+  }
+  return named;
+}
+
 }  // namespace
 
 TorchScriptClassifier::TorchScriptClassifier(ModelSpec spec, std::unique_ptr<Module> module,
-                                             bool flatten_inputs)
-    : Classifier(std::move(spec)), module_(std::move(module)), flatten_inputs_(flatten_inputs) {
+                                             bool flatten_inputs, std::vector<std::string> tap_names)
+    : Classifier(std::move(spec)),
+      module_(std::move(module)),
+      flatten_inputs_(flatten_inputs),
+      tap_names_(std::move(tap_names)) {
   for (const auto& p : module_->module.named_parameters(/*recurse=*/true))
     register_parameter(sanitized(p.name), p.value, /*requires_grad=*/false);
   for (const auto& b : module_->module.named_buffers(/*recurse=*/true))
@@ -50,6 +85,18 @@ TorchScriptClassifier::~TorchScriptClassifier() = default;
 
 at::Tensor TorchScriptClassifier::run(const at::Tensor& inputs, FeatureTaps* taps) {
   const at::Tensor x = flatten_inputs_ ? inputs.reshape({inputs.size(0), -1}) : inputs;
+  const bool wants_features =
+      taps != nullptr && std::any_of(tap_names_.begin(), tap_names_.end(), [&](const auto& name) {
+        return name != "logits" && taps->wants(name);
+      });
+  if (wants_features) {
+    at::Tensor logits;
+    for (auto& [name, value] : call_taps(module_->module, x, "module")) {
+      if (name == "logits") logits = value;
+      taps->record(name, value);
+    }
+    return logits;
+  }
   at::Tensor logits;
   try {
     logits = module_->module.forward({x}).toTensor();
@@ -110,12 +157,37 @@ ClassifierPtr load_torchscript_classifier(const std::filesystem::path& path,
                      output.isTensor() ? output.toTensor().sizes() : at::IntArrayRef{},
                      " for a batch of 2; expected float32 logits (2, K) with K >= 2");
 
+  // The intermediate outputs a module offers through taps(), checked once on the probe batch.
+  std::vector<std::string> tap_names;
+  if (module->module.find_method(kTapsMethod)) {
+    const at::Tensor x = flatten ? probe.reshape({2, -1}) : probe;
+    bool has_logits = false;
+    for (const auto& [name, value] : call_taps(module->module, x, "'" + source + "'")) {
+      DISTILL_CHECK(value.dim() >= 1 && value.size(0) == 2, "the TorchScript teacher '", source,
+                    "': taps() returned '", name, "' of shape ", value.sizes(),
+                    " for a batch of 2; every output must have the batch as its first dimension");
+      if (name == "logits") {
+        DISTILL_CHECK(value.sizes() == output.toTensor().sizes(), "the TorchScript teacher '",
+                      source, "': taps()['logits'] has shape ", value.sizes(),
+                      " but forward() returns ", output.toTensor().sizes());
+        has_logits = true;
+      } else {
+        tap_names.push_back(name);
+      }
+    }
+    DISTILL_CHECK_HINT(has_logits, "add the logits: `return {..., \"logits\": logits}`",
+                       "the TorchScript teacher '", source,
+                       "': taps() must return the logits too, under \"logits\"");
+  }
+  tap_names.push_back("logits");
+
   ModelSpec spec;
   spec.kind = ModelKind::kTorchScript;
   spec.input_shape = sample_shape;
   spec.num_classes = output.toTensor().size(1);
   validate_model_spec(spec, source);
-  return ClassifierPtr(new TorchScriptClassifier(std::move(spec), std::move(module), flatten));
+  return ClassifierPtr(new TorchScriptClassifier(std::move(spec), std::move(module), flatten,
+                                                 std::move(tap_names)));
 }
 
 }  // namespace distill::models

@@ -13,7 +13,9 @@
 
 #include "distill/core/atomic_file.h"
 #include "distill/core/error.h"
+#include "distill/core/run_recipe.h"
 #include "distill/core/threads.h"
+#include "distill/distillation/checkpoint.h"
 #include "distill/distillation/training_summary_json.h"
 #include "distill/distillation/virtual_teacher.h"
 #include "distill/pipeline/int8_stage.h"
@@ -21,6 +23,7 @@
 #include "distill/pipeline/speed_queue.h"
 #include "distill/pipeline/stages.h"
 #include "distill/pipeline/teacher_file.h"
+#include "stage_recipes.h"
 
 namespace distill::pipeline {
 namespace {
@@ -37,18 +40,73 @@ StageFiles stage_files(const fs::path& dir, const std::string& key) {
   return {dir / (key + ".pt"), dir / (key + ".training.json"), dir / "checkpoints" / (key + ".ckpt")};
 }
 
-/// Trains a stage, or with --resume reuses its finished model file and training record.
+/// The training record of a finished stage: its TrainingSummary plus the recipe that produced it.
+nlohmann::json read_training_record(const fs::path& path) {
+  try {
+    return nlohmann::json::parse(read_file_bytes(path));
+  } catch (const nlohmann::json::exception& e) {
+    DISTILL_FAIL_HINT("delete it and the stage's model file to retrain the stage",
+                      "training record '", path.string(), "' is malformed (", e.what(), ")");
+  }
+}
+
+/// Refuses to reuse a finished stage whose recorded recipe differs from this run's.
+void check_finished_stage(const std::string& key, const StageFiles& files,
+                          const RunRecipe& recipe) {
+  const nlohmann::json record = read_training_record(files.training_record);
+  const std::string hint =
+      "resume with the config that made it, write this run to a new output directory (-o), or "
+      "run without --resume to train every stage again";
+  DISTILL_CHECK_HINT(record.contains("recipe") && record.at("recipe").is_string(), hint,
+                     "--resume: the finished stage '", key, "' (", files.model.string(),
+                     ") has no recipe in ", files.training_record.string(),
+                     " (written by an older distill), so it cannot be shown to match this config");
+  const RunRecipe recorded = RunRecipe::from_text(record.at("recipe").get<std::string>());
+  DISTILL_CHECK_HINT(recorded == recipe, hint, "--resume: the finished stage '", key, "' (",
+                     files.model.string(),
+                     ") was made with other settings than this run's; reusing it would report "
+                     "a model no config describes. What differs (finished stage before, this "
+                     "run now):\n",
+                     describe_recipe_differences(recorded, recipe));
+}
+
+/// Refuses to continue an interrupted stage whose checkpoint was written under other settings,
+/// before any work (the trainer would refuse it too, but only when the stage's turn comes).
+/// The checkpoint's recipe also holds the trainer's own entries ("training.*") and the teachers'
+/// weights ("*.parameters"); the config-derived entries are compared here.
+void check_interrupted_stage(const std::string& key, const StageFiles& files,
+                             const RunRecipe& recipe) {
+  RunRecipe recorded;
+  const RunRecipe written =
+      RunRecipe::from_text(distillation::read_checkpoint_fingerprint(files.checkpoint));
+  for (const auto& [name, value] : written.entries()) {
+    const bool trainer_entry = name.rfind("training.", 0) == 0 ||
+                               (name.size() > 11 && name.substr(name.size() - 11) == ".parameters");
+    if (!trainer_entry) recorded.set(name, value);
+  }
+  DISTILL_CHECK_HINT(recorded == recipe,
+                     "resume with the config that started it, or run without --resume (or in a "
+                     "new output directory) to start the stage over",
+                     "--resume: the interrupted stage '", key, "' (", files.checkpoint.string(),
+                     ") was started with other settings than this run's; continuing it would "
+                     "train one model two ways. What differs (checkpoint before, this run now):\n",
+                     describe_recipe_differences(recorded, recipe));
+}
+
+/// Trains a stage, or with --resume reuses its finished model file and training record when
+/// they were made by the same recipe.
 TrainedModel run_or_reuse(const std::string& key, const StageFiles& files,
-                          const PipelineOptions& options,
+                          const PipelineOptions& options, const RunRecipe& recipe,
                           const std::function<TrainedModel(const StageRun&)>& train,
                           const StageRun& run_template) {
   if (options.resume && fs::exists(files.model) && fs::exists(files.training_record)) {
+    check_finished_stage(key, files, recipe);
     if (options.show_progress)
       std::fprintf(stderr, "%s: reusing %s\n", key.c_str(), files.model.c_str());
     TrainedModel reused;
     reused.saved = models::load_model(files.model);
     try {
-      nlohmann::json::parse(read_file_bytes(files.training_record)).get_to(reused.training);
+      read_training_record(files.training_record).get_to(reused.training);
     } catch (const nlohmann::json::exception& e) {
       DISTILL_FAIL("training record '", files.training_record.string(), "' is malformed (", e.what(),
                    "); delete it and ", files.model.string(), " to retrain the stage");
@@ -58,8 +116,11 @@ TrainedModel run_or_reuse(const std::string& key, const StageFiles& files,
   StageRun run = run_template;
   run.model_path = files.model;
   run.checkpoint_path = files.checkpoint;
+  run.recipe = recipe;
   TrainedModel trained = train(run);
-  write_file_atomically(files.training_record, nlohmann::json(trained.training).dump(2) + "\n");
+  nlohmann::json record = trained.training;
+  record["recipe"] = recipe.to_text();
+  write_file_atomically(files.training_record, record.dump(2) + "\n");
   std::error_code ignored;
   fs::remove(files.checkpoint, ignored);
   return trained;
@@ -96,7 +157,6 @@ report::RunReport run_pipeline(const config::PipelineConfig& config, const Pipel
   report.config_source = options.config_source;
   report.seed = config.seed;
   report.threads = configure_threads(config.threads);
-  if (!options.config_yaml.empty()) write_file_atomically(dir / "config.yaml", options.config_yaml);
 
   // A loaded teacher brings its input normalisation; the students must see the same inputs.
   const std::string teacher_where = "teacher.load '" + config.teacher.load + "'";
@@ -117,6 +177,44 @@ report::RunReport run_pipeline(const config::PipelineConfig& config, const Pipel
                  static_cast<long long>(report.test_samples),
                  static_cast<long long>(report.threads));
 
+  // Files the distillation stage reads, and the layers feature terms name: checked before the
+  // teacher trains, not after.
+  for (size_t i = 0; i < config.distill.extra_teachers.size(); ++i) {
+    const std::string& path = config.distill.extra_teachers[i];
+    DISTILL_CHECK_HINT(fs::exists(path),
+                       "train it first (`distill train --role teacher -o " + path +
+                           "`), or correct the path (relative paths start at the working directory)",
+                       "distill.extra_teachers[", i, "] '", path, "': no such file");
+  }
+  if (!config.distill.features.empty()) {
+    const models::ClassifierPtr student =
+        build_model_for_data(config.student, data, "student.model", config.seed);
+    if (loaded)
+      check_feature_terms(config.distill, *student, "student.model", *loaded->teacher.model,
+                          teacher_where);
+    else
+      check_feature_terms(config.distill, *student, "student.model",
+                          *build_model_for_data(config.teacher, data, "teacher.model", config.seed),
+                          "teacher.model, trained by this run");
+  }
+
+  // What makes each stage; with --resume every finished stage must match it, checked before
+  // any work, and only then does config.yaml describe this run.
+  DISTILL_CHECK_HINT(!options.resume || !options.config_yaml.empty(),
+                     "pass the effective YAML in PipelineOptions::config_yaml",
+                     "--resume compares each finished stage with the config that made it, and "
+                     "this run was given no config text");
+  const std::vector<StageRecipe> recipes = stage_recipes(config, options.config_yaml, data);
+  if (options.resume)
+    for (const auto& stage : recipes) {
+      const StageFiles files = stage_files(dir, stage.key);
+      if (fs::exists(files.model) && fs::exists(files.training_record))
+        check_finished_stage(stage.key, files, stage.recipe);
+      else if (fs::exists(files.checkpoint))
+        check_interrupted_stage(stage.key, files, stage.recipe);
+    }
+  if (!options.config_yaml.empty()) write_file_atomically(dir / "config.yaml", options.config_yaml);
+
   StageRun run;
   run.resume = options.resume;
   run.show_progress = options.show_progress;
@@ -129,7 +227,7 @@ report::RunReport run_pipeline(const config::PipelineConfig& config, const Pipel
     teacher.saved = std::move(loaded->teacher);
     teacher.training.objective = "(loaded from " + config.teacher.load + ")";
   } else {
-    teacher = run_or_reuse("teacher", teacher_files, options,
+    teacher = run_or_reuse("teacher", teacher_files, options, recipe_of(recipes, "teacher"),
                            [&](const StageRun& r) { return train_on_labels(config.teacher, "teacher", data, r); },
                            run);
   }
@@ -137,14 +235,14 @@ report::RunReport run_pipeline(const config::PipelineConfig& config, const Pipel
   // 2. The baseline student, on labels alone; 3. the same student distilled from the teacher.
   const StageFiles baseline_files = stage_files(dir, "student_baseline");
   TrainedModel baseline = run_or_reuse(
-      "student_baseline", baseline_files, options,
+      "student_baseline", baseline_files, options, recipe_of(recipes, "student_baseline"),
       [&](const StageRun& r) { return train_on_labels(config.student, "student-baseline", data, r); },
       run);
   const StageFiles distilled_files = stage_files(dir, "student_distilled");
   const fs::path cache_dir = config.distill.cache_dir.empty() ? dir / "soft-label-cache"
                                                               : fs::path(config.distill.cache_dir);
   TrainedModel distilled = run_or_reuse(
-      "student_distilled", distilled_files, options,
+      "student_distilled", distilled_files, options, recipe_of(recipes, "student_distilled"),
       [&](const StageRun& r) {
         return distill_from_teacher(config.student, config.distill, teacher.saved.model,
                                     "student-distilled", data, r, cache_dir);
@@ -228,7 +326,7 @@ report::RunReport run_pipeline(const config::PipelineConfig& config, const Pipel
   if (config.prune.kind != config::PruneKind::kNone) {
     const StageFiles files = stage_files(dir, "student_pruned");
     TrainedModel pruned = run_or_reuse(
-        "student_pruned", files, options,
+        "student_pruned", files, options, recipe_of(recipes, "student_pruned"),
         [&](const StageRun& r) {
           return prune_with_distillation(config, distilled.saved, data, r, cache_dir);
         },
@@ -244,7 +342,7 @@ report::RunReport run_pipeline(const config::PipelineConfig& config, const Pipel
     const std::string key = "born_again_g" + std::to_string(g);
     const StageFiles files = stage_files(dir, key);
     TrainedModel generation = run_or_reuse(
-        key, files, options,
+        key, files, options, recipe_of(recipes, key),
         [&](const StageRun& r) {
           return distill_from_teacher(config.teacher, config.distill, previous, key, data, r,
                                       cache_dir);
@@ -258,7 +356,7 @@ report::RunReport run_pipeline(const config::PipelineConfig& config, const Pipel
   if (config.self_distill.teacher_free) {
     const StageFiles files = stage_files(dir, "student_teacher_free");
     TrainedModel tf = run_or_reuse(
-        "student_teacher_free", files, options,
+        "student_teacher_free", files, options, recipe_of(recipes, "student_teacher_free"),
         [&](const StageRun& r) {
           return distill_from_source(
               config.student, config.distill,

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "distill/core/error.h"
+#include "distill/core/run_recipe.h"
 #include "distill/core/progress_bar.h"
 #include "distill/data/batching.h"
 #include "distill/distillation/ensemble_teacher.h"
@@ -17,6 +18,7 @@
 #include "distill/evaluation/metrics.h"
 #include "distill/evaluation/speed.h"
 #include "distill/models/model_size.h"
+#include "distill/models/module_state.h"
 #include "distill/models/predict.h"
 #include "distill/pipeline/teacher_file.h"
 
@@ -28,6 +30,7 @@ distillation::TrainOptions stage_options(const distillation::TrainOptions& base,
   distillation::TrainOptions o = base;
   o.label = role;
   o.seed = run.seed;
+  o.recipe = run.recipe;
   o.checkpoint_path = run.checkpoint_path;
   o.resume = run.resume;
   o.show_progress = run.show_progress;
@@ -56,14 +59,36 @@ std::shared_ptr<distillation::TeacherLogitSource> teacher_source(
   return std::make_shared<distillation::CachedTeacher>(std::move(cache));
 }
 
-namespace {
-
-models::ClassifierPtr build_for_data(const config::ModelStageConfig& stage,
-                                     const data::PreparedData& data, const std::string& where,
-                                     uint64_t seed) {
+models::ClassifierPtr build_model_for_data(const config::ModelStageConfig& stage,
+                                           const data::PreparedData& data,
+                                           const std::string& where, uint64_t seed) {
   models::ModelSpec spec = stage.model;
   config::resolve_model_shape(spec, data.train.sample_shape(), data.train.num_classes, where);
   return models::build_classifier(spec, seed);
+}
+
+namespace {
+
+/// A content hash of a model's parameters and buffers (its identity as a teacher).
+std::string parameters_hash(models::Classifier& model) {
+  std::string hashes;
+  for (const at::Tensor& t : models::module_state(model)) {
+    const at::Tensor c = t.contiguous();
+    hashes += content_hash(c.data_ptr(), c.nbytes());
+  }
+  return content_hash(hashes.data(), hashes.size());
+}
+
+/// The error for a feature term naming a layer `model` does not have.
+void check_has_tap(const std::string& tap, const models::Classifier& model,
+                   const std::string& role, const std::string& where,
+                   const std::string& term_where, const std::string& hint) {
+  const std::vector<std::string> names = model.tap_names();
+  if (std::find(names.begin(), names.end(), tap) != names.end()) return;
+  std::string listed;
+  for (const auto& name : names) listed += (listed.empty() ? "" : ", ") + name;
+  DISTILL_FAIL_HINT(hint, term_where, ": the ", role, " (", models::describe_model_spec(model.spec()),
+                    "; ", where, ") has no layer '", tap, "'; its layers are: ", listed);
 }
 
 TrainedModel finish(models::ClassifierPtr model, distillation::TrainingSummary training,
@@ -123,6 +148,25 @@ void train_hint_stage(models::Classifier& student,
 
 }  // namespace
 
+void check_feature_terms(const config::DistillStageConfig& distill,
+                         const models::Classifier& student, const std::string& student_where,
+                         const models::Classifier& teacher, const std::string& teacher_where) {
+  const bool torchscript_teacher = teacher.spec().kind == models::ModelKind::kTorchScript;
+  for (size_t i = 0; i < distill.features.size(); ++i) {
+    const distillation::FeatureTerm& term = distill.features[i];
+    const std::string term_where =
+        "distill.features[" + std::to_string(i) + "] " + distillation::describe(term);
+    check_has_tap(term.student_tap, student, "student", student_where, term_where,
+                  "name one of the student's layers (`distill describe --role student` lists them)");
+    check_has_tap(term.teacher_tap, teacher, "teacher", teacher_where, term_where,
+                  torchscript_teacher
+                      ? "export `taps(self, x) -> Dict[str, Tensor]` from the TorchScript module "
+                        "to offer its layers (docs/methods.md)"
+                      : "name one of the teacher's layers, or use a teacher that has this one "
+                        "(`distill describe -m teacher.pt` lists a model's layers)");
+  }
+}
+
 void check_teacher_matches_data(const models::Classifier& teacher, const data::PreparedData& data,
                                 const std::string& where) {
   const auto& spec = teacher.spec();
@@ -138,7 +182,7 @@ void check_teacher_matches_data(const models::Classifier& teacher, const data::P
 
 TrainedModel train_on_labels(const config::ModelStageConfig& stage, const std::string& role,
                              const data::PreparedData& data, const StageRun& run) {
-  models::ClassifierPtr model = build_for_data(stage, data, role + ".model", run.seed);
+  models::ClassifierPtr model = build_model_for_data(stage, data, role + ".model", run.seed);
   distillation::LabelObjective objective;
   auto training = distillation::train_model(*model, objective, data.train, data.validation,
                                             stage_options(stage.train, role, data, run));
@@ -151,6 +195,12 @@ TrainedModel distill_from_teacher(const config::ModelStageConfig& student,
                                   const data::PreparedData& data, const StageRun& run,
                                   const std::filesystem::path& cache_dir) {
   check_teacher_matches_data(*teacher, data, "teacher");
+  if (!distill.features.empty())
+    check_feature_terms(distill, *build_model_for_data(student, data, "student.model", run.seed),
+                        "student.model", *teacher, "the teacher of " + role);
+  // The teachers' weights are part of what the student's checkpoints must match.
+  StageRun taught = run;
+  taught.recipe.set("teacher.parameters", parameters_hash(*teacher));
   std::shared_ptr<distillation::TeacherLogitSource> source =
       teacher_source(distill, student.train, teacher, data, cache_dir, run.show_progress);
   if (!distill.extra_teachers.empty()) {
@@ -158,14 +208,17 @@ TrainedModel distill_from_teacher(const config::ModelStageConfig& student,
     for (size_t i = 0; i < distill.extra_teachers.size(); ++i) {
       const std::string& path = distill.extra_teachers[i];
       const std::string where = "distill.extra_teachers[" + std::to_string(i) + "] '" + path + "'";
-      all.push_back(teacher_source(distill, student.train, load_extra_teacher(path, data, where),
-                                   data, cache_dir, run.show_progress));
+      const models::ClassifierPtr extra = load_extra_teacher(path, data, where);
+      taught.recipe.set("distill.extra_teachers[" + std::to_string(i) + "].parameters",
+                        parameters_hash(*extra));
+      all.push_back(teacher_source(distill, student.train, extra, data, cache_dir,
+                                   run.show_progress));
     }
     source = std::make_shared<distillation::EnsembleTeacher>(
         std::move(all), distill.teacher_combination, distill.teacher_weights,
         distill.loss.temperature);
   }
-  return distill_from_source(student, distill, std::move(source), role, data, run);
+  return distill_from_source(student, distill, std::move(source), role, data, taught);
 }
 
 TrainedModel distill_from_source(const config::ModelStageConfig& student,
@@ -173,7 +226,7 @@ TrainedModel distill_from_source(const config::ModelStageConfig& student,
                                  std::shared_ptr<distillation::TeacherLogitSource> source,
                                  const std::string& role, const data::PreparedData& data,
                                  const StageRun& run) {
-  models::ClassifierPtr model = build_for_data(student, data, "student.model", run.seed);
+  models::ClassifierPtr model = build_model_for_data(student, data, "student.model", run.seed);
   // A resumed run whose distillation stage already checkpointed is past the hint stage.
   const bool past_hint_stage = run.resume && !run.checkpoint_path.empty() &&
                                std::filesystem::exists(run.checkpoint_path);
@@ -183,6 +236,13 @@ TrainedModel distill_from_source(const config::ModelStageConfig& student,
       distillation_objective(*model, source, distill, data, run);
   auto training = distillation::train_model(*model, *objective, data.train, data.validation,
                                             stage_options(student.train, role, data, run));
+  if (distill.hint_stage_epochs > 0) {
+    std::string hints;
+    for (const auto& term : terms_of_kind(distill.features, true))
+      hints += (hints.empty() ? "" : " + ") + distillation::describe(term);
+    training.objective = hints + " for " + std::to_string(distill.hint_stage_epochs) +
+                         " epochs, then " + training.objective;
+  }
   if (distill.finetune_epochs > 0) {
     distillation::TrainOptions finetune = stage_options(student.train, role + "-finetune", data, run);
     finetune.epochs = distill.finetune_epochs;

@@ -109,6 +109,69 @@ TEST(TorchScriptClassifier, ModulesThatDoNotReturnLogitsAreRefused) {
   EXPECT_NE(e.hint().find("logits"), std::string::npos);
 }
 
+TEST(TorchScriptClassifier, ExportedTapsAreItsLayersWithPyTorchsValues) {
+  if (!testing::python_torch_available()) GTEST_SKIP() << "/usr/bin/python3 cannot import torch";
+  TempDir dir;
+  const auto path = dir / "taps.pt";
+  // taps() gives the hidden layer and the logits; the script prints the hidden values.
+  testing::write_bytes(dir / "taps.py", R"(
+import sys, torch
+from typing import Dict
+torch.manual_seed(0)
+class Net(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = torch.nn.Linear(784, 6)
+        self.fc2 = torch.nn.Linear(6, 3)
+    def forward(self, x):
+        return self.fc2(torch.relu(self.fc1(x.flatten(1))))
+    @torch.jit.export
+    def taps(self, x) -> Dict[str, torch.Tensor]:
+        h = torch.relu(self.fc1(x.flatten(1)))
+        return {"hidden": h, "logits": self.fc2(h)}
+m = torch.jit.script(Net().eval())
+m.save(sys.argv[1])
+x = (torch.arange(2 * 784, dtype=torch.float32) % 255 / 255).view(2, 1, 28, 28)
+print(*[repr(v) for v in m.taps(x)["hidden"].flatten().tolist()])
+)");
+  const auto result =
+      testing::run_command({"/usr/bin/python3", (dir / "taps.py").string(), path.string()});
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const ClassifierPtr teacher = load_torchscript_classifier(path, {1, 28, 28});
+  EXPECT_EQ(teacher->tap_names(), (std::vector<std::string>{"hidden", "logits"}));
+  FeatureTaps taps({"hidden", "logits"});
+  const at::Tensor logits = teacher->forward(fixed_batch(), taps);
+  EXPECT_TENSOR_CLOSE(taps.get("hidden"), parse_logits(result.output, 6), 1e-5, 1e-5);
+  EXPECT_TENSOR_CLOSE(taps.get("logits"), logits, 0, 0);
+  EXPECT_TENSOR_CLOSE(teacher->forward(fixed_batch()), logits, 1e-6, 1e-6);
+}
+
+TEST(TorchScriptClassifier, TapsWithoutLogitsAreRefused) {
+  if (!testing::python_torch_available()) GTEST_SKIP() << "/usr/bin/python3 cannot import torch";
+  TempDir dir;
+  const auto path = dir / "bad_taps.pt";
+  testing::write_bytes(dir / "bad_taps.py", R"(
+import sys, torch
+from typing import Dict
+class Net(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = torch.nn.Linear(784, 3)
+    def forward(self, x):
+        return self.fc(x.flatten(1))
+    @torch.jit.export
+    def taps(self, x) -> Dict[str, torch.Tensor]:
+        return {"inputs": x.flatten(1)}
+torch.jit.script(Net().eval()).save(sys.argv[1])
+)");
+  ASSERT_EQ(testing::run_command({"/usr/bin/python3", (dir / "bad_taps.py").string(), path.string()})
+                .exit_code,
+            0);
+  const Error e = thrown_error([&] { load_torchscript_classifier(path, {1, 28, 28}); });
+  EXPECT_NE(std::string(e.what()).find("taps() must return the logits too"), std::string::npos)
+      << e.what();
+}
+
 TEST(TorchScriptClassifier, DistillModelFilesAreNotTorchScript) {
   TempDir dir;
   ModelSpec spec;

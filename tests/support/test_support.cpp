@@ -29,7 +29,8 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ignored);
 }
 
-CommandResult run_command(const std::vector<std::string>& argv, const std::string& input) {
+CommandResult run_command(const std::vector<std::string>& argv, const std::string& input,
+                          const std::filesystem::path& working_dir) {
   int out_pipe[2], in_pipe[2];
   if (::pipe(out_pipe) != 0 || ::pipe(in_pipe) != 0) return {};
   posix_spawn_file_actions_t actions;
@@ -39,6 +40,8 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
   posix_spawn_file_actions_adddup2(&actions, out_pipe[1], STDERR_FILENO);
   posix_spawn_file_actions_addclose(&actions, out_pipe[0]);
   posix_spawn_file_actions_addclose(&actions, in_pipe[1]);
+  if (!working_dir.empty())
+    posix_spawn_file_actions_addchdir_np(&actions, working_dir.c_str());
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);

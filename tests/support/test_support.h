@@ -28,8 +28,10 @@ struct CommandResult {
 };
 
 /// Runs `argv` with posix_spawn (never fork: libtorch's thread pool may already be running),
-/// optionally feeding `input` on stdin, and collects its output.
-CommandResult run_command(const std::vector<std::string>& argv, const std::string& input = {});
+/// optionally feeding `input` on stdin and in `working_dir` (empty: this process's), and
+/// collects its output.
+CommandResult run_command(const std::vector<std::string>& argv, const std::string& input = {},
+                          const std::filesystem::path& working_dir = {});
 
 /// Starts `argv` with posix_spawn, output discarded, and returns its pid without waiting.
 int spawn_detached(const std::vector<std::string>& argv);

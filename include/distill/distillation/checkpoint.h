@@ -41,4 +41,8 @@ TrainingProgress load_checkpoint(const std::filesystem::path& path, models::Clas
                                  const std::string& expected_fingerprint,
                                  torch::nn::Module* objective_state = nullptr);
 
+/// The recipe a checkpoint was written under (its fingerprint), read without restoring
+/// anything: what a resumed pipeline compares before it starts. Throws like load_checkpoint.
+std::string read_checkpoint_fingerprint(const std::filesystem::path& path);
+
 }  // namespace distill::distillation

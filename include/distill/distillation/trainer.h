@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "distill/core/run_recipe.h"
 #include "distill/data/augmentation.h"
 #include "distill/data/dataset.h"
 #include "distill/distillation/objective.h"
@@ -30,6 +31,11 @@ struct TrainOptions {
   /// Per-channel value of pixels shifted in by augmentation (see PreparedData::background).
   std::vector<float> augmentation_fill;
   uint64_t seed = 0;
+  /// What produced this training beyond these options — the caller's config, the data's and the
+  /// teacher's identity. Checkpoints record it with every option above (training_recipe()); a
+  /// checkpoint resumes only under an equal recipe. Without a "data.content" entry the trainer
+  /// hashes the training set itself.
+  RunRecipe recipe;
   /// Where to write the checkpoint after every epoch (empty: no checkpoints).
   std::filesystem::path checkpoint_path;
   /// Continue from checkpoint_path when it exists.
@@ -67,6 +73,16 @@ struct TrainingSummary {
 TrainingSummary train_model(models::Classifier& model, TrainingObjective& objective,
                             const data::Dataset& train, const data::Dataset& validation,
                             const TrainOptions& options);
+
+/// Everything that determines a training's result: `options.recipe`, then the model's
+/// architecture, the objective, every option (optimizer, schedule, augmentation, early stopping,
+/// seed) and the training set's size, and its content hash unless the recipe has one. A
+/// checkpoint stores it; resuming under another recipe is refused, naming the keys that differ.
+RunRecipe training_recipe(const models::Classifier& model, const TrainingObjective& objective,
+                          const data::Dataset& train, const TrainOptions& options);
+
+/// A content hash of a dataset's features and labels (for recipes: "data.content").
+std::string dataset_content_hash(const data::Dataset& dataset);
 
 /// Throws distill::Error for an out-of-range option; `where` prefixes the message.
 void validate_train_options(const TrainOptions& options, const std::string& where);

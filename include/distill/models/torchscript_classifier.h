@@ -12,11 +12,16 @@ namespace distill::models {
 
 /// A TorchScript module as a Classifier: its forward maps a batch to (B, K) logits. Its
 /// parameters and buffers are registered under sanitised names, so the soft-label cache key
-/// covers them. Evaluation only: it has no taps but "logits" and refuses quantization hooks.
+/// covers them. Evaluation only: it refuses quantization hooks.
+///
+/// Feature taps: a module that exports a method `taps(x) -> Dict[str, Tensor]` (decorated with
+/// `@torch.jit.export`), returning its named intermediate outputs and "logits", offers those
+/// names to feature distillation (hints, attention transfer, relational KD); a module without
+/// one has only "logits".
 class TorchScriptClassifier : public Classifier {
  public:
   ~TorchScriptClassifier() override;
-  std::vector<std::string> tap_names() const override { return {"logits"}; }
+  std::vector<std::string> tap_names() const override { return tap_names_; }
   /// Whether inputs are flattened to (B, F) before the module sees them.
   bool flattens_inputs() const { return flatten_inputs_; }
 
@@ -25,12 +30,14 @@ class TorchScriptClassifier : public Classifier {
 
  private:
   struct Module;
-  TorchScriptClassifier(ModelSpec spec, std::unique_ptr<Module> module, bool flatten_inputs);
+  TorchScriptClassifier(ModelSpec spec, std::unique_ptr<Module> module, bool flatten_inputs,
+                        std::vector<std::string> tap_names);
   friend ClassifierPtr load_torchscript_classifier(const std::filesystem::path&,
                                                    const std::vector<int64_t>&);
 
   std::unique_ptr<Module> module_;
   bool flatten_inputs_;
+  std::vector<std::string> tap_names_;  // "logits" last; more when the module exports taps()
 };
 
 /// Whether `path` holds a TorchScript module rather than a distill model file (both are zip

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "distill/config/pipeline_config.h"
+#include "distill/core/run_recipe.h"
 #include "distill/data/data_source.h"
 #include "distill/distillation/objective.h"
 #include "distill/distillation/trainer.h"
@@ -21,6 +22,9 @@ struct StageRun {
   bool resume = false;
   bool show_progress = true;
   uint64_t seed = 0;
+  /// What produced the stage beyond its training options (config, data, teacher): recorded in
+  /// its checkpoints, which resume only under an equal recipe (TrainOptions::recipe).
+  RunRecipe recipe;
 };
 
 struct TrainedModel {
@@ -72,6 +76,20 @@ report::ModelReport evaluate_model(const std::string& title, models::Classifier&
                                    const at::Tensor& teacher_predictions,
                                    const config::EvaluationConfig& evaluation, bool show_progress,
                                    at::Tensor* predictions = nullptr);
+
+/// The model `stage` describes, shaped for the data (input shape, class count), its weights
+/// initialised from `seed`. `where` names the config section in errors ("student.model").
+models::ClassifierPtr build_model_for_data(const config::ModelStageConfig& stage,
+                                           const data::PreparedData& data,
+                                           const std::string& where, uint64_t seed);
+
+/// Checks that every feature term of `distill` names a layer the student and the teacher have,
+/// so that a run fails before any training rather than at its distillation stage. Errors name
+/// the term, the model (`student_where`, `teacher_where`: where it comes from), the missing
+/// layer and the layers it has.
+void check_feature_terms(const config::DistillStageConfig& distill,
+                         const models::Classifier& student, const std::string& student_where,
+                         const models::Classifier& teacher, const std::string& teacher_where);
 
 /// Checks that a (loaded) teacher fits the data before any training starts.
 void check_teacher_matches_data(const models::Classifier& teacher, const data::PreparedData& data,
