@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "cli_arguments.h"
 #include "test_support.h"
 
 namespace distill {
@@ -21,14 +22,13 @@ const std::string kDistill = DISTILL_EXECUTABLE;
 /// A FitNets run (student hidden1 -> teacher `teacher_tap`, one hint epoch) on tiny data.
 std::vector<std::string> hint_run(const std::string& out, const std::string& teacher_tap,
                                   const std::vector<std::string>& extra) {
-  std::vector<std::string> args = {
-      kDistill, "run", "-q", "-j", "1", "-o", out, "--set", "data.train_limit=800", "--set",
-      "data.validation_size=100", "--set", "data.test_limit=200", "--set",
-      "teacher.model.hidden=[64, 32]", "--set", "teacher.train.epochs=1", "--set",
-      "student.train.epochs=1", "--set", "quantize.enabled=false", "--set",
-      "evaluation.speed=false", "--set",
-      "distill.features=[{kind: hint, student: hidden1, teacher: " + teacher_tap + ", weight: 1}]",
-      "--set", "distill.hint_stage_epochs=1"};
+  std::vector<std::string> args = testing::with_settings(
+      {kDistill, "run", "-q", "-j", "1", "-o", out},
+      {"data.train_limit=800", "data.validation_size=100", "data.test_limit=200",
+       "teacher.model.hidden=[64, 32]", "teacher.train.epochs=1", "student.train.epochs=1",
+       "quantize.enabled=false", "evaluation.speed=false",
+       "distill.features=[{kind: hint, student: hidden1, teacher: " + teacher_tap + ", weight: 1}]",
+       "distill.hint_stage_epochs=1"});
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
 }

@@ -9,6 +9,7 @@
 #include <iterator>
 #include <thread>
 
+#include "cli_arguments.h"
 #include "test_support.h"
 
 namespace distill {
@@ -26,12 +27,11 @@ std::string bytes_of(const std::filesystem::path& path) {
 
 /// A small run of the built-in pipeline into `out`, with `extra` settings after the common ones.
 std::vector<std::string> run_args(const std::string& out, const std::vector<std::string>& extra) {
-  std::vector<std::string> args = {
-      kDistill, "run", "-q", "-j", "1", "-o", out, "--set", "data.train_limit=1500", "--set",
-      "data.validation_size=300", "--set", "data.test_limit=300", "--set",
-      "teacher.model.hidden=[64]", "--set", "teacher.train.epochs=1", "--set",
-      "student.train.epochs=1", "--set", "quantize.enabled=false", "--set",
-      "evaluation.speed=false"};
+  std::vector<std::string> args = testing::with_settings(
+      {kDistill, "run", "-q", "-j", "1", "-o", out},
+      {"data.train_limit=1500", "data.validation_size=300", "data.test_limit=300",
+       "teacher.model.hidden=[64]", "teacher.train.epochs=1", "student.train.epochs=1",
+       "quantize.enabled=false", "evaluation.speed=false"});
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
 }

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "cli_arguments.h"
 #include "test_support.h"
 
 namespace distill {
@@ -81,16 +82,12 @@ std::vector<std::string> example_configs() {
 /// Tiny data and one epoch: every example runs in seconds. Keys a config does not use are
 /// harmless (they only override defaults).
 std::vector<std::string> tiny_overrides() {
-  std::vector<std::string> args = {"-q", "-j", "1"};
-  for (const char* setting :
-       {"data.train_limit=600", "data.validation_size=100", "data.test_limit=200",
-        "teacher.train.epochs=1", "teacher.train.warmup_epochs=0", "student.train.epochs=1",
-        "student.train.warmup_epochs=0", "evaluation.speed=false",
-        "quantize.calibration_samples=200"}) {
-    args.push_back("--set");
-    args.push_back(setting);
-  }
-  return args;
+  return testing::with_settings(
+      {"-q", "-j", "1"},
+      {"data.train_limit=600", "data.validation_size=100", "data.test_limit=200",
+       "teacher.train.epochs=1", "teacher.train.warmup_epochs=0", "student.train.epochs=1",
+       "student.train.warmup_epochs=0", "evaluation.speed=false",
+       "quantize.calibration_samples=200"});
 }
 
 std::vector<std::string> command(std::vector<std::string> head) {
