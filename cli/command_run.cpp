@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "distill/pipeline/run_pipeline.h"
+#include "distill/pipeline/seed_runs.h"
 #include "distill/report/run_report.h"
 
 namespace distill::cli {
@@ -15,6 +16,7 @@ void register_run_command(CLI::App& app) {
     std::string output_dir;
     bool resume = false;
     bool details = false;
+    int64_t seeds = 1;
   };
   auto args = std::make_shared<Arguments>();
   CLI::App* command = app.add_subcommand(
@@ -25,6 +27,11 @@ void register_run_command(CLI::App& app) {
   command->add_flag("--resume", args->resume,
                     "reuse finished stages and continue an interrupted one from its checkpoint");
   command->add_flag("--details", args->details, "also print per-class accuracy and confusion");
+  command->add_option("--seeds", args->seeds,
+                      "run the pipeline for N seeds (seed, seed+1, ...) into <output>/seed-<s> and "
+                      "write <output>/seeds.json: mean ± sd per model and each student paired "
+                      "with the baseline (t test, 95% interval)")
+      ->check(CLI::PositiveNumber);
   command->callback([args] {
     LoadedConfig loaded = load_config(args->config);
     if (!args->output_dir.empty()) loaded.config.output_dir = args->output_dir;
@@ -33,6 +40,16 @@ void register_run_command(CLI::App& app) {
     options.config_yaml = loaded.yaml;
     options.resume = args->resume;
     options.show_progress = !args->config.quiet;
+    if (args->seeds > 1) {
+      const pipeline::SeedRunsReport seeds =
+          pipeline::run_pipeline_over_seeds(loaded.config, options, args->seeds);
+      for (size_t i = 0; i < seeds.runs.size(); ++i)
+        std::printf("\nseed %llu\n%s", static_cast<unsigned long long>(seeds.seeds[i]),
+                    report::format_summary_table(seeds.runs[i]).c_str());
+      std::printf("\n%s\nresults: %s\n", pipeline::format_seed_runs(seeds).c_str(),
+                  (std::filesystem::path(loaded.config.output_dir) / "seeds.json").c_str());
+      return;
+    }
     const report::RunReport report = pipeline::run_pipeline(loaded.config, options);
     std::printf("\n%s", report::format_summary_table(report).c_str());
     if (args->details) {

@@ -39,5 +39,6 @@ void register_quantize_command(CLI::App& app);
 void register_export_command(CLI::App& app);
 void register_bench_command(CLI::App& app);
 void register_config_command(CLI::App& app);
+void register_sweep_command(CLI::App& app);
 
 }  // namespace distill::cli

@@ -1,0 +1,118 @@
+// The pipeline over several seeds, and its paired statistics.
+#include "distill/pipeline/seed_runs.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "distill/core/atomic_file.h"
+#include "distill/core/error.h"
+
+namespace distill::pipeline {
+namespace {
+
+namespace fs = std::filesystem;
+
+nlohmann::json summary_json(const evaluation::SampleSummary& s) {
+  return {{"count", s.count}, {"mean", s.mean}, {"stddev", s.stddev}};
+}
+
+nlohmann::json paired_json(const evaluation::PairedComparison& c) {
+  return {{"pairs", c.pairs},
+          {"mean_difference", c.mean_difference},
+          {"stddev_difference", c.stddev_difference},
+          {"t", std::isfinite(c.t) ? nlohmann::json(c.t) : nlohmann::json()},
+          {"p_two_sided", c.p_two_sided},
+          {"ci95", {c.ci95_low, c.ci95_high}}};
+}
+
+std::vector<double> accuracies(const SeedRunsReport& report, const std::string& key) {
+  std::vector<double> values;
+  for (const auto& run : report.runs) values.push_back(run.find(key)->test.accuracy);
+  return values;
+}
+
+}  // namespace
+
+SeedRunsReport run_pipeline_over_seeds(const config::PipelineConfig& config,
+                                       const PipelineOptions& options, int64_t count) {
+  DISTILL_CHECK_HINT(count >= 1, "--seeds 5 runs seeds seed .. seed + 4", "--seeds = ", count,
+                     ": expected at least 1");
+  SeedRunsReport report;
+  for (int64_t i = 0; i < count; ++i) {
+    const uint64_t seed = config.seed + static_cast<uint64_t>(i);
+    config::PipelineConfig run_config = config;
+    run_config.seed = seed;
+    run_config.output_dir = (fs::path(config.output_dir) / ("seed-" + std::to_string(seed))).string();
+    PipelineOptions run_options = options;
+    if (!options.config_yaml.empty())
+      run_options.config_yaml = config::apply_config_overrides(
+          options.config_yaml, options.config_source, {"seed=" + std::to_string(seed)});
+    if (options.show_progress)
+      std::fprintf(stderr, "seed %llu (%lld of %lld) -> %s\n",
+                   static_cast<unsigned long long>(seed), static_cast<long long>(i + 1),
+                   static_cast<long long>(count), run_config.output_dir.c_str());
+    report.seeds.push_back(seed);
+    report.runs.push_back(run_pipeline(run_config, run_options));
+  }
+
+  // Rows every run has (a stage that applies to one seed applies to all: same config).
+  for (const auto& model : report.runs.front().models) {
+    const std::vector<double> values = accuracies(report, model.key);
+    report.test_accuracy[model.key] = evaluation::summarize(values);
+  }
+  if (report.test_accuracy.count("student_baseline")) {
+    const std::vector<double> baseline = accuracies(report, "student_baseline");
+    for (const auto& model : report.runs.front().models)
+      if (model.key != "teacher" && model.key != "student_baseline" &&
+          model.key.rfind("born_again", 0) != 0)
+        report.paired_with_baseline[model.key] =
+            evaluation::paired_comparison(baseline, accuracies(report, model.key));
+  }
+  write_file_atomically(fs::path(config.output_dir) / "seeds.json",
+                        seed_runs_to_json(report, config.output_dir) + "\n");
+  return report;
+}
+
+std::string seed_runs_to_json(const SeedRunsReport& report, const fs::path& output_dir) {
+  nlohmann::json models = nlohmann::json::object();
+  for (const auto& [key, summary] : report.test_accuracy) {
+    models[key] = {{"test_accuracy", summary_json(summary)},
+                   {"test_accuracy_by_seed", accuracies(report, key)}};
+  }
+  nlohmann::json paired = nlohmann::json::object();
+  for (const auto& [key, comparison] : report.paired_with_baseline)
+    paired[key] = paired_json(comparison);
+  nlohmann::json runs = nlohmann::json::array();
+  for (uint64_t seed : report.seeds)
+    runs.push_back((output_dir / ("seed-" + std::to_string(seed)) / "results.json").string());
+  return nlohmann::json{{"seeds", report.seeds},
+                        {"models", models},
+                        {"paired_with_baseline", paired},
+                        {"results", runs}}
+      .dump(2);
+}
+
+std::string format_seed_runs(const SeedRunsReport& report) {
+  std::string out = fmt::format("over {} seeds ({}..{}): test accuracy, mean ± sd\n",
+                                report.seeds.size(), report.seeds.front(), report.seeds.back());
+  for (const auto& model : report.runs.front().models) {
+    const auto& s = report.test_accuracy.at(model.key);
+    out += fmt::format("  {:28} {:.4f} ± {:.4f}\n", model.title, s.mean, s.stddev);
+  }
+  if (!report.paired_with_baseline.empty())
+    out += "paired with the baseline student of the same seed (points):\n";
+  for (const auto& model : report.runs.front().models) {
+    const auto it = report.paired_with_baseline.find(model.key);
+    if (it == report.paired_with_baseline.end()) continue;
+    const auto& c = it->second;
+    out += fmt::format("  {:28} {:+.2f} (95% CI {:+.2f} .. {:+.2f}), t = {:.2f}, p = {:.3f}\n",
+                       model.title, 100 * c.mean_difference, 100 * c.ci95_low,
+                       100 * c.ci95_high, c.t, c.p_two_sided);
+  }
+  return out;
+}
+
+}  // namespace distill::pipeline
