@@ -5,9 +5,17 @@ Runs ../shared/peers/torch_kd.py (PyTorch, /usr/bin/python3) and then distill on
 exact recipe: Fashion-MNIST's 60,000 training images, inputs scaled to [0, 1], teacher MLP
 784-1200-1200-10 with dropout 0.2, students 784-100-10, SGD lr 0.05 momentum 0.9, batch 128,
 T = 4, alpha = 0.1. distill's distillation runs twice: with the live teacher and from the
-soft-label cache. It then times one teacher epoch on 1/4, 1/2 and all of the training set.
+soft-label cache (its epoch reported alone and with the cache's one-time cost spread over the
+epochs run). It then times one teacher epoch on 1/4, 1/2 and all of the training set.
 
-Prints a table with the ratios and writes every figure to --json. Usage:
+The peer runs once per OpenMP setting (--peer-settings): as its user starts it (libgomp's
+defaults), with OMP_WAIT_POLICY=PASSIVE and with a short spin (GOMP_SPINCOUNT=10000); each
+figure is compared with the peer's default and with its best setting. Inference is timed on both
+sides with distill's statistic (bench/peer_inference.py reimplements it for the peer's models),
+the two programs alternating, and stated as a fraction of this CPU's fp32 FMA and int8 VNNI
+peaks (bench/cpu_peak_bench).
+
+Prints tables with the ratios and writes every figure to --json. Usage:
   /usr/bin/python3 bench/compare_with_peer.py [--epochs 10] [--threads 2] [--json out.json]
 Nothing else should run on the machine meanwhile: the figures are timings.
 """
@@ -28,9 +36,18 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # sets for itself.
 OPENMP_SETTINGS = ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
+# The peer's threading settings tried: its user's default, and the two that help libgomp.
+PEER_SETTINGS = {"default": {}, "passive": {"OMP_WAIT_POLICY": "PASSIVE"},
+                 "spin": {"GOMP_SPINCOUNT": "10000"}}
 
-def clean_environment():
-    return {k: v for k, v in os.environ.items() if k not in OPENMP_SETTINGS}
+# Multiply-adds of one image through the student 784-100-10 (its two layers).
+STUDENT_MACS = 784 * 100 + 100 * 10
+
+
+def clean_environment(extra=None):
+    env = {k: v for k, v in os.environ.items() if k not in OPENMP_SETTINGS}
+    env.update(extra or {})
+    return env
 
 
 def measure(command, env=None):
@@ -86,27 +103,39 @@ def main():
     ap.add_argument("--json", help="write every figure here")
     ap.add_argument("--skip-peer", help="reuse the peer's figures from this file (e.g. <json>.peer "
                                         "of an earlier run) instead of running it")
+    ap.add_argument("--peer-settings", default="default,passive,spin",
+                    help="the peer's OpenMP settings to run, comma-separated (default, passive, spin)")
+    ap.add_argument("--cpu-peak-bench", default=os.path.join(ROOT, "build", "bench", "cpu_peak_bench"))
     a = ap.parse_args()
     for path, what in ((a.distill, "the distill executable (scripts/build.sh builds it)"),
                        (a.peer, "the peer script")):
         if not os.path.exists(path):
             raise SystemExit(f"{path} does not exist: expected {what}")
 
-    results = {"threads": a.threads, "epochs": a.epochs}
-    # 1. The peer, as its user would run it.
+    settings = a.peer_settings.split(",")
+    for name in settings:
+        if name not in PEER_SETTINGS:
+            raise SystemExit(f"--peer-settings: unknown setting '{name}' (known: {', '.join(PEER_SETTINGS)})")
+    results = {"threads": a.threads, "epochs": a.epochs, "peer_settings": settings}
+    # 1. The peer, once per threading setting.
     if a.skip_peer:
         with open(a.skip_peer) as f:
-            results["peer"] = json.loads(f.read().strip().splitlines()[-1])
+            results["peer"] = json.load(f)
     else:
-        print(f"peer: {a.peer} ({a.epochs} epochs, {a.threads} threads) ...", flush=True)
-        out, wall, peak = measure(["/usr/bin/python3", a.peer, "--threads", str(a.threads),
-                                   "--teacher-epochs", str(a.epochs),
-                                   "--student-epochs", str(a.epochs)])
-        results["peer"] = json.loads(out.strip().splitlines()[-1])
-        results["peer"].update({"wall_s": wall, "peak_rss_mib": peak})
-        if a.json:  # kept at once: the peer's run is the long part
-            with open(a.json + ".peer", "w") as f:
-                json.dump(results["peer"], f)
+        results["peer"] = {}
+        for name in settings:
+            print(f"peer ({name}: {PEER_SETTINGS[name] or 'libgomp defaults'}): {a.peer} "
+                  f"({a.epochs} epochs, {a.threads} threads) ...", flush=True)
+            out, wall, peak = measure(["/usr/bin/python3", a.peer, "--threads", str(a.threads),
+                                       "--teacher-epochs", str(a.epochs),
+                                       "--student-epochs", str(a.epochs)],
+                                      env=clean_environment(PEER_SETTINGS[name]))
+            figures = json.loads(out.strip().splitlines()[-1])
+            figures.update({"wall_s": wall, "peak_rss_mib": peak})
+            results["peer"][name] = figures
+            if a.json:  # kept at once: the peer's runs are the long part
+                with open(a.json + ".peer", "w") as f:
+                    json.dump(results["peer"], f)
 
     with tempfile.TemporaryDirectory(prefix="distill-bench-") as work:
         recipe = peer_recipe(a.epochs, a.threads, work)
@@ -123,13 +152,19 @@ def main():
                        os.path.join(work, "student_baseline.training.json")),
                    "student_kd_live_epoch_s": median_epoch_seconds(
                        os.path.join(work, "student_distilled.training.json"))}
-        # 3. Distillation again from the soft-label cache (computed once, timed separately).
+        # 3. Distillation again from the soft-label cache, computed once by this command.
         print("distill distill (cached soft labels) ...", flush=True)
         cached_out = os.path.join(work, "student_cached.pt")
         _, wall_cached, peak_cached = measure(
             [a.distill, "distill", "--quiet", "--teacher", os.path.join(work, "teacher.pt"),
-             "--out", cached_out, "--set", "distill.teacher_outputs=cached"] + recipe)
+             "--out", cached_out, "--set", "distill.teacher_outputs=cached",
+             "--set", f"distill.cache_dir={os.path.join(work, 'fresh-cache')}"] + recipe)
+        with open(os.path.join(work, "student_cached.training.json")) as f:
+            cached_record = json.load(f)
         distill["student_kd_cached_epoch_s"] = median_epoch_seconds(os.path.join(work, "student_cached.training.json"))
+        distill["soft_label_cache_s"] = cached_record["soft_label_seconds"]
+        distill["student_kd_cached_epoch_amortised_s"] = (
+            distill["student_kd_cached_epoch_s"] + cached_record["soft_label_seconds"] / a.epochs)
         distill["cached_distill_wall_s"] = wall_cached
         distill["cached_distill_peak_rss_mib"] = peak_cached
         # 4. One teacher epoch on a quarter, half and all of the training set.
@@ -143,7 +178,10 @@ def main():
                             "epoch_s": median_epoch_seconds(
                                 os.path.join(work, f"teacher-{limit}.training.json"))})
         distill["teacher_epoch_scaling"] = scaling
+        # 5. Inference with one statistic on both sides, the programs alternating.
+        results["inference"] = time_inference(a, work, settings)
         results["distill"] = distill
+    results["cpu_peak"] = cpu_peaks(a.cpu_peak_bench)
 
     report(results, models)
     if a.json:
@@ -152,66 +190,154 @@ def main():
         print(f"wrote {a.json}")
 
 
+def median(values):
+    values = sorted(values)
+    return values[len(values) // 2]
+
+
+def time_inference(a, work, settings, rounds=3):
+    """Median over `rounds` alternating runs of the peer's timer (each setting) and `distill
+    bench` (one speed round each) of latency and throughput, per model."""
+    files = [os.path.join(work, f) for f in ("student_distilled.pt", "student_distilled.int8",
+                                             "student_int8_qat.int8") if os.path.exists(os.path.join(work, f))]
+    names = ["fp32", "int8_ptq", "int8_qat"][:len(files)]
+    figures = {f"peer_{s}": {"fp32": [], "dynamic_int8": []} for s in settings}
+    figures["distill"] = {n: [] for n in names}
+    for r in range(rounds):
+        print(f"inference round {r + 1}/{rounds} ...", flush=True)
+        for s in settings:
+            out, _, _ = measure(["/usr/bin/python3", os.path.join(ROOT, "bench", "peer_inference.py"),
+                                 "--threads", str(a.threads), "--rounds", "1"],
+                                env=clean_environment(PEER_SETTINGS[s]))
+            line = json.loads(out.strip().splitlines()[-1])
+            for model in ("fp32", "dynamic_int8"):
+                figures[f"peer_{s}"][model].append(line[model])
+        bench_json = os.path.join(work, "bench.json")
+        # (the files first: --set takes every word after it)
+        measure([a.distill, "bench"] + files + ["--quiet", "--json", bench_json, "--set",
+                                                f"threads={a.threads}", "--set",
+                                                "evaluation.speed_rounds=1"])
+        with open(bench_json) as f:
+            benched = json.load(f)["models"]
+        for i, name in enumerate(names):
+            speed = benched[f"model{i + 1}"]["speed"]
+            figures["distill"][name].append({"latency_us": speed["latency_us_batch1_median"],
+                                             "throughput_per_s": speed["throughput_per_s"]})
+    return {side: {model: {"latency_us": median([f["latency_us"] for f in runs]),
+                           "throughput_per_s": median([f["throughput_per_s"] for f in runs]),
+                           "rounds": runs}
+                   for model, runs in per_model.items()}
+            for side, per_model in figures.items()}
+
+
+def cpu_peaks(binary):
+    """Per-core multiply-adds per second of the fp32 FMA and int8 VNNI loops (median of 5)."""
+    if not os.path.exists(binary):
+        return None
+    out = subprocess.run([binary, "--benchmark_format=json", "--benchmark_repetitions=5",
+                          "--benchmark_report_aggregates_only=true"],
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=True).stdout
+    peaks = {}
+    for b in json.loads(out)["benchmarks"]:
+        if b.get("aggregate_name") == "median":
+            key = "fp32_fma" if "Fp32" in b["name"] else "int8_vnni"
+            peaks[key] = b["multiply_adds_per_s"]
+    return peaks
+
+
+def best_setting(peer, key, higher_is_better=False):
+    """(setting, value) of the peer's best figure across its threading settings."""
+    pick = max if higher_is_better else min
+    name = pick(peer, key=lambda s: peer[s][key])
+    return name, peer[name][key]
+
+
 def report(results, models):
     peer, ours = results["peer"], results["distill"]
+    default = peer.get("default") or next(iter(peer.values()))
 
     def accuracy(role):
         return models[role]["test"]["accuracy"]
 
     rows = [
-        ("teacher epoch (s)", peer["teacher_epoch_s"], ours["teacher_epoch_s"], 5),
-        ("student epoch, labels only (s)", peer["student_ce_epoch_s"], ours["student_ce_epoch_s"], None),
-        ("distillation epoch, live teacher (s)", peer["student_kd_epoch_s"],
-         ours["student_kd_live_epoch_s"], 5),
-        ("distillation epoch, cached soft labels (s)", peer["student_kd_epoch_s"],
-         ours["student_kd_cached_epoch_s"], 20),
+        ("teacher epoch (s)", "teacher_epoch_s", ours["teacher_epoch_s"]),
+        ("student epoch, labels only (s)", "student_ce_epoch_s", ours["student_ce_epoch_s"]),
+        ("distillation epoch, live teacher (s)", "student_kd_epoch_s", ours["student_kd_live_epoch_s"]),
+        ("distillation epoch, cached soft labels (s)", "student_kd_epoch_s",
+         ours["student_kd_cached_epoch_s"]),
+        (f"  + the cache's {ours['soft_label_cache_s']:.2f} s over {results['epochs']} epochs (s)",
+         "student_kd_epoch_s", ours["student_kd_cached_epoch_amortised_s"]),
     ]
     print()
-    print(f"same work, {results['threads']} threads, {results['epochs']} epochs each")
-    print(f"{'figure':44} {'peer':>10} {'distill':>10} {'speed-up':>9} {'goal':>6}")
-    for name, theirs, mine, goal in rows:
-        ratio = theirs / mine
-        verdict = "" if goal is None else (f">={goal}x " + ("met" if ratio >= goal else "MISSED"))
-        print(f"{name:44} {theirs:10.3f} {mine:10.3f} {ratio:8.1f}x  {verdict}")
+    print(f"training, same work, {results['threads']} threads, {results['epochs']} epochs each "
+          f"(median epoch on both sides)")
+    print(f"{'figure':52} {'peer dflt':>9} {'peer best':>16} {'distill':>8} {'vs dflt':>8} {'vs best':>8}")
+    for name, key, mine in rows:
+        theirs = default[key]
+        setting, best = best_setting(peer, key)
+        print(f"{name:52} {theirs:9.3f} {best:8.3f} ({setting:>5}) {mine:8.3f} {theirs / mine:7.1f}x "
+              f"{best / mine:7.1f}x")
     print()
-    print(f"{'test accuracy':44} {'peer':>10} {'distill':>10}")
+    print(f"{'test accuracy':52} {'peer':>9} {'distill':>9}")
     for name, key, role in (("teacher", "teacher_acc", "teacher"),
                             ("baseline student", "student_baseline_acc", "student_baseline"),
                             ("distilled student (live teacher)", "student_kd_acc", "student_distilled")):
-        print(f"{name:44} {peer[key]:10.4f} {accuracy(role):10.4f}")
+        print(f"{name:52} {default[key]:9.4f} {accuracy(role):9.4f}")
+
+    inference = results["inference"]
+    peaks = results.get("cpu_peak") or {}
+    threads = results["threads"]
+
+    def fraction(throughput, kind):
+        peak = peaks.get(kind)
+        return "" if not peak else f"{100 * throughput * STUDENT_MACS / (peak * threads):5.1f} %"
+
     print()
-    print()
-    print("int8 student (distill: its libtorch-free runtime; peer: torch.quantization.quantize_dynamic)")
-    fp32 = models["student_distilled"]
-    print(f"{'':44} {'accuracy':>9} {'b256 /s':>11} {'b1 us':>8} {'bytes':>9}")
-    print(f"{'peer fp32 student':44} {peer['student_kd_acc']:9.4f} "
-          f"{peer['fp32_student_infer_per_s_b256']:11.0f} {1e6 / peer['fp32_student_infer_per_s_b1']:8.1f}")
-    print(f"{'peer dynamic int8':44} {peer['student_kd_int8_acc']:9.4f} "
-          f"{peer['int8_student_infer_per_s_b256']:11.0f} {1e6 / peer['int8_student_infer_per_s_b1']:8.1f}")
-    for key, name in (("student_distilled", "distill fp32 student"),
-                      ("student_int8", "distill int8, static PTQ"),
-                      ("student_int8_qat", "distill int8, QAT + KD")):
-        if key not in models:
+    print("inference of the student (one statistic on both sides: median call, median of rounds; "
+          "the programs alternating)")
+    if peaks:
+        print(f"CPU peak per core: fp32 FMA {peaks['fp32_fma'] / 1e9:.0f} G multiply-adds/s, "
+              f"int8 VNNI {peaks['int8_vnni'] / 1e9:.0f} G/s; x {threads} threads")
+    print(f"{'':40} {'b1 us':>8} {'b256 /s':>11} {'of peak':>8}  accuracy")
+    peer_rows = []
+    for model, kind, acc_key in (("fp32", "fp32_fma", "student_kd_acc"),
+                                 ("dynamic_int8", "int8_vnni", "student_kd_int8_acc")):
+        for side in (f"peer_{s}" for s in results["peer_settings"]):
+            figure = inference[side][model]
+            peer_rows.append((side, model, figure))
+            print(f"{side + ' ' + model:40} {figure['latency_us']:8.1f} {figure['throughput_per_s']:11.0f} "
+                  f"{fraction(figure['throughput_per_s'], kind):>8}  {default[acc_key]:.4f}")
+    ours_inference = inference["distill"]
+    for name, key, kind, row in (("distill fp32", "fp32", "fp32_fma", "student_distilled"),
+                                 ("distill int8, static PTQ", "int8_ptq", "int8_vnni", "student_int8"),
+                                 ("distill int8, QAT + KD", "int8_qat", "int8_vnni", "student_int8_qat")):
+        if key not in ours_inference:
             continue
-        m = models[key]
-        print(f"{name:44} {m['test']['accuracy']:9.4f} {m['speed']['throughput_per_s']:11.0f} "
-              f"{m['speed']['latency_us_batch1_median']:8.1f} {m['bytes']:9d}")
-    if "student_int8" in models:
-        int8 = models["student_int8"]
-        int8_rate = int8["speed"]["throughput_per_s"]
-        print(f"int8 throughput: {int8_rate / fp32['speed']['throughput_per_s']:.1f}x distill's fp32 (goal >=4x), "
-              f"{int8_rate / peer['int8_student_infer_per_s_b256']:.1f}x the peer's dynamic int8 (goal >=8x); "
-              f"file {fp32['bytes'] / int8['bytes']:.1f}x smaller than the fp32 weights (goal >=3.5x); "
-              f"PTQ {100 * (int8['test']['accuracy'] - fp32['test']['accuracy']):+.2f} points vs fp32 "
-              f"(goal within 0.3)")
+        figure = ours_inference[key]
+        print(f"{name:40} {figure['latency_us']:8.1f} {figure['throughput_per_s']:11.0f} "
+              f"{fraction(figure['throughput_per_s'], kind):>8}  {accuracy(row):.4f}")
+    if "int8_ptq" in ours_inference:
+        int8 = ours_inference["int8_ptq"]["throughput_per_s"]
+        fp32 = ours_inference["fp32"]["throughput_per_s"]
+        peer_int8 = {side: f["throughput_per_s"] for side, model, f in peer_rows if model == "dynamic_int8"}
+        best_side = max(peer_int8, key=peer_int8.get)
+        print(f"int8 throughput: {int8 / fp32:.1f}x distill's fp32 (the instruction set's ceiling is "
+              f"{peaks['int8_vnni'] / peaks['fp32_fma']:.1f}x)" if peaks else
+              f"int8 throughput: {int8 / fp32:.1f}x distill's fp32")
+        print(f"                 {int8 / peer_int8.get('peer_default', float('nan')):.1f}x the peer's "
+              f"dynamic int8 at its default, {int8 / peer_int8[best_side]:.1f}x at its best ({best_side})")
+        fp32_model = models["student_distilled"]
+        print(f"file {fp32_model['bytes'] / models['student_int8']['bytes']:.1f}x smaller than the fp32 "
+              f"weights; PTQ {100 * (accuracy('student_int8') - accuracy('student_distilled')):+.2f} points "
+              f"vs fp32")
     if "student_int8_qat" in models:
-        qat = models["student_int8_qat"]["test"]["accuracy"]
-        print(f"QAT + KD {100 * (qat - fp32['test']['accuracy']):+.2f} points vs the fp32 student "
-              f"(goal >= 0)")
-    print(f"peak resident memory: peer {peer.get('peak_rss_mib', float('nan')):.0f} MiB, "
+        print(f"QAT + KD {100 * (accuracy('student_int8_qat') - accuracy('student_distilled')):+.2f} "
+              f"points vs the fp32 student")
+    print(f"peak resident memory: peer {default.get('peak_rss_mib', float('nan')):.0f} MiB, "
           f"distill run {ours['peak_rss_mib']:.0f} MiB, distill (cached) "
           f"{ours['cached_distill_peak_rss_mib']:.0f} MiB")
-    print(f"wall time: peer {peer.get('wall_s', float('nan')):.1f} s, distill run {ours['wall_s']:.1f} s")
+    walls = ", ".join(f"{s} {peer[s].get('wall_s', float('nan')):.1f} s" for s in peer)
+    print(f"wall time: peer {walls}; distill run {ours['wall_s']:.1f} s")
     base = ours["teacher_epoch_scaling"][-1]
     print("teacher epoch vs training-set size (linear growth = constant time per image):")
     for point in ours["teacher_epoch_scaling"]:

@@ -48,6 +48,7 @@ double accuracy_of(const at::Tensor& logits, const at::Tensor& labels) {
 }  // namespace
 
 std::string dataset_content_hash(const data::Dataset& dataset) {
+  if (!dataset.features.defined() || dataset.size() == 0) return "empty";
   const at::Tensor features = dataset.features.contiguous();
   const at::Tensor labels = dataset.labels.contiguous();
   return content_hash(features.data_ptr(), features.nbytes()) + " " +

@@ -31,6 +31,7 @@ void to_json(nlohmann::json& j, const TrainingSummary& t) {
        {"stopped_early", t.stopped_early},
        {"resumed_after_epoch", t.resumed_after_epoch},
        {"seconds", t.seconds},
+       {"soft_label_seconds", t.soft_label_seconds},
        {"history", t.history}};
 }
 
@@ -41,6 +42,7 @@ void from_json(const nlohmann::json& j, TrainingSummary& t) {
   j.at("stopped_early").get_to(t.stopped_early);
   j.at("resumed_after_epoch").get_to(t.resumed_after_epoch);
   j.at("seconds").get_to(t.seconds);
+  t.soft_label_seconds = j.value("soft_label_seconds", 0.0);  // absent in older records
   j.at("history").get_to(t.history);
 }
 

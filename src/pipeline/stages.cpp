@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <memory>
 
@@ -201,6 +202,7 @@ TrainedModel distill_from_teacher(const config::ModelStageConfig& student,
   // The teachers' weights are part of what the student's checkpoints must match.
   StageRun taught = run;
   taught.recipe.set("teacher.parameters", parameters_hash(*teacher));
+  const auto labels_start = std::chrono::steady_clock::now();
   std::shared_ptr<distillation::TeacherLogitSource> source =
       teacher_source(distill, student.train, teacher, data, cache_dir, run.show_progress);
   if (!distill.extra_teachers.empty()) {
@@ -218,7 +220,12 @@ TrainedModel distill_from_teacher(const config::ModelStageConfig& student,
         std::move(all), distill.teacher_combination, distill.teacher_weights,
         distill.loss.temperature);
   }
-  return distill_from_source(student, distill, std::move(source), role, data, taught);
+  const double soft_label_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - labels_start).count();
+  TrainedModel trained = distill_from_source(student, distill, std::move(source), role, data, taught);
+  // A reused cache costs a file read; a live teacher runs inside the epochs.
+  trained.training.soft_label_seconds = soft_label_seconds;
+  return trained;
 }
 
 TrainedModel distill_from_source(const config::ModelStageConfig& student,

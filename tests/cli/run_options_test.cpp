@@ -68,6 +68,19 @@ TEST(RunOptions, CachedAndLiveTeacherOutputsTrainTheSameStudent) {
               b["student_distilled"]["test"]["agreement_with_teacher"].get<double>(), 0.01);
 }
 
+TEST(RunOptions, NoValidationSplitKeepsTheLastEpochAndResumes) {
+  // validation_size 0 (the peer's recipe): no model selection; --resume still fingerprints
+  // the (empty) validation split.
+  TempDir dir;
+  const std::string out = (dir / "run").string();
+  const auto r = run_command(tiny_run(out, {"--set", "data.validation_size=0"}));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto distilled = results_of(dir / "run")["models"]["student_distilled"]["training"];
+  EXPECT_EQ(distilled["best_epoch"], 2);
+  const auto resumed = run_command(tiny_run(out, {"--set", "data.validation_size=0", "--resume"}));
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+}
+
 TEST(RunOptions, AFitNetsRunResumesOnlyWithItsOwnHints) {
   TempDir dir;
   const std::vector<std::string> hints = {

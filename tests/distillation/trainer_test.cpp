@@ -188,6 +188,17 @@ INSTANTIATE_TEST_SUITE_P(Changes, TrainerResume, ::testing::ValuesIn(kRecipeChan
                            return name;
                          });
 
+TEST(Trainer, ContentHashTellsDatasetsApartAndTakesEmptyOnes) {
+  const data::Dataset a = make_blobs(50, 1), b = make_blobs(50, 2);
+  EXPECT_EQ(dataset_content_hash(a), dataset_content_hash(make_blobs(50, 1)));
+  EXPECT_NE(dataset_content_hash(a), dataset_content_hash(b));
+  data::Dataset relabelled = a;
+  relabelled.labels = a.labels.clone();
+  relabelled.labels[0] = (relabelled.labels[0].item<int64_t>() + 1) % 3;
+  EXPECT_NE(dataset_content_hash(a), dataset_content_hash(relabelled));
+  EXPECT_EQ(dataset_content_hash(data::Dataset{}), "empty");  // validation_size: 0
+}
+
 TEST(Trainer, ResumeWithTheSameRecipeButMoreEpochsIsRefusedToo) {
   // The schedule depends on the number of epochs: a longer run is another run.
   TempDir dir;

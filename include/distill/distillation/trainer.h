@@ -65,6 +65,9 @@ struct TrainingSummary {
   bool stopped_early = false;
   int64_t resumed_after_epoch = 0;        // 0 unless resumed from a checkpoint
   double seconds = 0;                     // training wall time, summed over all epochs
+  /// Seconds spent on the teacher's soft labels before training: computing the soft-label
+  /// cache (0 when it was reused, or the teacher ran live).
+  double soft_label_seconds = 0;
 };
 
 /// Trains `model` in place on `train`, selecting the weights of the best `validation` epoch.
