@@ -13,9 +13,11 @@
 #include "distill/core/error.h"
 #include "distill/models/model_io.h"
 #include "distill/models/predict.h"
+#include "distill/pipeline/int8_stage.h"
 #include "distill/pipeline/run_pipeline.h"
 #include "distill/pipeline/stages.h"
 #include "distill/pipeline/teacher_file.h"
+#include "distill/runtime/int8_model_file.h"
 
 namespace distill::pipeline {
 namespace {
@@ -41,6 +43,19 @@ std::vector<std::vector<std::string>> grid_points(const std::vector<SweepAxis>& 
   return points;
 }
 
+bool is_qat_axis(const SweepAxis& axis) { return axis.key.rfind("quantize.qat_", 0) == 0; }
+
+/// A sweep of distillation settings (distill.*) or of distill-while-quantizing (quantize.qat_*),
+/// never both: the points of one sweep share their baseline.
+bool is_qat_sweep(const std::vector<SweepAxis>& axes) {
+  const bool qat = is_qat_axis(axes.front());
+  for (const auto& axis : axes)
+    DISTILL_CHECK_HINT(is_qat_axis(axis) == qat, "run one sweep per kind",
+                       "the sweep mixes distill.* and quantize.qat_* axes ('", axes.front().key,
+                       "', '", axis.key, "'): their points have different baselines");
+  return qat;
+}
+
 /// The settings every run of the sweep uses on top of the user's: its seed and directory, and
 /// no stage the sweep does not compare.
 std::vector<std::string> seed_settings(const std::vector<std::string>& overrides,
@@ -52,6 +67,11 @@ std::vector<std::string> seed_settings(const std::vector<std::string>& overrides
   all.push_back("seed=" + std::to_string(seed));
   all.push_back("output_dir=" + seed_dir.string());
   return all;
+}
+
+/// Where point `index` of a seed keeps its model: an fp32 student, or an int8 file for QAT.
+fs::path point_file(const fs::path& seed_dir, size_t index, bool qat) {
+  return seed_dir / "sweep" / ("point-" + std::to_string(index) + (qat ? ".int8" : ".pt"));
 }
 
 double test_accuracy(const fs::path& model_file, const data::Dataset& test) {
@@ -85,12 +105,13 @@ SweepAxis parse_sweep_axis(const std::string& text) {
                      "' has no key=values");
   SweepAxis axis;
   axis.key = text.substr(0, eq);
-  DISTILL_CHECK_HINT(axis.key.rfind("distill.", 0) == 0 && axis.key.size() > 8,
+  DISTILL_CHECK_HINT((axis.key.rfind("distill.", 0) == 0 && axis.key.size() > 8) ||
+                         axis.key.rfind("quantize.qat_", 0) == 0,
                      "sweep distillation settings against one baseline; compare other settings "
                      "with `distill run --seeds N`, one run per setting",
                      "sweep axis '", text, "': the key '", axis.key,
-                     "' is not under distill. (keys elsewhere would change the teacher or the "
-                     "baseline the points are compared with)");
+                     "' is not under distill. or quantize.qat_ (keys elsewhere would change the "
+                     "teacher or the baseline the points are compared with)");
   std::string rest = text.substr(eq + 1);
   size_t start = 0;
   while (start <= rest.size()) {
@@ -111,6 +132,7 @@ SweepReport run_sweep(const std::string& yaml_text, const std::string& source,
                      "the sweep has no axis");
   DISTILL_CHECK(options.seeds >= 1, "--seeds = ", options.seeds, ": expected at least 1");
   const auto points = grid_points(options.axes);
+  const bool qat = is_qat_sweep(options.axes);
   const config::PipelineConfig base = config::parse_pipeline_config(yaml_text, source, overrides);
   // Every point must parse (a bad value fails now, not after the first teacher trained).
   for (const auto& point : points) {
@@ -122,6 +144,7 @@ SweepReport run_sweep(const std::string& yaml_text, const std::string& source,
   const fs::path root = options.output_dir.empty() ? fs::path(base.output_dir) / "sweep"
                                                    : options.output_dir;
   SweepReport report;
+  report.qat = qat;
   for (const auto& point : points) report.points.push_back({point, {}, {}});
   std::vector<fs::path> seed_dirs;
   for (int64_t i = 0; i < options.seeds; ++i) {
@@ -138,32 +161,53 @@ SweepReport run_sweep(const std::string& yaml_text, const std::string& source,
     run.resume = options.resume;
     run.show_progress = options.show_progress;
     const report::RunReport baseline_run = run_pipeline(config, run);
-    const report::ModelReport* baseline = baseline_run.find("student_baseline");
-    report.seeds.push_back(seed);
-    report.baseline_validation.push_back(baseline->training->best_validation_accuracy);
-    report.baseline_test.push_back(baseline->test.accuracy);
-    seed_dirs.push_back(seed_dir);
-
     SeedInputs inputs = seed_inputs(config);
+    report.seeds.push_back(seed);
+    seed_dirs.push_back(seed_dir);
+    if (qat) {
+      // What distill-while-quantizing must beat: post-training int8 of the distilled student.
+      const runtime::Int8Model post_training =
+          quantize_student(models::load_model(seed_dir / "student_distilled.pt"), inputs.data.train,
+                           config.quantize, seed_dir / "student_distilled.int8");
+      const int64_t batch = config.evaluation.batch_size;
+      report.baseline_validation.push_back(int8_accuracy(
+          post_training, inputs.data.validation, inputs.data.normalization, batch));
+      report.baseline_test.push_back(
+          int8_accuracy(post_training, inputs.data.test, inputs.data.normalization, batch));
+    } else {
+      const report::ModelReport* baseline = baseline_run.find("student_baseline");
+      report.baseline_validation.push_back(baseline->training->best_validation_accuracy);
+      report.baseline_test.push_back(baseline->test.accuracy);
+    }
+
     for (size_t p = 0; p < points.size(); ++p) {
       std::vector<std::string> point_settings = settings;
       point_settings.insert(point_settings.end(), points[p].begin(), points[p].end());
       const config::PipelineConfig point =
           config::parse_pipeline_config(yaml_text, source, point_settings);
       StageRun stage;
-      stage.model_path = seed_dir / "sweep" / ("point-" + std::to_string(p) + ".pt");
+      stage.model_path = point_file(seed_dir, p, qat);
       stage.seed = seed;
       stage.show_progress = false;
       fs::create_directories(stage.model_path.parent_path());
-      const TrainedModel trained =
-          distill_from_teacher(point.student, point.distill, inputs.teacher, "sweep", inputs.data,
-                               stage, seed_dir / "soft-label-cache");
-      report.points[p].validation_accuracy.push_back(trained.training.best_validation_accuracy);
+      double validation = 0;
+      if (qat) {
+        distillation::TrainingSummary summary;
+        const runtime::Int8Model trained = distill_while_quantizing(
+            seed_dir / "student_distilled.pt", inputs.teacher, point, inputs.data, stage,
+            seed_dir / "soft-label-cache", stage.model_path, &summary);
+        validation = int8_accuracy(trained, inputs.data.validation, inputs.data.normalization,
+                                   point.evaluation.batch_size);
+      } else {
+        validation = distill_from_teacher(point.student, point.distill, inputs.teacher, "sweep",
+                                          inputs.data, stage, seed_dir / "soft-label-cache")
+                         .training.best_validation_accuracy;
+      }
+      report.points[p].validation_accuracy.push_back(validation);
       if (options.show_progress)
         std::fprintf(stderr, "  seed %llu, point %zu/%zu (%s): validation %.4f\n",
                      static_cast<unsigned long long>(seed), p + 1, points.size(),
-                     fmt::format("{}", fmt::join(points[p], " ")).c_str(),
-                     trained.training.best_validation_accuracy);
+                     fmt::format("{}", fmt::join(points[p], " ")).c_str(), validation);
     }
   }
   report.baseline_validation_summary = evaluation::summarize(report.baseline_validation);
@@ -178,9 +222,12 @@ SweepReport run_sweep(const std::string& yaml_text, const std::string& source,
     std::vector<std::string> settings =
         seed_settings(overrides, seed_dirs[i], report.seeds[i]);
     const config::PipelineConfig config = config::parse_pipeline_config(yaml_text, source, settings);
-    const data::Dataset test = seed_inputs(config).data.test;
-    report.chosen_test.push_back(test_accuracy(
-        seed_dirs[i] / "sweep" / ("point-" + std::to_string(report.chosen) + ".pt"), test));
+    const data::PreparedData data = seed_inputs(config).data;
+    const fs::path chosen = point_file(seed_dirs[i], report.chosen, qat);
+    report.chosen_test.push_back(
+        qat ? int8_accuracy(runtime::load_int8_model(chosen.string()), data.test,
+                            data.normalization, config.evaluation.batch_size)
+            : test_accuracy(chosen, data.test));
   }
   report.chosen_vs_baseline_test =
       evaluation::paired_comparison(report.baseline_test, report.chosen_test);
@@ -200,6 +247,8 @@ std::string sweep_to_json(const SweepReport& report) {
   const auto& c = report.chosen_vs_baseline_test;
   return nlohmann::json{
       {"seeds", report.seeds},
+      {"kind", report.qat ? "quantize.qat (baseline: post-training int8 of the distilled student)"
+                          : "distill (baseline: the student on labels alone)"},
       {"selection", "best mean validation accuracy; test computed for the chosen point only"},
       {"baseline", {{"validation_accuracy", report.baseline_validation},
                     {"validation", summary(report.baseline_validation_summary)},
@@ -220,7 +269,8 @@ std::string sweep_to_json(const SweepReport& report) {
 std::string format_sweep(const SweepReport& report) {
   std::string out = fmt::format("validation accuracy over {} seed(s), mean ± sd:\n",
                                 report.seeds.size());
-  out += fmt::format("  {:40} {:.4f} ± {:.4f}\n", "baseline (labels only)",
+  out += fmt::format("  {:40} {:.4f} ± {:.4f}\n", report.qat ? "baseline (post-training int8)"
+                                                             : "baseline (labels only)",
                      report.baseline_validation_summary.mean,
                      report.baseline_validation_summary.stddev);
   for (size_t p = 0; p < report.points.size(); ++p) {

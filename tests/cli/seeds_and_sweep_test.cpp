@@ -125,11 +125,47 @@ TEST(Sweep, ChoosesOnValidationThenTestsTheChosenPointOnce) {
   }
 }
 
+TEST(Sweep, QatSettingsAreChosenAgainstPostTrainingInt8) {
+  TempDir dir;
+  const std::string out = (dir / "qat").string();
+  const auto r = run_command(testing::with_settings(
+      {kDistill, "sweep", "-q", "-j", "1", "-o", out, "--grid", "quantize.qat_alpha=0,0.5"},
+      {"data.train_limit=1500", "data.validation_size=300", "data.test_limit=400",
+       "teacher.model.hidden=[128]", "teacher.train.epochs=2", "student.train.epochs=2",
+       "quantize.qat_epochs=1"}));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("baseline (post-training int8)"), std::string::npos) << r.output;
+  const nlohmann::json sweep = read_json(dir / "qat" / "sweep.json");
+  const size_t chosen = sweep["chosen"]["index"];
+  const double a = sweep["points"][0]["validation_accuracy"][0];
+  const double b = sweep["points"][1]["validation_accuracy"][0];
+  EXPECT_EQ(chosen, b > a ? 1u : 0u);
+  // The chosen int8 file's test accuracy, as `distill bench` runs it through the runtime.
+  const auto benched = run_command(testing::with_settings(
+      {kDistill, "bench",
+       (dir / "qat" / "seed-0" / "sweep" / ("point-" + std::to_string(chosen) + ".int8")).string(),
+       (dir / "qat" / "seed-0" / "student_distilled.int8").string(), "-q", "-j", "1", "--json",
+       (dir / "bench.json").string()},
+      {"data.test_limit=400", "evaluation.speed=false"}));
+  ASSERT_EQ(benched.exit_code, 0) << benched.output;
+  const nlohmann::json bench = read_json(dir / "bench.json");
+  EXPECT_DOUBLE_EQ(sweep["chosen"]["test_accuracy"][0].get<double>(),
+                   bench["models"]["model1"]["test"]["accuracy"].get<double>());
+  EXPECT_DOUBLE_EQ(sweep["baseline"]["test_accuracy"][0].get<double>(),
+                   bench["models"]["model2"]["test"]["accuracy"].get<double>());
+
+  const auto mixed = run_command({kDistill, "sweep", "-q", "--grid", "distill.alpha=0,1", "--grid",
+                                  "quantize.qat_alpha=0,1"});
+  EXPECT_EQ(mixed.exit_code, 1);
+  EXPECT_NE(mixed.output.find("the sweep mixes distill.* and quantize.qat_* axes"),
+            std::string::npos) << mixed.output;
+}
+
 TEST(Sweep, KeysOutsideDistillAreRefused) {
   const auto r = run_command({kDistill, "sweep", "-q", "--grid", "student.train.lr=0.1,0.2"});
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("sweep axis 'student.train.lr=0.1,0.2': the key 'student.train.lr' is "
-                          "not under distill."),
+                          "not under distill. or quantize.qat_"),
             std::string::npos)
       << r.output;
   EXPECT_NE(r.output.find("hint: sweep distillation settings against one baseline"),

@@ -1,7 +1,9 @@
 // `distill sweep`: distillation settings chosen on the validation split. Every point of a grid
 // (e.g. distill.temperature × distill.alpha) distils the config's student from the same teacher,
 // for each seed; the point with the best mean validation accuracy is chosen, and only then is
-// its test accuracy computed, paired with the baseline student of each seed.
+// its test accuracy computed, paired with the baseline student of each seed. A grid of
+// quantize.qat_* settings instead trains the distilled student while quantizing it at every
+// point, its baseline the post-training int8 model of the same student.
 #pragma once
 
 #include <cstdint>
@@ -13,7 +15,8 @@
 
 namespace distill::pipeline {
 
-/// One axis of the grid: a config key under `distill.` and the values it takes (YAML scalars).
+/// One axis of the grid: a config key under `distill.` or `quantize.qat_` and the values it
+/// takes (YAML scalars).
 struct SweepAxis {
   std::string key;
   std::vector<std::string> values;
@@ -40,8 +43,11 @@ struct SweepPoint {
 };
 
 struct SweepReport {
+  bool qat = false;  // a sweep of quantize.qat_* settings
   std::vector<uint64_t> seeds;
-  std::vector<double> baseline_validation;  // per seed
+  /// The labels-only student's (distillation sweeps) or the post-training int8 model's (QAT
+  /// sweeps) validation accuracy, per seed.
+  std::vector<double> baseline_validation;
   evaluation::SampleSummary baseline_validation_summary;
   std::vector<SweepPoint> points;
   size_t chosen = 0;  // index into points: the best mean validation accuracy
@@ -53,7 +59,8 @@ struct SweepReport {
 /// Runs the sweep for the config in `yaml_text` (with `overrides`), writing into
 /// options.output_dir: seed-<s>/ (teacher, baseline and the points' models) and sweep.json. Stages that do not
 /// take part (int8, pruning, self-distillation, speed) are switched off. Throws distill::Error
-/// for an axis outside `distill.`, an empty grid or a grid of over 1000 points.
+/// for an axis outside `distill.` and `quantize.qat_`, a grid mixing the two, an empty grid or a
+/// grid of over 1000 points.
 SweepReport run_sweep(const std::string& yaml_text, const std::string& source,
                       const std::vector<std::string>& overrides, const SweepOptions& options);
 
