@@ -1,12 +1,11 @@
 // IDX parsing: header validation, then one bulk copy of the payload.
 #include "distill/data/idx_reader.h"
 
-#include <zlib.h>
-
 #include <memory>
 #include <string>
 
 #include "distill/core/error.h"
+#include "distill/core/gzip_file.h"
 
 namespace distill::data {
 namespace {
@@ -15,33 +14,6 @@ constexpr uint8_t kUnsignedByteType = 0x08;
 constexpr int kMaxDims = 4;
 // Guards against headers that announce absurd sizes (and the overflow of their product).
 constexpr int64_t kMaxElements = int64_t{1} << 34;
-
-struct GzFileCloser {
-  void operator()(gzFile_s* file) const { gzclose(file); }
-};
-
-std::vector<uint8_t> read_maybe_gzipped(const std::filesystem::path& path) {
-  DISTILL_CHECK_HINT(std::filesystem::exists(path),
-                     "Fashion-MNIST is in the Debian package dataset-fashion-mnist "
-                     "(apt-get install dataset-fashion-mnist)",
-                     "cannot read IDX file '", path.string(), "': no such file");
-  std::unique_ptr<gzFile_s, GzFileCloser> file(gzopen(path.c_str(), "rb"));
-  DISTILL_CHECK(file != nullptr, "cannot open IDX file '", path.string(), "'");
-  std::vector<uint8_t> bytes;
-  std::vector<uint8_t> chunk(1 << 20);
-  while (true) {
-    const int got = gzread(file.get(), chunk.data(), static_cast<unsigned>(chunk.size()));
-    if (got < 0) {
-      int code = 0;
-      const char* message = gzerror(file.get(), &code);
-      DISTILL_FAIL("cannot read IDX file '", path.string(), "': corrupt or truncated gzip data (",
-                   message, ")");
-    }
-    if (got == 0) break;
-    bytes.insert(bytes.end(), chunk.begin(), chunk.begin() + got);
-  }
-  return bytes;
-}
 
 uint32_t read_big_endian_u32(const uint8_t* p) {
   return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | uint32_t{p[3]};
@@ -96,7 +68,11 @@ IdxArray parse_idx_bytes(const std::vector<uint8_t>& bytes, const std::string& s
 }
 
 IdxArray read_idx_file(const std::filesystem::path& path) {
-  return parse_idx_bytes(read_maybe_gzipped(path), path.string());
+  const std::string bytes = read_maybe_gzipped(
+      path, "IDX file",
+      "Fashion-MNIST is in the Debian package dataset-fashion-mnist "
+      "(apt-get install dataset-fashion-mnist)");
+  return parse_idx_bytes(std::vector<uint8_t>(bytes.begin(), bytes.end()), path.string());
 }
 
 }  // namespace distill::data
