@@ -8,6 +8,7 @@ packages=(
   libtorch-dev libopenblas0-pthread   # tensors and autograd; OpenBLAS instead of the reference BLAS
   libdnnl-dev                         # oneDNN kernels
   libyaml-cpp-dev libcli11-dev libfmt-dev nlohmann-json3-dev zlib1g-dev
+  libsentencepiece-dev sentencepiece  # subword tokenization of text (spm_encode: a test's reference)
   libgtest-dev libbenchmark-dev
   python3-torch                       # PyTorch reference values in tests, and the peer benchmark
   dataset-fashion-mnist               # /usr/share/datasets/fashion-mnist

@@ -1,0 +1,70 @@
+// Subword tokenization with SentencePiece (Debian's libsentencepiece): a unigram or BPE
+// vocabulary trained on the training split's texts, kept as its serialized model so that every
+// model file that uses it carries it, and used identically in training, evaluation and the
+// int8 runtime. Torch-free.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sentencepiece {
+class SentencePieceProcessor;
+}
+
+namespace distill::text {
+
+enum class SubwordModel { kUnigram, kBpe };
+
+const char* to_string(SubwordModel model);
+
+struct TokenizerOptions {
+  int64_t vocab_size = 8000;
+  SubwordModel model = SubwordModel::kUnigram;
+  /// The share of characters the vocabulary must cover; rarer ones become <unk>.
+  double character_coverage = 0.9995;
+};
+
+/// Throws distill::Error naming the field for an out-of-range option.
+void validate_tokenizer_options(const TokenizerOptions& options, const std::string& where);
+
+/// A trained SentencePiece vocabulary. Ids: 0 is padding, 1 the unknown piece, 2 <cls> (a
+/// sequence's first position for [CLS] pooling), 3 <mask> (masked-token pretraining); the
+/// vocabulary's pieces follow.
+class SentencePieceTokenizer {
+ public:
+  static constexpr int32_t kPadId = 0;
+  static constexpr int32_t kUnknownId = 1;
+  static constexpr int32_t kClsId = 2;
+  static constexpr int32_t kMaskId = 3;
+
+  /// Trains on `texts` in memory, deterministically (the same texts give the same bytes).
+  static SentencePieceTokenizer train(const std::vector<std::string>& texts,
+                                      const TokenizerOptions& options);
+  /// From a serialized model (serialized(), or a `.model` file's bytes); `source` names it in
+  /// errors. Refuses a model whose special ids differ from the ones above.
+  static SentencePieceTokenizer from_serialized(const std::string& bytes, const std::string& source);
+  static SentencePieceTokenizer load(const std::filesystem::path& path);
+  /// Writes the serialized model atomically (a standard SentencePiece `.model` file).
+  void save(const std::filesystem::path& path) const;
+
+  const std::string& serialized() const { return serialized_; }
+  int32_t vocab_size() const;
+  /// The pieces' ids for `text` (UTF-8), without <cls>.
+  std::vector<int32_t> encode(std::string_view text) const;
+  /// The text back from ids (padding and control ids dropped).
+  std::string decode(const std::vector<int32_t>& ids) const;
+  /// The piece of an id ("▁the"), for reports and tests.
+  std::string piece(int32_t id) const;
+
+ private:
+  SentencePieceTokenizer(std::shared_ptr<const sentencepiece::SentencePieceProcessor> processor,
+                         std::string serialized);
+  std::shared_ptr<const sentencepiece::SentencePieceProcessor> processor_;
+  std::string serialized_;
+};
+
+}  // namespace distill::text
