@@ -34,6 +34,21 @@ std::vector<double> accuracies(const SeedRunsReport& report, const std::string& 
   return values;
 }
 
+/// The selected epoch's validation accuracy of `key` in every run; empty when a run has none.
+std::vector<double> validation_accuracies(const SeedRunsReport& report, const std::string& key) {
+  std::vector<double> values;
+  for (const auto& run : report.runs) {
+    const report::ModelReport* model = run.find(key);
+    if (!model->training || model->training->best_validation_accuracy < 0) return {};
+    values.push_back(model->training->best_validation_accuracy);
+  }
+  return values;
+}
+
+bool paired_with_the_baseline(const std::string& key) {
+  return key != "teacher" && key != "student_baseline" && key.rfind("born_again", 0) != 0;
+}
+
 }  // namespace
 
 SeedRunsReport run_pipeline_over_seeds(const config::PipelineConfig& config,
@@ -63,13 +78,23 @@ SeedRunsReport run_pipeline_over_seeds(const config::PipelineConfig& config,
     const std::vector<double> values = accuracies(report, model.key);
     report.test_accuracy[model.key] = evaluation::summarize(values);
   }
+  for (const auto& model : report.runs.front().models) {
+    const std::vector<double> values = validation_accuracies(report, model.key);
+    if (!values.empty()) report.validation_accuracy[model.key] = evaluation::summarize(values);
+  }
   if (report.test_accuracy.count("student_baseline")) {
     const std::vector<double> baseline = accuracies(report, "student_baseline");
-    for (const auto& model : report.runs.front().models)
-      if (model.key != "teacher" && model.key != "student_baseline" &&
-          model.key.rfind("born_again", 0) != 0)
-        report.paired_with_baseline[model.key] =
-            evaluation::paired_comparison(baseline, accuracies(report, model.key));
+    const std::vector<double> baseline_validation =
+        validation_accuracies(report, "student_baseline");
+    for (const auto& model : report.runs.front().models) {
+      if (!paired_with_the_baseline(model.key)) continue;
+      report.paired_with_baseline[model.key] =
+          evaluation::paired_comparison(baseline, accuracies(report, model.key));
+      const std::vector<double> validation = validation_accuracies(report, model.key);
+      if (!validation.empty() && !baseline_validation.empty())
+        report.validation_paired_with_baseline[model.key] =
+            evaluation::paired_comparison(baseline_validation, validation);
+    }
   }
   write_file_atomically(fs::path(config.output_dir) / "seeds.json",
                         seed_runs_to_json(report, config.output_dir) + "\n");
@@ -81,16 +106,24 @@ std::string seed_runs_to_json(const SeedRunsReport& report, const fs::path& outp
   for (const auto& [key, summary] : report.test_accuracy) {
     models[key] = {{"test_accuracy", summary_json(summary)},
                    {"test_accuracy_by_seed", accuracies(report, key)}};
+    const auto validation = report.validation_accuracy.find(key);
+    if (validation != report.validation_accuracy.end()) {
+      models[key]["validation_accuracy"] = summary_json(validation->second);
+      models[key]["validation_accuracy_by_seed"] = validation_accuracies(report, key);
+    }
   }
-  nlohmann::json paired = nlohmann::json::object();
+  nlohmann::json paired = nlohmann::json::object(), validation_paired = nlohmann::json::object();
   for (const auto& [key, comparison] : report.paired_with_baseline)
     paired[key] = paired_json(comparison);
+  for (const auto& [key, comparison] : report.validation_paired_with_baseline)
+    validation_paired[key] = paired_json(comparison);
   nlohmann::json runs = nlohmann::json::array();
   for (uint64_t seed : report.seeds)
     runs.push_back((output_dir / ("seed-" + std::to_string(seed)) / "results.json").string());
   return nlohmann::json{{"seeds", report.seeds},
                         {"models", models},
                         {"paired_with_baseline", paired},
+                        {"validation_paired_with_baseline", validation_paired},
                         {"results", runs}}
       .dump(2);
 }
@@ -102,16 +135,23 @@ std::string format_seed_runs(const SeedRunsReport& report) {
     const auto& s = report.test_accuracy.at(model.key);
     out += fmt::format("  {:28} {:.4f} ± {:.4f}\n", model.title, s.mean, s.stddev);
   }
-  if (!report.paired_with_baseline.empty())
-    out += "paired with the baseline student of the same seed (points):\n";
-  for (const auto& model : report.runs.front().models) {
-    const auto it = report.paired_with_baseline.find(model.key);
-    if (it == report.paired_with_baseline.end()) continue;
-    const auto& c = it->second;
-    out += fmt::format("  {:28} {:+.2f} (95% CI {:+.2f} .. {:+.2f}), t = {:.2f}, p = {:.3f}\n",
-                       model.title, 100 * c.mean_difference, 100 * c.ci95_low,
-                       100 * c.ci95_high, c.t, c.p_two_sided);
-  }
+  const auto paired_lines = [&](const std::map<std::string, evaluation::PairedComparison>& pairs,
+                                const std::string& heading) {
+    if (pairs.empty()) return;
+    out += heading;
+    for (const auto& model : report.runs.front().models) {
+      const auto it = pairs.find(model.key);
+      if (it == pairs.end()) continue;
+      const auto& c = it->second;
+      out += fmt::format("  {:28} {:+.2f} (95% CI {:+.2f} .. {:+.2f}), t = {:.2f}, p = {:.3f}\n",
+                         model.title, 100 * c.mean_difference, 100 * c.ci95_low,
+                         100 * c.ci95_high, c.t, c.p_two_sided);
+    }
+  };
+  paired_lines(report.validation_paired_with_baseline,
+               "on the validation split (for choosing recipes), paired with the baseline (points):\n");
+  paired_lines(report.paired_with_baseline,
+               "on the test set, paired with the baseline student of the same seed (points):\n");
   return out;
 }
 

@@ -40,7 +40,7 @@ TEST(RunOptions, FinetuningAddsLabelEpochsAfterDistillation) {
                                                                "--set", "distill.finetune_lr=0.01"}));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto distilled = results_of(dir / "run")["models"]["student_distilled"]["training"];
-  EXPECT_EQ(distilled["objective"], "kd(T=1, alpha=0) + finetune(1 epochs)");
+  EXPECT_EQ(distilled["objective"], "kd(T=1, alpha=0.1) + finetune(1 epochs)");
   ASSERT_EQ(distilled["history"].size(), 3u);  // 2 distillation epochs + 1 on labels
   // The fine-tuning epoch runs from finetune_lr down its own cosine schedule; the distillation
   // epochs from student.train.lr (0.05).

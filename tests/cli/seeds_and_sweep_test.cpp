@@ -79,6 +79,18 @@ TEST(Seeds, RunOverSeedsWritesEachRunAndPairedStatistics) {
     EXPECT_NEAR(paired["ci95"][1].get<double>() - paired["ci95"][0].get<double>(),
                 2 * 4.302653 * sd / std::sqrt(3.0), 1e-6);
   }
+  // The validation split's figures (each training's selected epoch), for choosing recipes.
+  double validation_difference = 0;
+  for (int seed = 0; seed < 3; ++seed) {
+    const auto models = read_json(dir / "runs" / ("seed-" + std::to_string(seed)) / "results.json")["models"];
+    validation_difference +=
+        (models["student_distilled"]["training"]["best_validation_accuracy"].get<double>() -
+         models["student_baseline"]["training"]["best_validation_accuracy"].get<double>()) / 3;
+  }
+  EXPECT_NEAR(seeds["validation_paired_with_baseline"]["student_distilled"]["mean_difference"]
+                  .get<double>(),
+              validation_difference, 1e-12);
+  EXPECT_FALSE(seeds["validation_paired_with_baseline"].contains("student_int8"));  // not trained
   EXPECT_TRUE(seeds["paired_with_baseline"].contains("student_int8"));
   EXPECT_FALSE(seeds["paired_with_baseline"].contains("teacher"));
 }

@@ -22,6 +22,10 @@ struct SeedRunsReport {
   std::map<std::string, evaluation::SampleSummary> test_accuracy;
   /// Per student key other than the baseline: its test accuracy paired with the baseline's.
   std::map<std::string, evaluation::PairedComparison> paired_with_baseline;
+  /// The same on the validation split (each trained row's selected epoch), for choosing between
+  /// recipes without looking at the test set; rows trained with a validation split only.
+  std::map<std::string, evaluation::SampleSummary> validation_accuracy;
+  std::map<std::string, evaluation::PairedComparison> validation_paired_with_baseline;
 };
 
 /// Runs the pipeline for seeds config.seed, config.seed + 1, ... (`count` of them), each into
