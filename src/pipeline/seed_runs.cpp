@@ -9,24 +9,12 @@
 
 #include "distill/core/atomic_file.h"
 #include "distill/core/error.h"
+#include "statistics_json.h"
 
 namespace distill::pipeline {
 namespace {
 
 namespace fs = std::filesystem;
-
-nlohmann::json summary_json(const evaluation::SampleSummary& s) {
-  return {{"count", s.count}, {"mean", s.mean}, {"stddev", s.stddev}};
-}
-
-nlohmann::json paired_json(const evaluation::PairedComparison& c) {
-  return {{"pairs", c.pairs},
-          {"mean_difference", c.mean_difference},
-          {"stddev_difference", c.stddev_difference},
-          {"t", std::isfinite(c.t) ? nlohmann::json(c.t) : nlohmann::json()},
-          {"p_two_sided", c.p_two_sided},
-          {"ci95", {c.ci95_low, c.ci95_high}}};
-}
 
 std::vector<double> accuracies(const SeedRunsReport& report, const std::string& key) {
   std::vector<double> values;

@@ -18,6 +18,7 @@
 #include "distill/pipeline/stages.h"
 #include "distill/pipeline/teacher_file.h"
 #include "distill/runtime/int8_model_file.h"
+#include "statistics_json.h"
 
 namespace distill::pipeline {
 namespace {
@@ -236,33 +237,24 @@ SweepReport run_sweep(const std::string& yaml_text, const std::string& source,
 }
 
 std::string sweep_to_json(const SweepReport& report) {
-  const auto summary = [](const evaluation::SampleSummary& s) {
-    return nlohmann::json{{"count", s.count}, {"mean", s.mean}, {"stddev", s.stddev}};
-  };
   nlohmann::json points = nlohmann::json::array();
   for (const auto& p : report.points)
     points.push_back({{"settings", p.settings},
                       {"validation_accuracy", p.validation_accuracy},
-                      {"validation", summary(p.validation)}});
-  const auto& c = report.chosen_vs_baseline_test;
+                      {"validation", summary_json(p.validation)}});
   return nlohmann::json{
       {"seeds", report.seeds},
       {"kind", report.qat ? "quantize.qat (baseline: post-training int8 of the distilled student)"
                           : "distill (baseline: the student on labels alone)"},
       {"selection", "best mean validation accuracy; test computed for the chosen point only"},
       {"baseline", {{"validation_accuracy", report.baseline_validation},
-                    {"validation", summary(report.baseline_validation_summary)},
+                    {"validation", summary_json(report.baseline_validation_summary)},
                     {"test_accuracy", report.baseline_test}}},
       {"points", points},
       {"chosen", {{"index", report.chosen},
                   {"settings", report.points[report.chosen].settings},
                   {"test_accuracy", report.chosen_test},
-                  {"test_vs_baseline", {{"mean_difference", c.mean_difference},
-                                        {"stddev_difference", c.stddev_difference},
-                                        {"t", std::isfinite(c.t) ? nlohmann::json(c.t)
-                                                                 : nlohmann::json()},
-                                        {"p_two_sided", c.p_two_sided},
-                                        {"ci95", {c.ci95_low, c.ci95_high}}}}}}}
+                  {"test_vs_baseline", paired_json(report.chosen_vs_baseline_test)}}}}
       .dump(2);
 }
 
