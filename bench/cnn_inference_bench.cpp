@@ -5,7 +5,8 @@
 // convolutions, which run on oneDNN), and the int8 runtime. Folded fp32 against int8 is the
 // gain of quantization alone; unfolded against folded is the gain of folding.
 // Weights are random (the timings do not depend on them); batch-norm statistics are set to
-// non-trivial values so that folding has work to do.
+// non-trivial values so that folding has work to do. Rates are per wall-clock second (libtorch
+// and the runtime both use more than the calling thread).
 #include <ATen/ATen.h>
 #include <benchmark/benchmark.h>
 #include <torch/csrc/autograd/grad_mode.h>
@@ -67,7 +68,7 @@ void BM_CnnFp32Unfolded(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(n.model->forward(x));
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
-BENCHMARK(BM_CnnFp32Unfolded)->Arg(1)->Arg(256)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_CnnFp32Unfolded)->Arg(1)->Arg(256)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 void BM_CnnFp32Folded(benchmark::State& state) {
   Networks& n = networks();
@@ -76,7 +77,7 @@ void BM_CnnFp32Folded(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(compression::run_folded_cnn(n.folded, x));
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
-BENCHMARK(BM_CnnFp32Folded)->Arg(1)->Arg(256)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_CnnFp32Folded)->Arg(1)->Arg(256)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 void BM_CnnInt8Runtime(benchmark::State& state) {
   Networks& n = networks();
@@ -86,7 +87,7 @@ void BM_CnnInt8Runtime(benchmark::State& state) {
   for (auto _ : state) n.int8->logits(x.data_ptr<float>(), batch, logits.data());
   state.SetItemsProcessed(state.iterations() * batch);
 }
-BENCHMARK(BM_CnnInt8Runtime)->Arg(1)->Arg(256)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_CnnInt8Runtime)->Arg(1)->Arg(256)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 }  // namespace
 

@@ -1,9 +1,16 @@
 // This CPU's arithmetic peaks on one core, the ceiling every GEMM here is measured against:
 // AVX-512 fp32 FMAs (16 multiply-adds each) and AVX-512 VNNI uint8×int8 dot products (64 each),
-// 16 independent accumulators in registers, nothing loaded or stored. The ratio of the two is
-// the most an int8 GEMM can gain over an fp32 one of the same shape (4.0× on the fifth
-// session's machine: 128 vs 512 G multiply-adds/s). Links nothing of distill.
+// 16 independent accumulators in registers, nothing loaded or stored; and, where the CPU has
+// AMX (Intel Sapphire Rapids and later, which oneDNN's int8 matmul then uses: its verbose log
+// names `brg:avx512_core_amx_int8`), the tile unit's uint8×int8 products (TDPBUSD: a 16×64 by
+// 64×16 tile product, 16,384 multiply-adds), four accumulator tiles. The ratio of the int8 and
+// fp32 peaks is the most an int8 GEMM can gain over an fp32 one of the same shape (VNNI: 4.0×
+// on the fifth session's AMD EPYC, 128 vs 512 G multiply-adds/s). Links nothing of distill.
 #include <benchmark/benchmark.h>
+
+#include <cpuid.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <cstdint>
 
@@ -57,6 +64,44 @@ __attribute__((target("avx512f,avx512vnni"))) void vnni_loop(int64_t iterations)
   DISTILL_PEAK_LOOP("vpdpbusd");
 }
 
+/// Whether the CPU has AMX tiles with int8 products and Linux lets this process use them (the
+/// tile state must be requested with arch_prctl before the first tile instruction).
+bool amx_int8_usable() {
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return false;
+  const bool tile = edx & (1u << 24), int8 = edx & (1u << 25);
+  constexpr long kArchRequestXcompPerm = 0x1023, kXfeatureTileData = 18;
+  return tile && int8 && syscall(SYS_arch_prctl, kArchRequestXcompPerm, kXfeatureTileData) == 0;
+}
+
+/// The tile configuration: palette 1, tiles 0–7 of 16 rows × 64 bytes.
+struct alignas(64) TileConfig {
+  uint8_t palette = 1;
+  uint8_t start_row = 0;
+  uint8_t reserved[14] = {};
+  uint16_t bytes_per_row[16] = {64, 64, 64, 64, 64, 64, 64, 64};
+  uint8_t rows[16] = {16, 16, 16, 16, 16, 16, 16, 16};
+};
+
+// tmm0–tmm3 accumulate products of tmm4–tmm7 (zeros: the rate does not depend on values).
+#define DISTILL_TDPBUSD(dst, a, b) asm volatile("tdpbusd %%tmm" #b ", %%tmm" #a ", %%tmm" #dst ::)
+
+void amx_loop(int64_t iterations) {
+  static const TileConfig config;
+  asm volatile("ldtilecfg %0" ::"m"(config));
+  asm volatile("tilezero %%tmm0\n\ttilezero %%tmm1\n\ttilezero %%tmm2\n\ttilezero %%tmm3\n\t"
+               "tilezero %%tmm4\n\ttilezero %%tmm5\n\ttilezero %%tmm6\n\ttilezero %%tmm7" ::);
+  for (int64_t i = 0; i < iterations; ++i) {
+    for (int k = 0; k < 4; ++k) {  // 16 products per iteration, as the vector loops
+      DISTILL_TDPBUSD(0, 4, 5);
+      DISTILL_TDPBUSD(1, 4, 6);
+      DISTILL_TDPBUSD(2, 4, 7);
+      DISTILL_TDPBUSD(3, 5, 6);
+    }
+  }
+  asm volatile("tilerelease" ::);
+}
+
 void BM_PeakFp32Fma(benchmark::State& state) {
   run_peak(state, __builtin_cpu_supports("avx512f"), 16, fma_loop);
 }
@@ -67,6 +112,11 @@ void BM_PeakInt8Vnni(benchmark::State& state) {
            vnni_loop);
 }
 BENCHMARK(BM_PeakInt8Vnni)->Unit(benchmark::kMillisecond);
+
+void BM_PeakInt8Amx(benchmark::State& state) {
+  run_peak(state, amx_int8_usable(), 16 * 16 * 64, amx_loop);
+}
+BENCHMARK(BM_PeakInt8Amx)->Unit(benchmark::kMillisecond);
 
 #endif
 

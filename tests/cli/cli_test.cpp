@@ -119,11 +119,12 @@ TEST(Cli, ShortEndToEndRunWritesModelsAndResults) {
   }
   EXPECT_EQ(j["models"]["student_distilled"]["parameters"], 79510);
   EXPECT_GT(j["models"]["student_distilled"]["test"]["agreement_with_teacher"].get<double>(), 0.7);
-  // Both int8 students: post-training quantization, and distill-while-quantizing on QAT's own
-  // loss (quantize.qat_temperature/qat_alpha), each within a point of the fp32 student.
+  // Both int8 students: post-training quantization within a point of the fp32 student, and
+  // distill-while-quantizing on QAT's own loss (quantize.qat_temperature/qat_alpha) no more
+  // than a point below it (its two more epochs may also lift a student trained this briefly).
   const double fp32 = j["models"]["student_distilled"]["test"]["accuracy"].get<double>();
-  for (const char* key : {"student_int8", "student_int8_qat"})
-    EXPECT_NEAR(j["models"][key]["test"]["accuracy"].get<double>(), fp32, 0.01) << key;
+  EXPECT_NEAR(j["models"]["student_int8"]["test"]["accuracy"].get<double>(), fp32, 0.01);
+  EXPECT_GE(j["models"]["student_int8_qat"]["test"]["accuracy"].get<double>(), fp32 - 0.01);
   EXPECT_EQ(j["models"]["student_int8_qat"]["objective"],
             "kd(T=1, alpha=0.5) while quantizing (2 epochs)");
   EXPECT_EQ(j["models"]["student_int8_qat"]["training"]["epochs_run"], 2);
