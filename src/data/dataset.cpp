@@ -35,8 +35,12 @@ Dataset Dataset::head(int64_t count) const {
 
 void validate_dataset(const Dataset& dataset, const std::string& name) {
   DISTILL_CHECK(dataset.features.defined() && dataset.labels.defined(), name, " is empty");
-  DISTILL_CHECK(dataset.features.scalar_type() == at::kFloat, name,
-                ": features must be float32, got ", dataset.features.scalar_type());
+  const bool token_ids = dataset.features.scalar_type() == at::kLong;
+  DISTILL_CHECK(dataset.features.scalar_type() == at::kFloat || token_ids, name,
+                ": features must be float32 (images, tabular data) or int64 token ids (text), got ",
+                dataset.features.scalar_type());
+  DISTILL_CHECK(!token_ids || dataset.features.dim() == 2, name,
+                ": token ids must be (N, L), got ", dataset.features.sizes());
   DISTILL_CHECK(dataset.labels.scalar_type() == at::kLong, name, ": labels must be int64, got ",
                 dataset.labels.scalar_type());
   DISTILL_CHECK(dataset.features.dim() == 2 || dataset.features.dim() == 4, name,

@@ -11,11 +11,12 @@
 
 namespace distill::data {
 
-// N = samples, K = classes; a sample is (C, H, W) for images or (F) for tabular data.
+// N = samples, K = classes; a sample is (C, H, W) for images, (F) for tabular data or (L) token
+// ids for text.
 
 /// A labelled dataset held in memory as two contiguous tensors.
 struct Dataset {
-  at::Tensor features;  // (N, C, H, W) or (N, F), float32
+  at::Tensor features;  // (N, C, H, W) or (N, F) float32, or (N, L) int64 token ids (text)
   at::Tensor labels;    // (N), int64, each in [0, num_classes)
   int64_t num_classes = 0;
   std::vector<std::string> class_names;  // empty, or one name per class
