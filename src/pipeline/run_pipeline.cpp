@@ -93,14 +93,13 @@ void check_interrupted_stage(const std::string& key, const StageFiles& files,
                      describe_recipe_differences(recorded, recipe));
 }
 
-/// Trains a stage, or with --resume reuses its finished model file and training record when
-/// they were made by the same recipe.
+/// Trains a stage, or with --resume reuses its finished model file and training record (made by
+/// the same recipe: run_pipeline checks every finished stage before any work).
 TrainedModel run_or_reuse(const std::string& key, const StageFiles& files,
                           const PipelineOptions& options, const RunRecipe& recipe,
                           const std::function<TrainedModel(const StageRun&)>& train,
                           const StageRun& run_template) {
   if (options.resume && fs::exists(files.model) && fs::exists(files.training_record)) {
-    check_finished_stage(key, files, recipe);
     if (options.show_progress)
       std::fprintf(stderr, "%s: reusing %s\n", key.c_str(), files.model.c_str());
     TrainedModel reused;
