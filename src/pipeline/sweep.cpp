@@ -148,6 +148,9 @@ SweepReport run_sweep(const std::string& yaml_text, const std::string& source,
   report.qat = qat;
   for (const auto& point : points) report.points.push_back({point, {}, {}});
   std::vector<fs::path> seed_dirs;
+  // Each seed's test split (and its normalisation), kept for the one test evaluation at the end.
+  std::vector<data::Dataset> test_splits;
+  std::vector<data::Normalization> normalizations;
   for (int64_t i = 0; i < options.seeds; ++i) {
     const uint64_t seed = base.seed + static_cast<uint64_t>(i);
     const fs::path seed_dir = root / ("seed-" + std::to_string(seed));
@@ -165,6 +168,8 @@ SweepReport run_sweep(const std::string& yaml_text, const std::string& source,
     SeedInputs inputs = seed_inputs(config);
     report.seeds.push_back(seed);
     seed_dirs.push_back(seed_dir);
+    test_splits.push_back(inputs.data.test);
+    normalizations.push_back(inputs.data.normalization);
     if (qat) {
       // What distill-while-quantizing must beat: post-training int8 of the distilled student.
       const runtime::Int8Model post_training =
@@ -220,15 +225,11 @@ SweepReport run_sweep(const std::string& yaml_text, const std::string& source,
 
   // Only now, with the point chosen on validation data, its test accuracy.
   for (size_t i = 0; i < report.seeds.size(); ++i) {
-    std::vector<std::string> settings =
-        seed_settings(overrides, seed_dirs[i], report.seeds[i]);
-    const config::PipelineConfig config = config::parse_pipeline_config(yaml_text, source, settings);
-    const data::PreparedData data = seed_inputs(config).data;
     const fs::path chosen = point_file(seed_dirs[i], report.chosen, qat);
     report.chosen_test.push_back(
-        qat ? int8_accuracy(runtime::load_int8_model(chosen.string()), data.test,
-                            data.normalization, config.evaluation.batch_size)
-            : test_accuracy(chosen, data.test));
+        qat ? int8_accuracy(runtime::load_int8_model(chosen.string()), test_splits[i],
+                            normalizations[i], base.evaluation.batch_size)
+            : test_accuracy(chosen, test_splits[i]));
   }
   report.chosen_vs_baseline_test =
       evaluation::paired_comparison(report.baseline_test, report.chosen_test);
