@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "commands.h"
+#include "distill/core/error.h"
 #include "distill/data/data_source.h"
 #include "distill/models/model_io.h"
 #include "distill/pipeline/int8_stage.h"
@@ -50,17 +51,21 @@ void register_bench_command(CLI::App& app) {
     config::EvaluationConfig accuracy_only = loaded.config.evaluation;
     accuracy_only.measure_speed = false;
     const evaluation::SpeedOptions& speed = loaded.config.evaluation.speed;
-    const data::Dataset raw_test = data::load_test_split(loaded.config.data);
+    const bool text = loaded.config.data.source == data::DataSourceKind::kText;
+    // Float data is read once; text is tokenized per model below.
+    const data::Dataset raw_test = text ? data::Dataset{} : data::load_test_split(loaded.config.data);
     report::RunReport run;
     run.config_source = loaded.source;
     run.data_source = data::to_string(loaded.config.data.source);
     run.test_samples = raw_test.size();
-    run.class_names = raw_test.class_names;
+    run.class_names = raw_test.class_names;  // text: set from the first model's test split
     pipeline::SpeedQueue speeds;
     for (size_t i = 0; i < args->models.size(); ++i) {
       const std::string& path = args->models[i];
       report::ModelReport r;
       if (is_int8_file(path)) {
+        DISTILL_CHECK_HINT(!text, "bench the fp32 text model files (.pt)", "'", path,
+                           "': int8 text models are timed by the run that makes them");
         const runtime::Int8Model model = runtime::load_int8_model(path);
         r = pipeline::evaluate_int8_model(path, model, raw_test, data::Normalization{}, at::Tensor(),
                                           accuracy_only, path, !args->config.quiet);
@@ -68,13 +73,20 @@ void register_bench_command(CLI::App& app) {
                                                     speed.throughput_batch));
       } else {
         const models::SavedModel saved = models::load_model(path);
-        data::Dataset test = raw_test;
-        test.features = saved.normalization.apply(raw_test.features);
+        // Text: each model's own tokenizer makes its token ids.
+        data::Dataset test = saved.tokenizer_model.empty()
+                                 ? raw_test
+                                 : data::load_test_split(loaded.config.data, saved.tokenizer_model);
+        test.features = saved.normalization.apply(test.features);
+        if (text && run.class_names.empty()) {
+          run.test_samples = test.size();
+          run.class_names = test.class_names;
+        }
         r = pipeline::evaluate_model(path, *saved.model, test, at::Tensor(), accuracy_only,
                                      !args->config.quiet);
         r.size.bytes = static_cast<int64_t>(std::filesystem::file_size(path));
         r.file = path;
-        speeds.add(i, saved.model, test.sample_shape());
+        speeds.add(i, saved.model, test.features);
       }
       r.key = "model" + std::to_string(i + 1);
       run.models.push_back(r);

@@ -63,9 +63,14 @@ void register_describe_command(CLI::App& app) {
     const config::ModelStageConfig& stage =
         args->role == "teacher" ? loaded.config.teacher : loaded.config.student;
     // Input shape and class count come from the data, as in a run.
-    const data::Dataset test = data::load_test_split(loaded.config.data);
+    // (Text: the tokenizer is trained, or taken from its cache, for the vocabulary size.)
+    const data::Dataset test =
+        loaded.config.data.source == data::DataSourceKind::kText
+            ? data::prepare_data(loaded.config.data, loaded.config.seed).test
+            : data::load_test_split(loaded.config.data);
     models::ModelSpec spec = stage.model;
-    config::resolve_model_shape(spec, test.sample_shape(), test.num_classes, args->role + ".model");
+    config::resolve_model_shape(spec, test.sample_shape(), test.num_classes, args->role + ".model",
+                                test.vocab_size);
     print_model(*models::build_classifier(spec), args->role, nullptr);
   });
 }

@@ -37,8 +37,9 @@ void register_evaluate_command(CLI::App& app) {
     LoadedConfig loaded = load_config(args->config);
     if (args->no_speed) loaded.config.evaluation.measure_speed = false;
     const config::EvaluationConfig& evaluation = loaded.config.evaluation;
-    data::Dataset test = data::load_test_split(loaded.config.data);
     const models::SavedModel saved = models::load_model(args->model);
+    // Text is tokenized by the model's own tokenizer.
+    data::Dataset test = data::load_test_split(loaded.config.data, saved.tokenizer_model);
 
     report::RunReport run;
     run.config_source = loaded.source;
@@ -48,8 +49,11 @@ void register_evaluate_command(CLI::App& app) {
     at::Tensor teacher_predictions;
     if (!args->teacher.empty()) {
       const models::SavedModel teacher = models::load_model(args->teacher);
-      data::Dataset teacher_view = test;
-      teacher_view.features = teacher.normalization.apply(test.features);
+      data::Dataset teacher_view =
+          teacher.tokenizer_model == saved.tokenizer_model
+              ? test
+              : data::load_test_split(loaded.config.data, teacher.tokenizer_model);
+      teacher_view.features = teacher.normalization.apply(teacher_view.features);
       report::ModelReport t =
           pipeline::evaluate_model("teacher", *teacher.model, teacher_view, at::Tensor(),
                                    evaluation, !args->config.quiet, &teacher_predictions);

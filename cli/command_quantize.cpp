@@ -44,7 +44,8 @@ void register_quantize_command(CLI::App& app) {
     LoadedConfig loaded = load_config(args->config);
     const config::PipelineConfig& config = loaded.config;
     const models::SavedModel saved = models::load_model(args->model);
-    const data::PreparedData data = data::prepare_data(config.data, config.seed, &saved.normalization);
+    const data::PreparedData data = data::prepare_data(config.data, config.seed, &saved.normalization,
+                                                       saved.tokenizer_model);
     runtime::Int8Model int8;
     if (args->teacher.empty() || config.quantize.qat_epochs == 0) {
       int8 = pipeline::quantize_student(saved, data.train, config.quantize, args->out);

@@ -10,6 +10,7 @@
 
 #include "distill/config/yaml_section.h"
 #include "distill/core/error.h"
+#include "distill/models/model_family.h"
 
 namespace distill::config {
 namespace {
@@ -34,10 +35,10 @@ void check(bool ok, const YamlSection& s, const std::string& key, const std::str
 }
 
 void read_model(YamlSection s, models::ModelSpec& spec) {
-  s.read_choice<ModelKind>("type", spec.kind,
-                           {{"mlp", ModelKind::kMlp},
-                            {"resnet", ModelKind::kResNet},
-                            {"mobilenet", ModelKind::kMobileNet}});
+  std::vector<std::pair<std::string, ModelKind>> families;
+  for (const models::ModelFamily& family : models::model_families())
+    if (family.build != nullptr) families.emplace_back(family.kind.name(), family.kind);
+  s.read_choice<ModelKind>("type", spec.kind, families);
   s.read("input_shape", spec.input_shape);
   s.read("num_classes", spec.num_classes);
   s.read("hidden", spec.hidden);
@@ -48,6 +49,14 @@ void read_model(YamlSection s, models::ModelSpec& spec) {
   s.read("dropout", spec.dropout);
   s.read("channels", spec.channels);
   s.read("blocks_per_stage", spec.blocks_per_stage);
+  s.read("vocab_size", spec.vocab_size);
+  s.read("embedding_dim", spec.embedding_dim);
+  s.read("layers", spec.layers);
+  s.read("heads", spec.heads);
+  s.read("feed_forward", spec.feed_forward);
+  s.read_choice<models::Pooling>("pooling", spec.pooling,
+                                 {{"cls", models::Pooling::kCls}, {"mean", models::Pooling::kMean}});
+  s.read("bigram_buckets", spec.bigram_buckets);
   s.reject_unknown_keys();
   for (size_t i = 0; i < spec.hidden.size(); ++i)
     check_value(spec.hidden[i] > 0, s, "hidden[" + std::to_string(i) + "]", spec.hidden[i],
@@ -80,6 +89,7 @@ void read_train(YamlSection s, distillation::TrainOptions& o) {
   s.read("step_gamma", o.schedule.step_gamma);
   s.read("warmup_epochs", o.schedule.warmup_epochs);
   s.read("early_stopping_patience", o.early_stopping_patience);
+  s.read("max_gradient_norm", o.max_gradient_norm);
   YamlSection augmentation = s.section("augmentation");
   augmentation.read("max_shift", o.augmentation.max_shift);
   augmentation.read("horizontal_flip", o.augmentation.horizontal_flip);
@@ -99,11 +109,45 @@ void read_stage(YamlSection s, ModelStageConfig& stage, bool is_teacher) {
   s.reject_unknown_keys();
 }
 
+void read_text_data(YamlSection s, data::TextDataOptions& t) {
+  s.read("train", t.train);
+  s.read("validation", t.validation);
+  s.read("test", t.test);
+  s.read_choice<data::TextFormat>("format", t.file.format,
+                                  {{"auto", data::TextFormat::kAuto},
+                                   {"tsv", data::TextFormat::kTsv},
+                                   {"csv", data::TextFormat::kCsv},
+                                   {"jsonl", data::TextFormat::kJsonl}});
+  s.read("text_field", t.file.text_field);
+  s.read("label_field", t.file.label_field);
+  s.read("max_line_bytes", t.file.max_line_bytes);
+  s.read("max_tokens", t.encoding.max_tokens);
+  s.read("cls_first", t.encoding.cls_first);
+  YamlSection tokenizer = s.section("tokenizer");
+  tokenizer.read("vocab_size", t.tokenizer.vocab_size);
+  tokenizer.read_choice<text::SubwordModel>("model", t.tokenizer.model,
+                                            {{"unigram", text::SubwordModel::kUnigram},
+                                             {"bpe", text::SubwordModel::kBpe}});
+  tokenizer.read("character_coverage", t.tokenizer.character_coverage);
+  tokenizer.read("file", t.tokenizer_file);
+  tokenizer.read("cache_dir", t.tokenizer_cache_dir);
+  tokenizer.reject_unknown_keys();
+  s.reject_unknown_keys();
+  check_value(t.file.max_line_bytes >= 16, s, "max_line_bytes", t.file.max_line_bytes, ">= 16");
+  try {
+    data::validate_text_encoding(t.encoding, s.path());
+    text::validate_tokenizer_options(t.tokenizer, tokenizer.path());
+  } catch (const Error& e) {
+    throw Error("config '" + s.source() + "': " + e.what(), e.hint(), e.where());
+  }
+}
+
 void read_data(YamlSection s, data::DataOptions& d) {
   s.read_choice<data::DataSourceKind>("source", d.source,
                                       {{"fashion-mnist", data::DataSourceKind::kFashionMnist},
                                        {"idx", data::DataSourceKind::kIdx},
-                                       {"csv", data::DataSourceKind::kCsv}});
+                                       {"csv", data::DataSourceKind::kCsv},
+                                       {"text", data::DataSourceKind::kText}});
   s.read("dir", d.dir);
   s.read("train_images", d.train_images);
   s.read("train_labels", d.train_labels);
@@ -120,6 +164,7 @@ void read_data(YamlSection s, data::DataOptions& d) {
   check_value(delimiter.size() == 1, csv, "delimiter", "'" + delimiter + "'", "one character");
   d.csv.delimiter = delimiter[0];
   csv.reject_unknown_keys();
+  read_text_data(s.section("text"), d.text);
   s.read("train_limit", d.train_limit);
   s.read("test_limit", d.test_limit);
   s.read("validation_size", d.validation_size);
@@ -130,7 +175,9 @@ void read_data(YamlSection s, data::DataOptions& d) {
   check_value(d.train_limit >= 0, s, "train_limit", d.train_limit, ">= 0 (0: all)");
   check_value(d.test_limit >= 0, s, "test_limit", d.test_limit, ">= 0 (0: all)");
   check_value(d.validation_size >= 0, s, "validation_size", d.validation_size, ">= 0");
-  check_value(d.train_limit == 0 || d.validation_size < d.train_limit, s, "validation_size",
+  const bool validation_file = d.source == data::DataSourceKind::kText && !d.text.validation.empty();
+  check_value(validation_file || d.train_limit == 0 || d.validation_size < d.train_limit, s,
+              "validation_size",
               d.validation_size,
               "fewer than train_limit = " + std::to_string(d.train_limit) + " samples");
   if (d.source == data::DataSourceKind::kIdx) {
@@ -139,6 +186,11 @@ void read_data(YamlSection s, data::DataOptions& d) {
                                      {"test_images", d.test_images},
                                      {"test_labels", d.test_labels}})
       check(!value.empty(), s, key, "is required when data.source is idx");
+  }
+  if (d.source == data::DataSourceKind::kText) {
+    YamlSection text = s.section("text");
+    check(!d.text.train.empty(), text, "train", "is required when data.source is text");
+    check(!d.text.test.empty(), text, "test", "is required when data.source is text");
   }
   if (d.source == data::DataSourceKind::kCsv) {
     check(!d.train_csv.empty(), s, "train_csv", "is required when data.source is csv");
@@ -159,6 +211,19 @@ void read_distill(YamlSection s, DistillStageConfig& d) {
                                  {"live", TeacherOutputs::kLive},
                                  {"cached", TeacherOutputs::kCached}});
   s.read("cache_dir", d.cache_dir);
+  YamlSection transfer = s.section("transfer_set");
+  transfer.read("copies", d.transfer_set.copies);
+  transfer.read("mask_probability", d.transfer_set.mask_probability);
+  transfer.read("replace_probability", d.transfer_set.replace_probability);
+  transfer.read("neighbours", d.transfer_set.neighbours);
+  transfer.read("ngram_probability", d.transfer_set.ngram_probability);
+  transfer.read("ngram_max_tokens", d.transfer_set.ngram_max_tokens);
+  transfer.reject_unknown_keys();
+  try {
+    data::validate_token_augmentation(d.transfer_set, transfer.path());
+  } catch (const Error& e) {
+    throw Error("config '" + s.source() + "': " + e.what(), e.hint(), e.where());
+  }
   for (YamlSection item : s.sections("features")) {
     distillation::FeatureTerm term;
     item.read_choice<distillation::FeatureLossKind>(
@@ -380,8 +445,20 @@ PipelineConfig parse_pipeline_config(const std::string& yaml_text, const std::st
 }
 
 void resolve_model_shape(models::ModelSpec& spec, const std::vector<int64_t>& sample_shape,
-                         int64_t num_classes, const std::string& where) {
+                         int64_t num_classes, const std::string& where, int64_t vocab_size) {
+  const bool reads_tokens = models::takes_token_ids(spec.kind);
+  DISTILL_CHECK_HINT(reads_tokens == (vocab_size > 0) || spec.kind == models::ModelKind::kTorchScript,
+                     vocab_size > 0 ? "text takes the text families: transformer, bag_of_embeddings"
+                                    : "use a text family with data.source: text",
+                     where, ": type ", models::to_string(spec.kind), " reads ",
+                     models::to_string(models::model_family(spec.kind).input), " but the data is ",
+                     vocab_size > 0 ? "token ids (data.source: text)" : "float samples");
   if (spec.input_shape.empty()) spec.input_shape = sample_shape;
+  if (reads_tokens && spec.vocab_size == 0) spec.vocab_size = vocab_size;
+  DISTILL_CHECK_HINT(!reads_tokens || spec.vocab_size == vocab_size,
+                     "remove " + where + ".vocab_size to take it from the tokenizer", where,
+                     ".vocab_size is ", spec.vocab_size, " but the tokenizer has ", vocab_size,
+                     " pieces");
   if (spec.num_classes == 0) spec.num_classes = num_classes;
   auto shape_text = [](const std::vector<int64_t>& shape) {
     std::string s = "[";

@@ -5,6 +5,7 @@
 
 #include "distill/core/error.h"
 #include "distill/data/idx_dataset.h"
+#include "distill/data/text_source.h"
 
 namespace distill::data {
 namespace {
@@ -21,8 +22,34 @@ Dataset load_split(const DataOptions& options, bool train) {
       if (csv.num_classes == 0) csv.num_classes = options.num_classes;
       return read_csv_dataset(train ? options.train_csv : options.test_csv, csv);
     }
+    case DataSourceKind::kText:
+      break;  // tokenized with all splits together: prepare_text_data
   }
   DISTILL_FAIL("unknown data source ", static_cast<int>(options.source));
+}
+
+/// Text: tokenized splits; the validation split is the validation file when there is one, else
+/// held out of the training file. Token ids are not normalised.
+PreparedData prepare_text_data(const DataOptions& options, uint64_t seed,
+                               const std::string& fixed_tokenizer) {
+  TextSplits splits = load_text_splits(options.text, options.train_limit, options.test_limit,
+                                       fixed_tokenizer, /*test_only=*/false);
+  PreparedData prepared;
+  if (splits.validation.size() > 0) {
+    prepared.train = std::move(splits.train);
+    prepared.validation = std::move(splits.validation);
+  } else {
+    DISTILL_CHECK_HINT(options.validation_size < splits.train.size(),
+                       "lower data.validation_size or give data.text.validation",
+                       "data.validation_size = ", options.validation_size,
+                       " leaves no training texts out of ", splits.train.size());
+    TrainValidationSplit split = split_train_validation(splits.train, options.validation_size, seed);
+    prepared.train = std::move(split.train);
+    prepared.validation = std::move(split.validation);
+  }
+  prepared.test = std::move(splits.test);
+  prepared.tokenizer_model = std::move(splits.tokenizer_model);
+  return prepared;
 }
 
 }  // namespace
@@ -32,16 +59,24 @@ const char* to_string(DataSourceKind kind) {
     case DataSourceKind::kFashionMnist: return "fashion-mnist";
     case DataSourceKind::kIdx: return "idx";
     case DataSourceKind::kCsv: return "csv";
+    case DataSourceKind::kText: return "text";
   }
   return "unknown";
 }
 
-Dataset load_test_split(const DataOptions& options) {
+Dataset load_test_split(const DataOptions& options, const std::string& tokenizer_model) {
+  if (options.source == DataSourceKind::kText)
+    return load_text_splits(options.text, options.train_limit, options.test_limit, tokenizer_model,
+                            /*test_only=*/true)
+        .test;
   return load_split(options, /*train=*/false).head(options.test_limit);
 }
 
 PreparedData prepare_data(const DataOptions& options, uint64_t seed,
-                          const Normalization* fixed_normalization) {
+                          const Normalization* fixed_normalization,
+                          const std::string& fixed_tokenizer) {
+  if (options.source == DataSourceKind::kText)
+    return prepare_text_data(options, seed, fixed_tokenizer);
   const Dataset full_train = load_split(options, /*train=*/true).head(options.train_limit);
   Dataset test = load_test_split(options);
   DISTILL_CHECK(full_train.sample_shape() == test.sample_shape(),

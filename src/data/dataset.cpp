@@ -22,6 +22,7 @@ Dataset Dataset::select(const at::Tensor& indices) const {
   out.labels = labels.index_select(0, indices).contiguous();
   out.num_classes = num_classes;
   out.class_names = class_names;
+  out.vocab_size = vocab_size;
   return out;
 }
 
@@ -41,6 +42,15 @@ void validate_dataset(const Dataset& dataset, const std::string& name) {
                 dataset.features.scalar_type());
   DISTILL_CHECK(!token_ids || dataset.features.dim() == 2, name,
                 ": token ids must be (N, L), got ", dataset.features.sizes());
+  DISTILL_CHECK(token_ids == (dataset.vocab_size > 0), name, ": vocab_size = ", dataset.vocab_size,
+                " with ", dataset.features.scalar_type(),
+                " features: token ids need the vocabulary size, float features none");
+  if (token_ids) {
+    const int64_t min_id = dataset.features.min().item<int64_t>();
+    const int64_t max_id = dataset.features.max().item<int64_t>();
+    DISTILL_CHECK(min_id >= 0 && max_id < dataset.vocab_size, name, ": token ids must lie in [0, ",
+                  dataset.vocab_size - 1, "], found ids from ", min_id, " to ", max_id);
+  }
   DISTILL_CHECK(dataset.labels.scalar_type() == at::kLong, name, ": labels must be int64, got ",
                 dataset.labels.scalar_type());
   DISTILL_CHECK(dataset.features.dim() == 2 || dataset.features.dim() == 4, name,

@@ -24,7 +24,7 @@ std::vector<std::string> text_classes(const TextExamples& train) {
 
 Dataset encode_text_examples(const TextExamples& examples,
                              const std::vector<std::vector<int32_t>>& token_ids,
-                             const std::vector<std::string>& classes,
+                             const std::vector<std::string>& classes, int64_t vocab_size,
                              const TextEncodingOptions& options) {
   validate_text_encoding(options, "text");
   DISTILL_CHECK(token_ids.size() == examples.size(), examples.source, ": ", examples.size(),
@@ -35,7 +35,7 @@ Dataset encode_text_examples(const TextExamples& examples,
   for (size_t i = 0; i < classes.size(); ++i) class_of[classes[i]] = static_cast<int64_t>(i);
 
   const int64_t n = static_cast<int64_t>(examples.size()), length = options.max_tokens;
-  at::Tensor ids = at::full({n, length}, kPadTokenId, at::kLong);
+  at::Tensor ids = at::full({n, length}, text::kPadTokenId, at::kLong);
   at::Tensor labels = at::empty({n}, at::kLong);
   int64_t* id = ids.data_ptr<int64_t>();
   int64_t* label = labels.data_ptr<int64_t>();
@@ -56,9 +56,12 @@ Dataset encode_text_examples(const TextExamples& examples,
     label[i] = found->second;
     int64_t* row = id + i * length;
     int64_t position = 0;
-    if (options.cls_first) row[position++] = kClsTokenId;
+    if (options.cls_first) row[position++] = text::kClsTokenId;
     for (int32_t token : token_ids[static_cast<size_t>(i)]) {
       if (position == length) break;
+      DISTILL_CHECK(token >= 0 && token < vocab_size, examples.source, ":",
+                    examples.lines[static_cast<size_t>(i)], ": token id ", token,
+                    " is outside the tokenizer's vocabulary [0, ", vocab_size, ")");
       row[position++] = token;
     }
   }
@@ -67,6 +70,7 @@ Dataset encode_text_examples(const TextExamples& examples,
   out.labels = labels;
   out.num_classes = static_cast<int64_t>(classes.size());
   out.class_names = classes;
+  out.vocab_size = vocab_size;
   return out;
 }
 

@@ -6,6 +6,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <fmt/format.h>
 #include <torch/csrc/autograd/grad_mode.h>
+#include <torch/nn/utils/clip_grad.h>
 
 #include <chrono>
 #include <cmath>
@@ -74,6 +75,7 @@ RunRecipe training_recipe(const models::Classifier& model, const TrainingObjecti
       .set("training.step_gamma", number(o.schedule.step_gamma))
       .set("training.warmup_epochs", std::to_string(o.schedule.warmup_epochs))
       .set("training.early_stopping_patience", std::to_string(o.early_stopping_patience))
+      .set("training.max_gradient_norm", std::to_string(o.max_gradient_norm))
       .set("training.augmentation.max_shift", std::to_string(o.augmentation.max_shift))
       .set("training.augmentation.horizontal_flip", o.augmentation.horizontal_flip ? "true" : "false")
       .set("training.seed", std::to_string(o.seed))
@@ -101,6 +103,8 @@ void validate_train_options(const TrainOptions& o, const std::string& where) {
                 ".warmup_epochs = ", o.schedule.warmup_epochs, ": expected a value in [0, epochs)");
   DISTILL_CHECK(o.early_stopping_patience >= 0, where, ".early_stopping_patience = ",
                 o.early_stopping_patience, ": expected >= 0 (0 turns early stopping off)");
+  DISTILL_CHECK(o.max_gradient_norm >= 0 && std::isfinite(o.max_gradient_norm), where,
+                ".max_gradient_norm = ", o.max_gradient_norm, ": expected a finite value >= 0 (0: off)");
   DISTILL_CHECK(o.augmentation.max_shift >= 0, where, ".augmentation.max_shift = ",
                 o.augmentation.max_shift, ": expected >= 0");
 }
@@ -173,6 +177,8 @@ TrainingSummary train_model(models::Classifier& model, TrainingObjective& object
                          epoch + 1, ", batch ", b + 1, " of ", batches);
       optimizer->zero_grad();
       loss.backward();
+      if (options.max_gradient_norm > 0)
+        torch::nn::utils::clip_grad_norm_(model.parameters(), options.max_gradient_norm);
       optimizer->step();
       if (options.after_step) options.after_step();
 

@@ -36,6 +36,23 @@ ClassificationMetrics compute_metrics(const at::Tensor& logits, const at::Tensor
       m.per_class_accuracy[t] =
           static_cast<double>(m.confusion[t][t]) / static_cast<double>(m.per_class_count[t]);
   }
+  m.per_class_precision.assign(num_classes, 0.0);
+  m.per_class_f1.assign(num_classes, 0.0);
+  int64_t classes_seen = 0;
+  double f1_sum = 0;
+  for (int64_t p = 0; p < num_classes; ++p) {
+    int64_t predicted = 0;
+    for (int64_t t = 0; t < num_classes; ++t) predicted += m.confusion[t][p];
+    if (predicted > 0)
+      m.per_class_precision[p] = static_cast<double>(m.confusion[p][p]) / static_cast<double>(predicted);
+    const double precision = m.per_class_precision[p], recall = m.per_class_accuracy[p];
+    if (precision + recall > 0) m.per_class_f1[p] = 2 * precision * recall / (precision + recall);
+    if (predicted > 0 || m.per_class_count[p] > 0) {
+      ++classes_seen;
+      f1_sum += m.per_class_f1[p];
+    }
+  }
+  m.macro_f1 = f1_sum / static_cast<double>(classes_seen);
   if (reference_predictions.defined()) {
     DISTILL_CHECK(reference_predictions.sizes() == predictions.sizes(), "reference predictions ",
                   reference_predictions.sizes(), " do not match ", predictions.sizes());

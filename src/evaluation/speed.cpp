@@ -12,10 +12,13 @@
 namespace distill::evaluation {
 namespace {
 
-at::Tensor random_inputs(int64_t batch, const std::vector<int64_t>& sample_shape) {
-  std::vector<int64_t> shape = {batch};
-  shape.insert(shape.end(), sample_shape.begin(), sample_shape.end());
-  return at::randn(shape);
+/// `batch` rows of `samples`, repeated from the first when there are fewer.
+at::Tensor input_rows(const at::Tensor& samples, int64_t batch) {
+  DISTILL_CHECK(samples.defined() && samples.dim() >= 2 && samples.size(0) > 0,
+                "timing a model needs at least one sample, got ",
+                samples.defined() ? samples.sizes() : at::IntArrayRef{});
+  const at::Tensor rows = at::arange(batch, at::kLong).remainder(samples.size(0));
+  return samples.index_select(0, rows).contiguous();
 }
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
@@ -111,23 +114,22 @@ SpeedResult measure_speed(const InferenceCall& call, const SpeedOptions& options
   return measure_speeds({call}, options).front();
 }
 
-InferenceCall model_inference_call(models::Classifier& model,
-                                   const std::vector<int64_t>& sample_shape,
+InferenceCall model_inference_call(models::Classifier& model, const at::Tensor& samples,
                                    int64_t throughput_batch) {
   model.eval();
-  const at::Tensor single = random_inputs(1, sample_shape);
-  const at::Tensor large = random_inputs(throughput_batch, sample_shape);
+  const at::Tensor single = input_rows(samples, 1);
+  const at::Tensor large = input_rows(samples, throughput_batch);
   return [&model, single, large](int64_t batch) {
     torch::NoGradGuard no_grad;
     model.forward(batch == 1 ? single : large);
   };
 }
 
-SpeedResult measure_speed(models::Classifier& model, const std::vector<int64_t>& sample_shape,
+SpeedResult measure_speed(models::Classifier& model, const at::Tensor& samples,
                           const SpeedOptions& options) {
   const bool was_training = model.is_training();
   const SpeedResult result =
-      measure_speed(model_inference_call(model, sample_shape, options.throughput_batch), options);
+      measure_speed(model_inference_call(model, samples, options.throughput_batch), options);
   model.train(was_training);
   return result;
 }

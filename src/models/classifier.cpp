@@ -7,8 +7,7 @@
 
 #include "distill/core/error.h"
 #include "distill/core/random.h"
-#include "distill/models/mlp.h"
-#include "distill/models/staged_cnn.h"
+#include "distill/models/model_family.h"
 
 namespace distill::models {
 namespace {
@@ -47,16 +46,12 @@ void Classifier::set_quantization_hooks(std::shared_ptr<QuantizationHooks> hooks
 
 ClassifierPtr build_classifier(const ModelSpec& spec, uint64_t seed) {
   validate_model_spec(spec, "model");
+  const ModelFamily& family = model_family(spec.kind);
+  DISTILL_CHECK_HINT(family.build != nullptr, "load it with teacher.load",
+                     "a ", to_string(spec.kind), " model is loaded from its file, not built from "
+                     "a spec (", describe_model_spec(spec), ")");
   seed_default_generator(derive_seed(seed, kInitStream));
-  switch (spec.kind) {
-    case ModelKind::kMlp: return std::make_shared<Mlp>(spec);
-    case ModelKind::kResNet:
-    case ModelKind::kMobileNet: return std::make_shared<StagedCnn>(spec);
-    case ModelKind::kTorchScript:
-      DISTILL_FAIL_HINT("load it with teacher.load", "a TorchScript model is loaded from its file, "
-                        "not built from a spec (", describe_model_spec(spec), ")");
-  }
-  DISTILL_FAIL("unknown model kind ", static_cast<int>(spec.kind));
+  return family.build(spec);
 }
 
 }  // namespace distill::models

@@ -5,6 +5,10 @@
 
 #include <numeric>
 
+#include <sstream>
+
+#include "distill/core/error.h"
+#include "distill/models/model_family.h"
 #include "distill/ops/dropout.h"
 #include "distill/ops/linear.h"
 
@@ -60,6 +64,60 @@ at::Tensor Mlp::run(const at::Tensor& inputs, FeatureTaps* taps) {
   x = ops::linear(x, weight_of(last), layers_[last]->bias);
   if (taps) taps->record("logits", x);
   return x;
+}
+
+}  // namespace distill::models
+
+namespace distill::models {
+namespace {
+
+double mlp_parameters(const ModelSpec& spec) {
+  double width = std::accumulate(spec.input_shape.begin(), spec.input_shape.end(), 1.0,
+                                 std::multiplies<>());
+  double total = 0;
+  for (int64_t h : spec.hidden) {
+    total += (width + 1) * static_cast<double>(h);
+    width = static_cast<double>(h);
+  }
+  return total + (width + 1) * static_cast<double>(spec.num_classes);
+}
+
+void validate_mlp(const ModelSpec& spec, const std::string& where) {
+  DISTILL_CHECK(spec.hidden.size() <= kMaxModelLayers, where, ": ", spec.hidden.size(),
+                " hidden layers, expected at most ", kMaxModelLayers);
+  for (size_t i = 0; i < spec.hidden.size(); ++i) {
+    const int64_t h = spec.hidden[i];
+    DISTILL_CHECK(h > 0, where, ".hidden[", i, "] = ", h, ": expected a layer width > 0");
+    DISTILL_CHECK(h <= kMaxModelDimension, where, ".hidden[", i, "] = ", h, ": expected at most ",
+                  kMaxModelDimension);
+  }
+}
+
+std::string describe_mlp(const ModelSpec& spec) {
+  std::string out = std::to_string(std::accumulate(
+      spec.input_shape.begin(), spec.input_shape.end(), int64_t{1}, std::multiplies<>()));
+  for (int64_t h : spec.hidden) out += '-' + std::to_string(h);
+  out += '-' + std::to_string(spec.num_classes) + ' ' + to_string(spec.activation);
+  if (spec.dropout > 0) {
+    std::ostringstream dropout;
+    dropout << " dropout " << spec.dropout;
+    out += dropout.str();
+  }
+  return out;
+}
+
+}  // namespace
+
+ModelFamily mlp_family() {
+  ModelFamily family;
+  family.kind = ModelKind::kMlp;
+  family.input = ModelInput::kFeatures;
+  family.validate = validate_mlp;
+  family.parameter_bound = mlp_parameters;
+  family.minimum_parameters = mlp_parameters;  // exact
+  family.describe = describe_mlp;
+  family.build = [](const ModelSpec& spec) -> ClassifierPtr { return std::make_shared<Mlp>(spec); };
+  return family;
 }
 
 }  // namespace distill::models

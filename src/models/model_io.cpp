@@ -2,7 +2,10 @@
 #include "distill/models/model_io.h"
 
 #include <nlohmann/json.hpp>
+#include <ATen/ATen.h>
+
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -15,6 +18,23 @@ namespace distill::models {
 namespace {
 
 constexpr const char* kFileKind = "distill-model";
+constexpr const char* kTokenizerTensor = "tokenizer";
+
+/// Bytes packed eight to an int64 element (the tensor file stores float and int64 tensors).
+at::Tensor pack_bytes(const std::string& bytes) {
+  at::Tensor packed = at::zeros({static_cast<int64_t>((bytes.size() + 7) / 8)}, at::kLong);
+  std::memcpy(packed.data_ptr<int64_t>(), bytes.data(), bytes.size());
+  return packed;
+}
+
+std::string unpack_bytes(const at::Tensor& packed, size_t size, const std::string& source) {
+  DISTILL_CHECK(packed.scalar_type() == at::kLong && packed.dim() == 1 &&
+                    static_cast<size_t>(packed.numel()) == (size + 7) / 8,
+                "'", source, "': the tokenizer tensor ", packed.sizes(), " does not hold ", size,
+                " bytes");
+  const at::Tensor contiguous = packed.contiguous();
+  return std::string(reinterpret_cast<const char*>(contiguous.data_ptr<int64_t>()), size);
+}
 
 }  // namespace
 
@@ -30,6 +50,11 @@ std::string serialize_model(const SavedModel& saved) {
   file.kind = kFileKind;
   file.meta_json = meta.dump();
   file.tensors = named_module_state(*saved.model, "model.");
+  if (!saved.tokenizer_model.empty()) {
+    meta["tokenizer_bytes"] = saved.tokenizer_model.size();
+    file.meta_json = meta.dump();
+    file.tensors.emplace_back(kTokenizerTensor, pack_bytes(saved.tokenizer_model));
+  }
   return encode_tensor_file(file);
 }
 
@@ -51,6 +76,7 @@ SavedModel load_model(const std::filesystem::path& path) {
   const TensorFile file = read_tensor_file(path, kFileKind);
   SavedModel saved;
   ModelSpec spec;
+  size_t tokenizer_bytes = 0;
   try {
     const nlohmann::json meta = nlohmann::json::parse(file.meta_json);
     const int64_t version = meta.at("version").get<int64_t>();
@@ -60,6 +86,7 @@ SavedModel load_model(const std::filesystem::path& path) {
     saved.role = meta.at("role").get<std::string>();
     saved.normalization.mean = meta.at("normalization").at("mean").get<std::vector<float>>();
     saved.normalization.stddev = meta.at("normalization").at("stddev").get<std::vector<float>>();
+    tokenizer_bytes = meta.value("tokenizer_bytes", size_t{0});
   } catch (const nlohmann::json::exception& e) {
     DISTILL_FAIL("'", source, "': malformed metadata: ", e.what());
   }
@@ -76,6 +103,12 @@ SavedModel load_model(const std::filesystem::path& path) {
                   "'", source, "': normalisation entry ", i, " has mean ", norm.mean[i],
                   " and deviation ", norm.stddev[i], "; expected finite values, deviation > 0");
 
+  if (tokenizer_bytes > 0)
+    saved.tokenizer_model = unpack_bytes(file.get(kTokenizerTensor, source), tokenizer_bytes, source);
+  DISTILL_CHECK_HINT(takes_token_ids(spec.kind) == !saved.tokenizer_model.empty(),
+                     "save text models with the tokenizer of their data", "'", source, "': a ",
+                     to_string(spec.kind), " model ",
+                     saved.tokenizer_model.empty() ? "without" : "with", " a tokenizer");
   // The file must hold the weights it declares before that architecture is allocated.
   int64_t stored = 0;
   for (const auto& entry : file.tensors) stored += entry.second.numel();

@@ -1,26 +1,19 @@
-// Validation, description and JSON round trip of ModelSpec.
+// Validation, description and JSON round trip of ModelSpec; the family-specific parts come from
+// the registry (model_family.h).
 #include "distill/models/model_spec.h"
 
 #include <nlohmann/json.hpp>
 
-#include <numeric>
 #include <sstream>
 
 #include "distill/core/error.h"
+#include "distill/models/model_family.h"
 
 namespace distill::models {
 
-bool is_cnn(ModelKind kind) { return kind == ModelKind::kResNet || kind == ModelKind::kMobileNet; }
+bool is_cnn(ModelKind kind) { return model_family(kind).input == ModelInput::kImages; }
 
-const char* to_string(ModelKind kind) {
-  switch (kind) {
-    case ModelKind::kMlp: return "mlp";
-    case ModelKind::kResNet: return "resnet";
-    case ModelKind::kMobileNet: return "mobilenet";
-    case ModelKind::kTorchScript: return "torchscript";
-  }
-  return "unknown";
-}
+bool takes_token_ids(ModelKind kind) { return model_family(kind).input == ModelInput::kTokens; }
 
 const char* to_string(Activation activation) {
   switch (activation) {
@@ -31,120 +24,65 @@ const char* to_string(Activation activation) {
   return "unknown";
 }
 
+const char* to_string(Pooling pooling) { return pooling == Pooling::kCls ? "cls" : "mean"; }
+
 namespace {
 
-/// An upper bound on the parameter count of a spec whose sizes are each <= kMaxDimension, so
-/// the products cannot overflow (at most 2^24 * 2^24 * 9 * 3 per layer, 256 layers).
-double parameter_bound(const ModelSpec& spec) {
-  const double inputs = std::accumulate(spec.input_shape.begin(), spec.input_shape.end(), 1.0,
-                                        std::multiplies<>());
-  double total = 0;
-  if (spec.kind == ModelKind::kMlp) {
-    double width = inputs;
-    for (int64_t h : spec.hidden) {
-      total += (width + 1) * static_cast<double>(h);
-      width = static_cast<double>(h);
-    }
-    return total + (width + 1) * static_cast<double>(spec.num_classes);
-  }
-  double previous = static_cast<double>(spec.input_shape[0]);
-  for (int64_t c : spec.channels) {
-    const double channels = static_cast<double>(c);
-    total += static_cast<double>(spec.blocks_per_stage) *
-             (9 * (previous + channels) * channels + previous * channels + 4 * channels);
-    previous = channels;
-  }
-  return total + (previous + 1) * static_cast<double>(spec.num_classes);
-}
-
-void check_dimension(int64_t value, const std::string& where, const std::string& field,
-                     const char* expected_lower) {
-  DISTILL_CHECK(value > 0, where, field, " = ", value, ": expected ", expected_lower);
+void check_dimension(int64_t value, const std::string& where, const std::string& field) {
+  DISTILL_CHECK(value > 0, where, field, " = ", value, ": expected > 0");
   DISTILL_CHECK(value <= kMaxModelDimension, where, field, " = ", value,
                 ": expected at most ", kMaxModelDimension);
 }
 
-void validate_cnn_spec(const ModelSpec& spec, const std::string& where) {
-  DISTILL_CHECK_HINT(spec.input_shape.size() == 3, "use an mlp for tabular data", where, ": a ",
-                     to_string(spec.kind), " needs image inputs [C, H, W], got ",
-                     spec.input_shape.size(), "-dimensional samples");
-  DISTILL_CHECK(!spec.channels.empty(), where, ".channels: expected at least one stage");
-  for (size_t i = 0; i < spec.channels.size(); ++i)
-    check_dimension(spec.channels[i], where, ".channels[" + std::to_string(i) + "]", "> 0");
-  const auto max_blocks = static_cast<int64_t>(kMaxModelLayers);
-  DISTILL_CHECK(spec.blocks_per_stage >= 1 && spec.blocks_per_stage <= max_blocks, where,
-                ".blocks_per_stage = ", spec.blocks_per_stage, ": expected 1 to ", max_blocks);
-  const size_t halvings = spec.channels.size() - 1;  // < kMaxModelLayers, so the shift is defined
-  const int64_t downsampling = halvings < 62 ? int64_t{1} << halvings : INT64_MAX;
-  DISTILL_CHECK(spec.input_shape[1] >= downsampling && spec.input_shape[2] >= downsampling, where,
-                ": ", spec.channels.size(), " stages halve ", spec.input_shape[1], "x",
-                spec.input_shape[2], " images ", spec.channels.size() - 1,
-                " times; use fewer stages");
+void check_input_shape(const ModelSpec& spec, const ModelFamily& family, const std::string& where) {
+  const size_t rank = spec.input_shape.size();
+  switch (family.input) {
+    case ModelInput::kImages:
+      DISTILL_CHECK_HINT(rank == 3, "use an mlp for tabular data", where, ": a ",
+                         to_string(spec.kind), " needs image inputs [C, H, W], got ", rank,
+                         "-dimensional samples");
+      break;
+    case ModelInput::kTokens:
+      DISTILL_CHECK_HINT(rank == 1, "text models read token ids (data.source: text)", where, ": a ",
+                         to_string(spec.kind), " reads token ids [L], got ", rank,
+                         "-dimensional samples");
+      check_dimension(spec.vocab_size, where, ".vocab_size");
+      break;
+    case ModelInput::kFeatures:
+    case ModelInput::kAny:
+      DISTILL_CHECK(rank == 1 || rank == 3, where, ": input_shape must be [F] or [C, H, W], got ",
+                    rank, " dimensions");
+      break;
+  }
 }
 
 }  // namespace
 
 void validate_model_spec(const ModelSpec& spec, const std::string& where) {
+  const ModelFamily& family = find_model_family(spec.kind.name(), where + ".type");
   DISTILL_CHECK(spec.num_classes >= 2, where, ": num_classes must be >= 2, got ", spec.num_classes);
-  check_dimension(spec.num_classes, where, ".num_classes", "> 0");
-  DISTILL_CHECK(spec.input_shape.size() == 1 || spec.input_shape.size() == 3, where,
-                ": input_shape must be [F] or [C, H, W], got ", spec.input_shape.size(),
-                " dimensions");
+  check_dimension(spec.num_classes, where, ".num_classes");
   for (size_t i = 0; i < spec.input_shape.size(); ++i)
-    check_dimension(spec.input_shape[i], where, ".input_shape[" + std::to_string(i) + "]", "> 0");
-  if (spec.kind == ModelKind::kTorchScript) return;  // its layers are the module's own
-  const std::vector<int64_t>& layers = spec.kind == ModelKind::kMlp ? spec.hidden : spec.channels;
-  DISTILL_CHECK(layers.size() <= kMaxModelLayers, where, ": ", layers.size(),
-                spec.kind == ModelKind::kMlp ? " hidden layers" : " stages", ", expected at most ",
-                kMaxModelLayers);
-  if (spec.kind == ModelKind::kMlp) {
-    for (size_t i = 0; i < spec.hidden.size(); ++i)
-      check_dimension(spec.hidden[i], where, ".hidden[" + std::to_string(i) + "]",
-                      "a layer width > 0");
-    DISTILL_CHECK(spec.dropout >= 0.0 && spec.dropout < 1.0, where, ".dropout = ", spec.dropout,
-                  ": expected a value in [0, 1)");
-  } else {
-    validate_cnn_spec(spec, where);
-  }
-  const double parameters = parameter_bound(spec);
+    check_dimension(spec.input_shape[i], where, ".input_shape[" + std::to_string(i) + "]");
+  check_input_shape(spec, family, where);
+  DISTILL_CHECK(spec.dropout >= 0.0 && spec.dropout < 1.0, where, ".dropout = ", spec.dropout,
+                ": expected a value in [0, 1)");
+  if (family.validate != nullptr) family.validate(spec, where);
+  if (family.parameter_bound == nullptr) return;
+  const double parameters = family.parameter_bound(spec);
   DISTILL_CHECK_HINT(parameters <= kMaxModelParameters, "use fewer or narrower layers", where,
                      ": ", describe_model_spec(spec), " has about ", parameters,
                      " parameters, more than the ", kMaxModelParameters, " distill accepts");
 }
 
 double minimum_parameter_count(const ModelSpec& spec) {
-  if (spec.kind == ModelKind::kMlp) return parameter_bound(spec);  // exact for an MLP
-  if (spec.kind == ModelKind::kTorchScript) return 0;
-  // The stem's 3x3 convolution, one (pointwise or full) convolution per block, the head.
-  double width = static_cast<double>(spec.channels.at(0));
-  double total = 9 * static_cast<double>(spec.input_shape.at(0)) * width;
-  for (int64_t c : spec.channels) {
-    total += static_cast<double>(spec.blocks_per_stage) * width * static_cast<double>(c);
-    width = static_cast<double>(c);
-  }
-  return total + (width + 1) * static_cast<double>(spec.num_classes);
+  const ModelFamily& family = model_family(spec.kind);
+  return family.minimum_parameters != nullptr ? family.minimum_parameters(spec) : 0.0;
 }
 
 std::string describe_model_spec(const ModelSpec& spec) {
-  std::ostringstream out;
-  out << to_string(spec.kind) << ' ';
-  if (spec.kind == ModelKind::kTorchScript) {
-    out << "module, inputs";
-    for (int64_t d : spec.input_shape) out << ' ' << d;
-    out << ", " << spec.num_classes << " classes";
-  } else if (spec.kind == ModelKind::kMlp) {
-    const int64_t inputs = std::accumulate(spec.input_shape.begin(), spec.input_shape.end(),
-                                           int64_t{1}, std::multiplies<>());
-    out << inputs;
-    for (int64_t h : spec.hidden) out << '-' << h;
-    out << '-' << spec.num_classes << ' ' << to_string(spec.activation);
-    if (spec.dropout > 0) out << " dropout " << spec.dropout;
-  } else {
-    out << "channels ";
-    for (size_t i = 0; i < spec.channels.size(); ++i) out << (i ? "-" : "") << spec.channels[i];
-    out << " x" << spec.blocks_per_stage << " blocks, " << spec.num_classes << " classes";
-  }
-  return out.str();
+  const ModelFamily& family = model_family(spec.kind);
+  return std::string(to_string(spec.kind)) + ' ' + family.describe(spec);
 }
 
 std::string model_spec_to_json(const ModelSpec& spec) {
@@ -157,6 +95,13 @@ std::string model_spec_to_json(const ModelSpec& spec) {
   j["dropout"] = spec.dropout;
   j["channels"] = spec.channels;
   j["blocks_per_stage"] = spec.blocks_per_stage;
+  j["vocab_size"] = spec.vocab_size;
+  j["embedding_dim"] = spec.embedding_dim;
+  j["layers"] = spec.layers;
+  j["heads"] = spec.heads;
+  j["feed_forward"] = spec.feed_forward;
+  j["pooling"] = to_string(spec.pooling);
+  j["bigram_buckets"] = spec.bigram_buckets;
   return j.dump();
 }
 
@@ -164,11 +109,7 @@ ModelSpec model_spec_from_json(const std::string& json_text, const std::string& 
   try {
     const nlohmann::json j = nlohmann::json::parse(json_text);
     ModelSpec spec;
-    const std::string kind = j.at("kind").get<std::string>();
-    if (kind == "mlp") spec.kind = ModelKind::kMlp;
-    else if (kind == "resnet") spec.kind = ModelKind::kResNet;
-    else if (kind == "mobilenet") spec.kind = ModelKind::kMobileNet;
-    else DISTILL_FAIL(source, ": unknown model kind '", kind, "'");
+    spec.kind = find_model_family(j.at("kind").get<std::string>(), source).kind;
     const std::string activation = j.at("activation").get<std::string>();
     if (activation == "relu") spec.activation = Activation::kRelu;
     else if (activation == "gelu") spec.activation = Activation::kGelu;
@@ -180,6 +121,17 @@ ModelSpec model_spec_from_json(const std::string& json_text, const std::string& 
     spec.dropout = j.at("dropout").get<double>();
     spec.channels = j.at("channels").get<std::vector<int64_t>>();
     spec.blocks_per_stage = j.at("blocks_per_stage").get<int64_t>();
+    // Text fields came with format additions; files from before them hold image or tabular models.
+    spec.vocab_size = j.value("vocab_size", spec.vocab_size);
+    spec.embedding_dim = j.value("embedding_dim", spec.embedding_dim);
+    spec.layers = j.value("layers", spec.layers);
+    spec.heads = j.value("heads", spec.heads);
+    spec.feed_forward = j.value("feed_forward", spec.feed_forward);
+    const std::string pooling = j.value("pooling", std::string("cls"));
+    if (pooling == "cls") spec.pooling = Pooling::kCls;
+    else if (pooling == "mean") spec.pooling = Pooling::kMean;
+    else DISTILL_FAIL(source, ": unknown pooling '", pooling, "'");
+    spec.bigram_buckets = j.value("bigram_buckets", spec.bigram_buckets);
     validate_model_spec(spec, source);
     return spec;
   } catch (const nlohmann::json::exception& e) {

@@ -3,6 +3,8 @@
 
 #include <ATen/ATen.h>
 
+#include "distill/core/error.h"
+#include "distill/models/model_family.h"
 #include "distill/ops/linear.h"
 
 namespace distill::models {
@@ -55,5 +57,82 @@ at::Tensor StagedCnn::run(const at::Tensor& inputs, FeatureTaps* taps) {
   if (taps) taps->record("logits", x);
   return x;
 }
+
+}  // namespace distill::models
+
+namespace distill::models {
+namespace {
+
+/// An upper bound on the parameter count of a spec whose sizes are each <= kMaxModelDimension,
+/// so the products cannot overflow (at most 2^24 * 2^24 * 9 * 3 per layer, 256 layers).
+double cnn_parameter_bound(const ModelSpec& spec) {
+  double total = 0;
+  double previous = static_cast<double>(spec.input_shape[0]);
+  for (int64_t c : spec.channels) {
+    const double channels = static_cast<double>(c);
+    total += static_cast<double>(spec.blocks_per_stage) *
+             (9 * (previous + channels) * channels + previous * channels + 4 * channels);
+    previous = channels;
+  }
+  return total + (previous + 1) * static_cast<double>(spec.num_classes);
+}
+
+/// The stem's 3x3 convolution, one (pointwise or full) convolution per block, the head.
+double cnn_minimum_parameters(const ModelSpec& spec) {
+  double width = static_cast<double>(spec.channels.at(0));
+  double total = 9 * static_cast<double>(spec.input_shape.at(0)) * width;
+  for (int64_t c : spec.channels) {
+    total += static_cast<double>(spec.blocks_per_stage) * width * static_cast<double>(c);
+    width = static_cast<double>(c);
+  }
+  return total + (width + 1) * static_cast<double>(spec.num_classes);
+}
+
+void validate_cnn(const ModelSpec& spec, const std::string& where) {
+  DISTILL_CHECK(!spec.channels.empty(), where, ".channels: expected at least one stage");
+  DISTILL_CHECK(spec.channels.size() <= kMaxModelLayers, where, ": ", spec.channels.size(),
+                " stages, expected at most ", kMaxModelLayers);
+  for (size_t i = 0; i < spec.channels.size(); ++i) {
+    const int64_t c = spec.channels[i];
+    DISTILL_CHECK(c > 0 && c <= kMaxModelDimension, where, ".channels[", i, "] = ", c,
+                  ": expected a value in [1, ", kMaxModelDimension, "]");
+  }
+  const auto max_blocks = static_cast<int64_t>(kMaxModelLayers);
+  DISTILL_CHECK(spec.blocks_per_stage >= 1 && spec.blocks_per_stage <= max_blocks, where,
+                ".blocks_per_stage = ", spec.blocks_per_stage, ": expected 1 to ", max_blocks);
+  const size_t halvings = spec.channels.size() - 1;  // < kMaxModelLayers, so the shift is defined
+  const int64_t downsampling = halvings < 62 ? int64_t{1} << halvings : INT64_MAX;
+  DISTILL_CHECK(spec.input_shape[1] >= downsampling && spec.input_shape[2] >= downsampling, where,
+                ": ", spec.channels.size(), " stages halve ", spec.input_shape[1], "x",
+                spec.input_shape[2], " images ", spec.channels.size() - 1,
+                " times; use fewer stages");
+}
+
+std::string describe_cnn(const ModelSpec& spec) {
+  std::string out = "channels ";
+  for (size_t i = 0; i < spec.channels.size(); ++i)
+    out += (i ? "-" : "") + std::to_string(spec.channels[i]);
+  return out + " x" + std::to_string(spec.blocks_per_stage) + " blocks, " +
+         std::to_string(spec.num_classes) + " classes";
+}
+
+ModelFamily cnn_family(ModelKind kind) {
+  ModelFamily family;
+  family.kind = kind;
+  family.input = ModelInput::kImages;
+  family.validate = validate_cnn;
+  family.parameter_bound = cnn_parameter_bound;
+  family.minimum_parameters = cnn_minimum_parameters;
+  family.describe = describe_cnn;
+  family.build = [](const ModelSpec& spec) -> ClassifierPtr {
+    return std::make_shared<StagedCnn>(spec);
+  };
+  return family;
+}
+
+}  // namespace
+
+ModelFamily resnet_family() { return cnn_family(ModelKind::kResNet); }
+ModelFamily mobilenet_family() { return cnn_family(ModelKind::kMobileNet); }
 
 }  // namespace distill::models

@@ -13,6 +13,7 @@
 #include <numeric>
 
 #include "distill/core/error.h"
+#include "distill/models/model_family.h"
 #include "distill/models/model_io.h"
 
 namespace distill::models {
@@ -188,6 +189,22 @@ ClassifierPtr load_torchscript_classifier(const std::filesystem::path& path,
   validate_model_spec(spec, source);
   return ClassifierPtr(new TorchScriptClassifier(std::move(spec), std::move(module), flatten,
                                                  std::move(tap_names)));
+}
+
+}  // namespace distill::models
+
+namespace distill::models {
+
+ModelFamily torchscript_family() {
+  ModelFamily family;
+  family.kind = ModelKind::kTorchScript;
+  family.input = ModelInput::kAny;
+  family.describe = [](const ModelSpec& spec) {
+    std::string out = "module, inputs";
+    for (int64_t d : spec.input_shape) out += ' ' + std::to_string(d);
+    return out + ", " + std::to_string(spec.num_classes) + " classes";
+  };
+  return family;  // no build: loaded from its file (load_torchscript_classifier)
 }
 
 }  // namespace distill::models

@@ -65,7 +65,8 @@ TrainedModel prune_with_distillation(const config::PipelineConfig& config,
                                           100 * pruner->measured_sparsity())
                             : fmt::format(" + neuron pruning to {} hidden units",
                                           models::describe_model_spec(model->spec()));
-  TrainedModel out{{std::move(model), data.normalization, "student-pruned"}, std::move(training)};
+  TrainedModel out{{std::move(model), data.normalization, "student-pruned", data.tokenizer_model},
+                   std::move(training)};
   models::save_model(run.model_path, out.saved);
   return out;
 }

@@ -176,8 +176,19 @@ report::RunReport run_pipeline(const config::PipelineConfig& config, const Pipel
                  static_cast<long long>(report.test_samples),
                  static_cast<long long>(report.threads));
 
-  // Files the distillation stage reads, and the layers feature terms name: checked before the
-  // teacher trains, not after.
+  // The models must read what the data holds (a text family for token ids, ...): checked before
+  // the teacher trains. The same for the files the distillation stage reads, and the layers
+  // feature terms name.
+  {
+    models::ModelSpec student = config.student.model;
+    config::resolve_model_shape(student, data.train.sample_shape(), data.train.num_classes,
+                                "student.model", data.train.vocab_size);
+    if (!loaded) {
+      models::ModelSpec teacher = config.teacher.model;
+      config::resolve_model_shape(teacher, data.train.sample_shape(), data.train.num_classes,
+                                  "teacher.model", data.train.vocab_size);
+    }
+  }
   for (size_t i = 0; i < config.distill.extra_teachers.size(); ++i) {
     const std::string& path = config.distill.extra_teachers[i];
     DISTILL_CHECK_HINT(fs::exists(path),
@@ -253,7 +264,7 @@ report::RunReport run_pipeline(const config::PipelineConfig& config, const Pipel
   // the same spells of the machine.
   SpeedQueue speeds;
   const auto add_row = [&](report::ModelReport row, const models::ClassifierPtr& model) {
-    speeds.add(report.models.size(), model, data.test.sample_shape());
+    speeds.add(report.models.size(), model, data.test.features);
     report.models.push_back(std::move(row));
   };
   at::Tensor teacher_predictions;

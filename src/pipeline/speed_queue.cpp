@@ -8,9 +8,9 @@
 
 namespace distill::pipeline {
 
-void SpeedQueue::add(size_t row, models::ClassifierPtr model, std::vector<int64_t> sample_shape) {
+void SpeedQueue::add(size_t row, models::ClassifierPtr model, at::Tensor samples) {
   DISTILL_CHECK(model != nullptr, "report row ", row, ": no model to time");
-  fp32_.push_back({row, std::move(model), std::move(sample_shape)});
+  fp32_.push_back({row, std::move(model), std::move(samples)});
 }
 
 void SpeedQueue::add(size_t row, evaluation::InferenceCall call) {
@@ -27,7 +27,7 @@ void SpeedQueue::measure_into(report::RunReport& report, const evaluation::Speed
     was_training.push_back(m.model->is_training());
     rows.push_back(m.row);
     calls.push_back(
-        evaluation::model_inference_call(*m.model, m.sample_shape, options.throughput_batch));
+        evaluation::model_inference_call(*m.model, m.samples, options.throughput_batch));
   }
   for (const auto& [row, call] : calls_) {
     rows.push_back(row);

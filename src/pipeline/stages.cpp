@@ -22,6 +22,7 @@
 #include "distill/models/module_state.h"
 #include "distill/models/predict.h"
 #include "distill/pipeline/teacher_file.h"
+#include "transfer_set.h"
 
 namespace distill::pipeline {
 
@@ -64,7 +65,8 @@ models::ClassifierPtr build_model_for_data(const config::ModelStageConfig& stage
                                            const data::PreparedData& data,
                                            const std::string& where, uint64_t seed) {
   models::ModelSpec spec = stage.model;
-  config::resolve_model_shape(spec, data.train.sample_shape(), data.train.num_classes, where);
+  config::resolve_model_shape(spec, data.train.sample_shape(), data.train.num_classes, where,
+                              data.train.vocab_size);
   return models::build_classifier(spec, seed);
 }
 
@@ -94,7 +96,8 @@ void check_has_tap(const std::string& tap, const models::Classifier& model,
 
 TrainedModel finish(models::ClassifierPtr model, distillation::TrainingSummary training,
                     const std::string& role, const data::PreparedData& data, const StageRun& run) {
-  TrainedModel out{{std::move(model), data.normalization, role}, std::move(training)};
+  TrainedModel out{{std::move(model), data.normalization, role, data.tokenizer_model},
+                   std::move(training)};
   models::save_model(run.model_path, out.saved);
   return out;
 }
@@ -193,9 +196,12 @@ TrainedModel train_on_labels(const config::ModelStageConfig& stage, const std::s
 TrainedModel distill_from_teacher(const config::ModelStageConfig& student,
                                   const config::DistillStageConfig& distill,
                                   const models::ClassifierPtr& teacher, const std::string& role,
-                                  const data::PreparedData& data, const StageRun& run,
+                                  const data::PreparedData& prepared, const StageRun& run,
                                   const std::filesystem::path& cache_dir) {
-  check_teacher_matches_data(*teacher, data, "teacher");
+  check_teacher_matches_data(*teacher, prepared, "teacher");
+  // Text: the training texts and their augmented copies, all labelled by the teacher.
+  const data::PreparedData data =
+      with_transfer_set(prepared, distill.transfer_set, *teacher, run.seed, run.show_progress);
   if (!distill.features.empty())
     check_feature_terms(distill, *build_model_for_data(student, data, "student.model", run.seed),
                         "student.model", *teacher, "the teacher of " + role);
@@ -223,6 +229,11 @@ TrainedModel distill_from_teacher(const config::ModelStageConfig& student,
   const double soft_label_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - labels_start).count();
   TrainedModel trained = distill_from_source(student, distill, std::move(source), role, data, taught);
+  if (distill.transfer_set.copies > 0)
+    trained.training.objective += " on a transfer set of the " +
+                                  std::to_string(prepared.train.size()) + " training texts + " +
+                                  std::to_string(distill.transfer_set.copies) +
+                                  " augmented copies each";
   // A reused cache costs a file read; a live teacher runs inside the epochs.
   trained.training.soft_label_seconds = soft_label_seconds;
   return trained;
@@ -283,7 +294,7 @@ report::ModelReport evaluate_model(const std::string& title, models::Classifier&
   out.test = evaluation::compute_metrics(logits, test.labels, test.num_classes, teacher_predictions);
   if (predictions != nullptr) *predictions = logits.argmax(1);
   if (evaluation.measure_speed)
-    out.speed = evaluation::measure_speed(model, test.sample_shape(), evaluation.speed);
+    out.speed = evaluation::measure_speed(model, test.features, evaluation.speed);
   bar.finish(fmt::format("evaluated {}: test accuracy {:.4f} on {} samples", title,
                          out.test.accuracy, out.test.samples));
   return out;

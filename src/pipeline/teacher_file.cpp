@@ -13,7 +13,8 @@ TeacherWithData load_teacher_with_data(const std::string& path, const data::Data
   TeacherWithData loaded;
   if (models::is_distill_model_file(path)) {
     loaded.teacher = models::load_model(path);
-    loaded.data = data::prepare_data(options, seed, &loaded.teacher.normalization);
+    loaded.data = data::prepare_data(options, seed, &loaded.teacher.normalization,
+                                     loaded.teacher.tokenizer_model);
   } else {
     const data::Normalization none;  // PyTorch users' modules take the raw [0, 1] features
     loaded.data = data::prepare_data(options, seed, &none);
@@ -33,6 +34,9 @@ models::ClassifierPtr load_extra_teacher(const std::string& path, const data::Pr
     teacher.model = models::load_torchscript_classifier(path, data.train.sample_shape());
   }
   check_teacher_matches_data(*teacher.model, data, where);
+  DISTILL_CHECK_HINT(teacher.tokenizer_model == data.tokenizer_model,
+                     "train every teacher on the same tokenized data", where, " '", path,
+                     "' tokenizes text with another vocabulary than this run's data");
   // A teacher trained on differently normalised inputs sees them as it was trained to.
   if (teacher.normalization.mean != data.normalization.mean ||
       teacher.normalization.stddev != data.normalization.stddev)

@@ -14,8 +14,11 @@ namespace {
 nlohmann::json metrics_json(const evaluation::ClassificationMetrics& m) {
   nlohmann::json j = {{"samples", m.samples},
                       {"accuracy", m.accuracy},
+                      {"macro_f1", m.macro_f1},
                       {"mean_nll", m.mean_nll},
                       {"per_class_accuracy", m.per_class_accuracy},
+                      {"per_class_precision", m.per_class_precision},
+                      {"per_class_f1", m.per_class_f1},
                       {"per_class_count", m.per_class_count},
                       {"confusion", m.confusion}};
   j["agreement_with_teacher"] = m.agreement ? nlohmann::json(*m.agreement) : nlohmann::json();
@@ -81,18 +84,18 @@ void write_report_json(const std::filesystem::path& path, const RunReport& repor
 }
 
 std::string format_summary_table(const RunReport& report) {
-  std::string out = fmt::format("{:<22} {:>10} {:>11} {:>9} {:>9} {:>7} {:>11} {:>12} {:>9}\n",
-                                "model", "params", "size", "test acc", "agree", "NLL",
+  std::string out = fmt::format("{:<22} {:>10} {:>11} {:>9} {:>8} {:>9} {:>7} {:>11} {:>12} {:>9}\n",
+                                "model", "params", "size", "test acc", "macro F1", "agree", "NLL",
                                 "lat b1 us", "thru b256/s", "train s");
-  out += std::string(108, '-') + "\n";
+  out += std::string(117, '-') + "\n";
   for (const auto& m : report.models) {
     const std::string agreement = m.test.agreement ? fmt::format("{:.4f}", *m.test.agreement) : "-";
     const std::string latency = m.speed ? fmt::format("{:.1f}", m.speed->latency_us_median) : "-";
     const std::string throughput = m.speed ? fmt::format("{:.0f}", m.speed->throughput_per_s) : "-";
     const std::string seconds = m.training ? fmt::format("{:.1f}", m.training->seconds) : "-";
-    out += fmt::format("{:<22} {:>10} {:>11} {:>9.4f} {:>9} {:>7.4f} {:>11} {:>12} {:>9}\n",
+    out += fmt::format("{:<22} {:>10} {:>11} {:>9.4f} {:>8.4f} {:>9} {:>7.4f} {:>11} {:>12} {:>9}\n",
                        m.title, m.size.parameters, human_bytes(m.size.bytes), m.test.accuracy,
-                       agreement, m.test.mean_nll, latency, throughput, seconds);
+                       m.test.macro_f1, agreement, m.test.mean_nll, latency, throughput, seconds);
   }
   const ModelReport* teacher = report.find("teacher");
   const ModelReport* baseline = report.find("student_baseline");
@@ -101,11 +104,13 @@ std::string format_summary_table(const RunReport& report) {
     out += fmt::format("\ndistillation gain: {:+.2f} points over the baseline student",
                        100.0 * (distilled->test.accuracy - baseline->test.accuracy));
     if (teacher) {
-      out += fmt::format("; the student keeps {:.1f}% of the teacher's accuracy with {:.1f}x fewer "
+      const double ratio = static_cast<double>(teacher->size.parameters) /
+                           static_cast<double>(distilled->size.parameters);
+      // Text students often hold more (embedding) parameters than their teacher, yet run faster.
+      out += fmt::format("; the student keeps {:.1f}% of the teacher's accuracy with {:.1f}x {} "
                          "parameters",
                          100.0 * distilled->test.accuracy / teacher->test.accuracy,
-                         static_cast<double>(teacher->size.parameters) /
-                             static_cast<double>(distilled->size.parameters));
+                         ratio >= 1 ? ratio : 1.0 / ratio, ratio >= 1 ? "fewer" : "more");
     }
     out += "\n";
   }
@@ -115,12 +120,19 @@ std::string format_summary_table(const RunReport& report) {
 
 std::string format_model_details(const ModelReport& model,
                                  const std::vector<std::string>& class_names) {
-  std::string out = fmt::format("{} — {}\n", model.title, model.architecture);
+  std::string out = fmt::format("{} — {}\nmacro F1 {:.4f} (the mean over classes of per-class F1)\n",
+                                model.title, model.architecture, model.test.macro_f1);
   const size_t k = model.test.per_class_accuracy.size();
   for (size_t c = 0; c < k; ++c) {
     const std::string name = c < class_names.size() ? class_names[c] : std::to_string(c);
-    out += fmt::format("  {:<14} acc {:.4f}  confusion", name, model.test.per_class_accuracy[c]);
-    for (size_t p = 0; p < k; ++p) out += fmt::format(" {:>5}", model.test.confusion[c][p]);
+    out += fmt::format("  {:<14} n {:>5}  recall {:.4f}  precision {:.4f}  F1 {:.4f}", name,
+                       model.test.per_class_count[c], model.test.per_class_accuracy[c],
+                       model.test.per_class_precision[c], model.test.per_class_f1[c]);
+    // The confusion row fits a terminal for up to 20 classes; the JSON always has it.
+    if (k <= 20) {
+      out += "  confusion";
+      for (size_t p = 0; p < k; ++p) out += fmt::format(" {:>5}", model.test.confusion[c][p]);
+    }
     out += "\n";
   }
   return out;

@@ -29,22 +29,6 @@ class TextIterator : public sentencepiece::SentenceIterator {
 
 }  // namespace
 
-const char* to_string(SubwordModel model) {
-  switch (model) {
-    case SubwordModel::kUnigram: return "unigram";
-    case SubwordModel::kBpe: return "bpe";
-  }
-  return "unknown";
-}
-
-void validate_tokenizer_options(const TokenizerOptions& options, const std::string& where) {
-  DISTILL_CHECK(options.vocab_size >= 16 && options.vocab_size <= 1'000'000, where,
-                ".vocab_size = ", options.vocab_size, ": expected a value in [16, 1000000]");
-  DISTILL_CHECK(options.character_coverage > 0 && options.character_coverage <= 1, where,
-                ".character_coverage = ", options.character_coverage,
-                ": expected a value in (0, 1]");
-}
-
 SentencePieceTokenizer::SentencePieceTokenizer(
     std::shared_ptr<const sentencepiece::SentencePieceProcessor> processor, std::string serialized)
     : processor_(std::move(processor)), serialized_(std::move(serialized)) {}

@@ -26,7 +26,7 @@ TEST(TextDataset, IdsAreCutAndPaddedBehindCls) {
   const std::vector<std::vector<int32_t>> ids = {{11, 12, 13, 14, 15, 16, 17, 18, 19}, {21, 22}};
   TextEncodingOptions options;
   options.max_tokens = 8;
-  const Dataset d = encode_text_examples(train, ids, text_classes(train), options);
+  const Dataset d = encode_text_examples(train, ids, text_classes(train), 32, options);
   validate_dataset(d, "text");
   EXPECT_EQ(d.features.scalar_type(), at::kLong);
   EXPECT_TRUE(d.features.equal(at::tensor({2, 11, 12, 13, 14, 15, 16, 17,  //
@@ -35,9 +35,9 @@ TEST(TextDataset, IdsAreCutAndPaddedBehindCls) {
   EXPECT_EQ(d.class_names, (std::vector<std::string>{"devel", "games"}));
   EXPECT_EQ(d.sample_shape(), (std::vector<int64_t>{8}));
   options.cls_first = false;
-  const Dataset plain = encode_text_examples(train, ids, text_classes(train), options);
+  const Dataset plain = encode_text_examples(train, ids, text_classes(train), 32, options);
   EXPECT_TRUE(plain.features[1].equal(at::tensor({21, 22, 0, 0, 0, 0, 0, 0}, at::kLong)));
-  EXPECT_STREQ(thrown_error([&] { encode_text_examples(train, {{1}}, {"devel", "games"}, options); })
+  EXPECT_STREQ(thrown_error([&] { encode_text_examples(train, {{1}}, {"devel", "games"}, 32, options); })
                    .what(),
                "t.tsv: 2 texts but 1 token sequences");
 }
@@ -50,7 +50,7 @@ TEST(TextDataset, ClassesAreTheTrainingLabelsSorted) {
 TEST(TextDataset, ALabelOutsideTheClassesIsRefusedAtItsLine) {
   const TextExamples test = examples({"one", "two"}, {"devel", "python"});
   const Error e = thrown_error(
-      [&] { encode_text_examples(test, {{5}, {6}}, {"devel", "games"}, TextEncodingOptions{}); });
+      [&] { encode_text_examples(test, {{5}, {6}}, {"devel", "games"}, 32, TextEncodingOptions{}); });
   EXPECT_STREQ(e.what(), "t.tsv:3: label 'python' is not a class of the training file "
                          "(2 classes: devel, games)");
   EXPECT_NE(e.hint().find("trained on"), std::string::npos);

@@ -35,7 +35,12 @@ struct Promise {
   /// A piece of the distilled student's objective that shows the method ran ("" for none).
   std::string objective;
   /// Files the docs tell a user to make first: {config under examples/, path it is written to}.
-  std::vector<std::pair<std::string, std::string>> prerequisite_teachers;
+  std::vector<std::pair<std::string, std::string>> prerequisite_teachers = {};
+  /// Folders of the repository the example reads by relative path (from the repository root, as
+  /// the docs run it), linked into the working directory.
+  std::vector<std::string> repository_folders = {};
+  /// Settings beyond tiny_overrides() that keep the example quick.
+  std::vector<std::string> settings = {};
 };
 
 /// One entry per file under examples/ (an example without one fails `EveryExampleHasAPromise`).
@@ -65,6 +70,18 @@ const std::map<std::string, Promise>& promises() {
       {"methods/teacher_mlp.yaml", {true, {}, "", {}}},
       {"methods/teacher_mlp_second.yaml", {true, {}, "", {}}},
       {"methods/vanilla.yaml", {false, {}, "kd(T=1, alpha=0)", {}}},
+      // The whole Debian corpus (every class must be in the training split), with small models,
+      // short texts and a small vocabulary.
+      {"text.yaml",
+       {false,
+        {},
+        "augmented copies each",
+        {},
+        {"data"},
+        {"data.train_limit=0", "data.test_limit=0", "data.text.max_tokens=16",
+         "data.text.tokenizer.vocab_size=400", "teacher.model.embedding_dim=16",
+         "teacher.model.layers=1", "teacher.model.heads=2", "teacher.model.feed_forward=16",
+         "student.model.bigram_buckets=1000", "distill.transfer_set.copies=1"}}},
   };
   return table;
 }
@@ -90,10 +107,13 @@ std::vector<std::string> tiny_overrides() {
        "quantize.calibration_samples=200"});
 }
 
-std::vector<std::string> command(std::vector<std::string> head) {
+std::vector<std::string> command(std::vector<std::string> head,
+                                 const std::vector<std::string>& settings = {}) {
   head.insert(head.begin(), kDistill);
   const auto tiny = tiny_overrides();
   head.insert(head.end(), tiny.begin(), tiny.end());
+  const auto more = testing::with_settings({}, settings);
+  head.insert(head.end(), more.begin(), more.end());
   return head;
 }
 
@@ -106,6 +126,8 @@ TEST_P(Example, RunsAsTheDocsSayAndWritesItsRows) {
   const Promise& promise = found->second;
   const std::string config = (kExamples / name).string();
   TempDir work;  // the user's working directory: relative paths in the config resolve here
+  for (const std::string& folder : promise.repository_folders)
+    fs::create_directory_symlink(kExamples.parent_path() / folder, work / folder);
 
   for (const auto& [teacher_config, path] : promise.prerequisite_teachers) {
     const auto made = run_command(command({"train", "--role", "teacher", "-c",
@@ -125,7 +147,8 @@ TEST_P(Example, RunsAsTheDocsSayAndWritesItsRows) {
     return;
   }
 
-  const auto r = run_command(command({"run", "-c", config, "-o", "run"}), {}, work.path());
+  const auto r =
+      run_command(command({"run", "-c", config, "-o", "run"}, promise.settings), {}, work.path());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   std::ifstream in(work / "run" / "results.json");
   ASSERT_TRUE(in.good()) << "no results.json";
@@ -162,7 +185,7 @@ INSTANTIATE_TEST_SUITE_P(Examples, Example, ::testing::ValuesIn(example_configs(
 
 TEST(Examples, EveryExampleHasAPromise) {
   const auto configs = example_configs();
-  EXPECT_GE(configs.size(), 19u);
+  EXPECT_GE(configs.size(), 20u);
   for (const auto& name : configs) EXPECT_EQ(promises().count(name), 1u) << name;
   for (const auto& [name, unused] : promises())
     EXPECT_NE(std::find(configs.begin(), configs.end(), name), configs.end())

@@ -51,7 +51,7 @@ TEST(SpeedQueue, QueuedRowsGetTheirOwnCallsFiguresAndOthersNone) {
   report::RunReport report = report_with_rows(4);
   SpeedQueue queue;
   queue.add(3, sleeping(2));
-  queue.add(0, model, {1, 4, 4});
+  queue.add(0, model, at::randn({3, 1, 4, 4}));
   queue.add(1, sleeping(8));
   queue.measure_into(report, quick_options(), false);
 

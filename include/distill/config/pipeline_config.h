@@ -14,6 +14,7 @@
 #include "distill/distillation/objective.h"
 #include "distill/distillation/trainer.h"
 #include "distill/evaluation/speed.h"
+#include "distill/data/token_augmentation.h"
 #include "distill/kernels/compute_path.h"
 #include "distill/models/model_spec.h"
 
@@ -54,6 +55,8 @@ struct DistillStageConfig {
   distillation::TeacherCombination teacher_combination = distillation::TeacherCombination::kAverage;
   /// kWeights: one weight per teacher, the run's teacher first.
   std::vector<double> teacher_weights;
+  /// Text: Tang et al.'s augmented transfer set, labelled by the teacher (copies 0: none).
+  data::TokenAugmentationOptions transfer_set;
 };
 
 /// Post-training int8 quantization of the distilled student (for the int8 runtime).
@@ -134,6 +137,7 @@ const std::string& default_config_yaml();
 
 /// Fills a model's input shape and class count from the data and checks they agree when given.
 void resolve_model_shape(models::ModelSpec& spec, const std::vector<int64_t>& sample_shape,
-                         int64_t num_classes, const std::string& where);
+                         int64_t num_classes, const std::string& where,
+                         int64_t vocab_size = 0);
 
 }  // namespace distill::config

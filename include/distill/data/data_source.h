@@ -1,5 +1,6 @@
-// Where the data comes from (Fashion-MNIST, IDX files, CSV), and its preparation for training:
-// subsetting, the validation split and normalisation.
+// Where the data comes from (Fashion-MNIST, IDX files, CSV, labelled text), and its preparation
+// for training: subsetting, the validation split, normalisation (float data) or tokenization
+// (text).
 #pragma once
 
 #include <cstdint>
@@ -8,10 +9,30 @@
 #include "distill/data/augmentation.h"
 #include "distill/data/csv_reader.h"
 #include "distill/data/dataset.h"
+#include "distill/data/text_dataset.h"
+#include "distill/data/text_reader.h"
+#include "distill/text/tokenizer_options.h"
 
 namespace distill::data {
 
-enum class DataSourceKind { kFashionMnist, kIdx, kCsv };
+enum class DataSourceKind { kFashionMnist, kIdx, kCsv, kText };
+
+/// Labelled texts (data.source: text): the files, how to read them, the tokenizer and how texts
+/// become fixed-length token-id rows.
+struct TextDataOptions {
+  std::string train, test;
+  /// A validation file (split by the user, e.g. by source package); empty: validation_size
+  /// examples are held out of the training file.
+  std::string validation;
+  TextFileOptions file;
+  TextEncodingOptions encoding;
+  text::TokenizerOptions tokenizer;
+  /// A SentencePiece .model to use instead of training one on the training file.
+  std::string tokenizer_file;
+  /// Where trained vocabularies are kept, keyed by the training texts and tokenizer options
+  /// (empty: trained on every run).
+  std::string tokenizer_cache_dir;
+};
 
 struct DataOptions {
   DataSourceKind source = DataSourceKind::kFashionMnist;
@@ -23,6 +44,8 @@ struct DataOptions {
   /// csv: the two files and how to read them.
   std::string train_csv, test_csv;
   CsvOptions csv;
+  /// text: the files, tokenizer and encoding.
+  TextDataOptions text;
 
   /// Use only the first N training / test samples (0: all).
   int64_t train_limit = 0;
@@ -41,15 +64,21 @@ struct PreparedData {
   Normalization normalization;
   /// The normalised value of a zero input per channel: the fill for shifted-in pixels.
   std::vector<float> background;
+  /// Text: the serialized SentencePiece model the token ids come from (saved with every model).
+  std::string tokenizer_model;
 };
 
 /// Loads and prepares the splits. The normalisation is fitted on the training split, unless
-/// `fixed_normalization` is given (a loaded teacher's, so teacher and student see the same inputs).
+/// `fixed_normalization` is given (a loaded teacher's, so teacher and student see the same
+/// inputs). Text is tokenized with `fixed_tokenizer` (a loaded teacher's serialized model) when
+/// it is non-empty, else with data.text's tokenizer (trained on the training split).
 PreparedData prepare_data(const DataOptions& options, uint64_t seed,
-                          const Normalization* fixed_normalization = nullptr);
+                          const Normalization* fixed_normalization = nullptr,
+                          const std::string& fixed_tokenizer = {});
 
-/// Loads the test split of `options` only, unnormalised (for evaluating a saved model).
-Dataset load_test_split(const DataOptions& options);
+/// Loads the test split of `options` only, unnormalised (for evaluating a saved model). Text
+/// needs the model's tokenizer (`tokenizer_model`, its serialized SentencePiece model).
+Dataset load_test_split(const DataOptions& options, const std::string& tokenizer_model = {});
 
 const char* to_string(DataSourceKind kind);
 

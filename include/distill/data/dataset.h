@@ -20,10 +20,13 @@ struct Dataset {
   at::Tensor labels;    // (N), int64, each in [0, num_classes)
   int64_t num_classes = 0;
   std::vector<std::string> class_names;  // empty, or one name per class
+  /// Token-id data: every id is < vocab_size (the tokenizer's); 0 for float features.
+  int64_t vocab_size = 0;
 
   int64_t size() const;
-  /// The shape of one sample: {C, H, W} or {F}.
+  /// The shape of one sample: {C, H, W}, {F} or {L}.
   std::vector<int64_t> sample_shape() const;
+  bool has_token_ids() const { return vocab_size > 0; }
   /// The samples at `indices` (int64, (M)), copied into new contiguous tensors.
   Dataset select(const at::Tensor& indices) const;
   /// The first `count` samples (all when count <= 0 or count >= size()).

@@ -14,6 +14,7 @@
 
 #include "distill/data/dataset.h"
 #include "distill/data/text_reader.h"
+#include "distill/text/tokenizer_options.h"
 
 namespace distill::data {
 
@@ -31,17 +32,14 @@ void validate_text_encoding(const TextEncodingOptions& options, const std::strin
 /// depend on the order of the file's lines).
 std::vector<std::string> text_classes(const TextExamples& train);
 
-/// Token id of padding and of the <cls> that starts a sequence (SentencePieceTokenizer's ids).
-inline constexpr int64_t kPadTokenId = 0;
-inline constexpr int64_t kClsTokenId = 2;
-
 /// A Dataset whose features are token ids (N, max_tokens) int64, 0 for padding, and whose labels
-/// are indices into `classes`; `token_ids[i]` are the tokenizer's ids of examples.texts[i]. A
+/// are indices into `classes`; `token_ids[i]` are the tokenizer's ids of examples.texts[i], each
+/// below `vocab_size` (the tokenizer's vocabulary size, kept in the Dataset). A
 /// label that is not one of `classes` is an error naming the file, the line, the label and the
 /// classes.
 Dataset encode_text_examples(const TextExamples& examples,
                              const std::vector<std::vector<int32_t>>& token_ids,
-                             const std::vector<std::string>& classes,
+                             const std::vector<std::string>& classes, int64_t vocab_size,
                              const TextEncodingOptions& options);
 
 }  // namespace distill::data

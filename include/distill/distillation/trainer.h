@@ -27,6 +27,8 @@ struct TrainOptions {
   /// Stop after this many epochs without a better validation accuracy (0: never stop early).
   /// The weights of the best validation epoch are kept either way.
   int64_t early_stopping_patience = 0;
+  /// Rescale the gradients when their global L2 norm exceeds this before each step (0: never).
+  double max_gradient_norm = 0;
   data::AugmentationOptions augmentation;
   /// Per-channel value of pixels shifted in by augmentation (see PreparedData::background).
   std::vector<float> augmentation_fill;

@@ -41,15 +41,16 @@ std::vector<SpeedResult> measure_speeds(const std::vector<InferenceCall>& calls,
 /// measure_speeds of one call.
 SpeedResult measure_speed(const InferenceCall& call, const SpeedOptions& options);
 
-/// The model's forward pass in eval mode without gradients, on random inputs of `sample_shape`
-/// made once. Puts the model in eval mode; the model must outlive the call.
-InferenceCall model_inference_call(models::Classifier& model,
-                                   const std::vector<int64_t>& sample_shape,
+/// The model's forward pass in eval mode without gradients, on real inputs: the first of
+/// `samples` (N, ...) for batch 1, and samples repeated to `throughput_batch` rows for the large
+/// batch (float images or features, or token ids). Puts the model in eval mode; the model must
+/// outlive the call.
+InferenceCall model_inference_call(models::Classifier& model, const at::Tensor& samples,
                                    int64_t throughput_batch);
 
-/// Times the model in eval mode without gradients on random inputs of `sample_shape`; leaves
-/// its training mode as it was.
-SpeedResult measure_speed(models::Classifier& model, const std::vector<int64_t>& sample_shape,
+/// Times the model in eval mode without gradients on `samples` as model_inference_call does;
+/// leaves its training mode as it was.
+SpeedResult measure_speed(models::Classifier& model, const at::Tensor& samples,
                           const SpeedOptions& options);
 
 }  // namespace distill::evaluation

@@ -14,6 +14,9 @@ struct SavedModel {
   ClassifierPtr model;
   data::Normalization normalization;  // applied to raw inputs before the model
   std::string role;                   // "teacher", "student-baseline", "student-distilled", ...
+  /// Text models: the serialized SentencePiece model that makes their token ids (empty for
+  /// image and tabular models).
+  std::string tokenizer_model;
 };
 
 /// Current version of the model file format; loading rejects other versions with a clear error.

@@ -15,9 +15,10 @@ namespace distill::pipeline {
 
 class SpeedQueue {
  public:
-  /// Row `row` of the report: a libtorch model, timed in eval mode on random inputs of
-  /// `sample_shape`. The queue keeps the model alive; its training mode is restored.
-  void add(size_t row, models::ClassifierPtr model, std::vector<int64_t> sample_shape);
+  /// Row `row` of the report: a libtorch model, timed in eval mode on `samples` (N, ...), as
+  /// evaluation::model_inference_call does. The queue keeps the model alive; its training mode
+  /// is restored.
+  void add(size_t row, models::ClassifierPtr model, at::Tensor samples);
 
   /// Row `row` of the report: any inference call (e.g. pipeline::int8_inference_call).
   void add(size_t row, evaluation::InferenceCall call);
@@ -31,7 +32,7 @@ class SpeedQueue {
   struct Fp32Model {
     size_t row;
     models::ClassifierPtr model;
-    std::vector<int64_t> sample_shape;
+    at::Tensor samples;
   };
   std::vector<Fp32Model> fp32_;
   std::vector<std::pair<size_t, evaluation::InferenceCall>> calls_;

@@ -11,35 +11,23 @@
 #include <string_view>
 #include <vector>
 
+#include "distill/text/tokenizer_options.h"
+
 namespace sentencepiece {
 class SentencePieceProcessor;
 }
 
 namespace distill::text {
 
-enum class SubwordModel { kUnigram, kBpe };
-
-const char* to_string(SubwordModel model);
-
-struct TokenizerOptions {
-  int64_t vocab_size = 8000;
-  SubwordModel model = SubwordModel::kUnigram;
-  /// The share of characters the vocabulary must cover; rarer ones become <unk>.
-  double character_coverage = 0.9995;
-};
-
-/// Throws distill::Error naming the field for an out-of-range option.
-void validate_tokenizer_options(const TokenizerOptions& options, const std::string& where);
-
 /// A trained SentencePiece vocabulary. Ids: 0 is padding, 1 the unknown piece, 2 <cls> (a
 /// sequence's first position for [CLS] pooling), 3 <mask> (masked-token pretraining); the
 /// vocabulary's pieces follow.
 class SentencePieceTokenizer {
  public:
-  static constexpr int32_t kPadId = 0;
-  static constexpr int32_t kUnknownId = 1;
-  static constexpr int32_t kClsId = 2;
-  static constexpr int32_t kMaskId = 3;
+  static constexpr int32_t kPadId = kPadTokenId;
+  static constexpr int32_t kUnknownId = kUnknownTokenId;
+  static constexpr int32_t kClsId = kClsTokenId;
+  static constexpr int32_t kMaskId = kMaskTokenId;
 
   /// Trains on `texts` in memory, deterministically (the same texts give the same bytes).
   static SentencePieceTokenizer train(const std::vector<std::string>& texts,

@@ -1,0 +1,139 @@
+// Text classification through the CLI, as a user with their own (text, label) files runs it:
+// examples/text.yaml with only its data section changed, on a small corpus the test writes.
+// A Transformer teacher and bag-of-embeddings students train, the distilled one on Tang et al.'s
+// augmented transfer set; models carry their tokenizer, so `distill evaluate` reproduces the
+// run's figures; bad text input is refused with file, line and value.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "cli_arguments.h"
+#include "test_support.h"
+
+namespace distill {
+namespace {
+
+using testing::run_command;
+using testing::TempDir;
+
+const std::string kDistill = DISTILL_EXECUTABLE;
+const std::string kExample = DISTILL_SOURCE_DIR "/examples/text.yaml";
+
+/// A three-class corpus: each text mixes words of its class with words every class uses, so a
+/// model must find the class words among the common ones.
+void write_corpus(const std::filesystem::path& path, int64_t texts, uint64_t seed,
+                  const std::string& extra_line = {}) {
+  const std::vector<std::vector<std::string>> words = {
+      {"kernel", "driver", "module", "firmware", "device"},
+      {"game", "player", "puzzle", "level", "arcade"},
+      {"python", "library", "module", "binding", "package"}};
+  const std::vector<std::string> labels = {"kernel", "games", "python"};
+  const std::vector<std::string> common = {"the", "a", "for", "with", "this", "package",
+                                           "provides", "tool", "and", "of", "data", "simple"};
+  std::mt19937_64 random(seed);
+  std::ofstream out(path);
+  out << "label\ttext\n";
+  for (int64_t i = 0; i < texts; ++i) {
+    const size_t c = static_cast<size_t>(i % 3);
+    out << labels[c] << '\t';
+    const int length = 6 + static_cast<int>(random() % 10);
+    for (int w = 0; w < length; ++w) {
+      const bool class_word = random() % 4 == 0;
+      out << (w ? " " : "")
+          << (class_word ? words[c][random() % words[c].size()] : common[random() % common.size()]);
+    }
+    out << '\n';
+  }
+  out << extra_line;
+}
+
+std::vector<std::string> text_run(const TempDir& dir, const std::string& out,
+                                  std::vector<std::string> settings) {
+  std::vector<std::string> base = {
+      "data.text.train=" + (dir / "train.tsv").string(),
+      "data.text.validation=" + (dir / "validation.tsv").string(),
+      "data.text.test=" + (dir / "test.tsv").string(),
+      "data.text.max_tokens=24",
+      "data.text.tokenizer.vocab_size=60",
+      "data.text.tokenizer.cache_dir=" + (dir / "tokenizers").string(),
+      "teacher.model.embedding_dim=16", "teacher.model.layers=1", "teacher.model.heads=2",
+      "teacher.model.feed_forward=32", "teacher.train.epochs=6", "teacher.train.warmup_epochs=1",
+      "student.model.embedding_dim=8", "student.model.bigram_buckets=64",
+      "student.train.epochs=6", "distill.transfer_set.copies=2", "evaluation.speed=false"};
+  base.insert(base.end(), settings.begin(), settings.end());
+  return testing::with_settings({kDistill, "run", "-q", "-j", "1", "-c", kExample, "-o", out}, base);
+}
+
+class TextPipeline : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    write_corpus(dir_ / "train.tsv", 600, 1);
+    write_corpus(dir_ / "validation.tsv", 150, 2);
+    write_corpus(dir_ / "test.tsv", 150, 3);
+  }
+  TempDir dir_;
+};
+
+TEST_F(TextPipeline, TeacherAndStudentsTrainAndTheirFilesEvaluateAlike) {
+  const auto r = run_command(text_run(dir_, (dir_ / "run").string(), {}));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::ifstream in(dir_ / "run" / "results.json");
+  const nlohmann::json results = nlohmann::json::parse(in);
+  const auto& models = results["models"];
+  EXPECT_EQ(results["data"]["source"], "text");
+  EXPECT_EQ(results["data"]["class_names"], (std::vector<std::string>{"games", "kernel", "python"}));
+  // One class word in four makes the classes easy to tell apart; chance is 1/3.
+  for (const char* key : {"teacher", "student_baseline", "student_distilled"}) {
+    EXPECT_GT(models[key]["test"]["accuracy"].get<double>(), 0.8) << key << r.output;
+    EXPECT_GT(models[key]["test"]["macro_f1"].get<double>(), 0.8) << key;
+  }
+  EXPECT_NE(models["teacher"]["architecture"].get<std::string>().find("transformer 1x16"),
+            std::string::npos);
+  EXPECT_NE(models["student_distilled"]["objective"].get<std::string>().find(
+                "on a transfer set of the 600 training texts + 2 augmented copies each"),
+            std::string::npos)
+      << models["student_distilled"]["objective"];
+
+  // The saved student carries its tokenizer: evaluating the file gives the run's accuracy.
+  const auto evaluated = run_command(testing::with_settings(
+      {kDistill, "evaluate", "-q", "-c", kExample, "--no-speed", "-m",
+       (dir_ / "run" / "student_distilled.pt").string(), "--json", (dir_ / "eval.json").string()},
+      {"data.text.train=" + (dir_ / "train.tsv").string(),
+       "data.text.test=" + (dir_ / "test.tsv").string()}));
+  ASSERT_EQ(evaluated.exit_code, 0) << evaluated.output;
+  std::ifstream eval_in(dir_ / "eval.json");
+  const nlohmann::json eval = nlohmann::json::parse(eval_in);
+  EXPECT_DOUBLE_EQ(eval["models"]["model"]["test"]["accuracy"].get<double>(),
+                   models["student_distilled"]["test"]["accuracy"].get<double>());
+}
+
+TEST_F(TextPipeline, BadTextInputIsRefusedWithFileLineAndValue) {
+  write_corpus(dir_ / "test.tsv", 30, 3, "science\tan unknown class\n");
+  const auto unknown = run_command(text_run(dir_, (dir_ / "a").string(), {}));
+  EXPECT_NE(unknown.exit_code, 0);
+  EXPECT_NE(unknown.output.find("test.tsv:32: label 'science' is not a class of the training file "
+                                "(3 classes: games, kernel, python)"),
+            std::string::npos)
+      << unknown.output;
+
+  write_corpus(dir_ / "test.tsv", 30, 3, "games\t\n");
+  const auto empty = run_command(text_run(dir_, (dir_ / "b").string(), {}));
+  EXPECT_NE(empty.exit_code, 0);
+  EXPECT_NE(empty.output.find("test.tsv:32"), std::string::npos) << empty.output;
+
+  write_corpus(dir_ / "test.tsv", 30, 3);
+  const auto image_model = run_command(text_run(dir_, (dir_ / "c").string(), {"student.model.type=mlp"}));
+  EXPECT_NE(image_model.exit_code, 0);
+  EXPECT_NE(image_model.output.find("student.model: type mlp reads float features but the data is "
+                                    "token ids (data.source: text)"),
+            std::string::npos)
+      << image_model.output;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "c" / "teacher.pt"));
+}
+
+}  // namespace
+}  // namespace distill
