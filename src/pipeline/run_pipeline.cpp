@@ -19,6 +19,7 @@
 #include "distill/distillation/training_summary_json.h"
 #include "distill/distillation/virtual_teacher.h"
 #include "distill/pipeline/int8_stage.h"
+#include "distill/pipeline/text_int8_stage.h"
 #include "distill/pipeline/pruning_stage.h"
 #include "distill/pipeline/speed_queue.h"
 #include "distill/pipeline/stages.h"
@@ -183,6 +184,12 @@ report::RunReport run_pipeline(const config::PipelineConfig& config, const Pipel
     models::ModelSpec student = config.student.model;
     config::resolve_model_shape(student, data.train.sample_shape(), data.train.num_classes,
                                 "student.model", data.train.vocab_size);
+    DISTILL_CHECK_HINT(!data.train.has_token_ids() || !config.quantize.enabled ||
+                           config.quantize.qat_epochs == 0,
+                       "set quantize.qat_epochs: 0 (post-training int8 keeps the text student "
+                       "within a fraction of a point; docs/text.md)",
+                       "quantize.qat_epochs = ", config.quantize.qat_epochs,
+                       ": distilling while quantizing is not available for text students");
     if (!loaded) {
       models::ModelSpec teacher = config.teacher.model;
       config::resolve_model_shape(teacher, data.train.sample_shape(), data.train.num_classes,
@@ -287,7 +294,20 @@ report::RunReport run_pipeline(const config::PipelineConfig& config, const Pipel
 
   // 5. The distilled student in int8, run by the libtorch-free runtime.
   std::optional<runtime::Int8Model> post_training;
-  if (config.quantize.enabled) {
+  if (config.quantize.enabled && data.train.has_token_ids()) {
+    const fs::path int8_file = dir / "student_distilled.int8text";
+    const runtime::Int8TextModel int8 = quantize_text_student(
+        distilled.saved, data, config.data.text.encoding, config.quantize, int8_file);
+    report::ModelReport r = evaluate_int8_text_model("student (int8)", int8, data.test,
+                                                     teacher_predictions, accuracy_only(config),
+                                                     int8_file, options.show_progress);
+    r.key = "student_int8";
+    r.objective = distilled.training.objective + " + int8 " +
+                  runtime::to_string(config.quantize.options.activations);
+    speeds.add(report.models.size(), int8_text_inference_call(
+                                         int8, data.test, config.evaluation.speed.throughput_batch));
+    report.models.push_back(std::move(r));
+  } else if (config.quantize.enabled) {
     const fs::path int8_file = dir / "student_distilled.int8";
     const runtime::Int8Model& int8 = post_training.emplace(
         quantize_student(distilled.saved, data.train, config.quantize, int8_file));
@@ -301,8 +321,8 @@ report::RunReport run_pipeline(const config::PipelineConfig& config, const Pipel
     add_int8_row(std::move(r), int8);
   }
 
-  // 6. Distill while quantizing: fake-quantized fine-tuning from the teacher.
-  if (config.quantize.enabled && config.quantize.qat_epochs > 0) {
+  // 6. Distill while quantizing: fake-quantized fine-tuning from the teacher (MLPs and CNNs).
+  if (config.quantize.enabled && config.quantize.qat_epochs > 0 && !data.train.has_token_ids()) {
     const fs::path qat_file = dir / "student_int8_qat.int8";
     distillation::TrainingSummary qat_training;
     const runtime::Int8Model qat = distill_while_quantizing(

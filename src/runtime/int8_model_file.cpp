@@ -21,6 +21,7 @@
 
 #include "distill/core/checksum.h"
 #include "distill/core/error.h"
+#include "file_fields.h"
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
               "the int8 model file stores little-endian numbers; add byte swapping for this host");
@@ -29,100 +30,8 @@ namespace distill::runtime {
 namespace {
 
 using nlohmann::json;
+using namespace file_fields;
 
-constexpr size_t kPreambleBytes = 32;
-constexpr uint32_t kMaxHeaderBytes = 1u << 20;
-constexpr size_t kAlignment = 64;
-
-template <typename T>
-void put(std::string& out, size_t offset, T value) {
-  std::memcpy(&out[offset], &value, sizeof(T));
-}
-
-template <typename T>
-T get(const std::string& in, size_t offset) {
-  T value;
-  std::memcpy(&value, in.data() + offset, sizeof(T));
-  return value;
-}
-
-
-/// Appends an array to the payload at the next aligned offset; returns {"offset", "bytes"}.
-template <typename T>
-json append_array(std::string& payload, const std::vector<T>& values) {
-  payload.resize((payload.size() + kAlignment - 1) / kAlignment * kAlignment, '\0');
-  const size_t offset = payload.size();
-  const size_t bytes = values.size() * sizeof(T);
-  payload.append(reinterpret_cast<const char*>(values.data()), bytes);
-  return json{{"offset", offset}, {"bytes", bytes}};
-}
-
-/// Reads header fields with errors that name the field and what was expected.
-class HeaderReader {
- public:
-  HeaderReader(const json& node, std::string path, const std::string& source)
-      : node_(node), path_(std::move(path)), source_(source) {}
-
-  const json& field(const std::string& key) const {
-    DISTILL_CHECK(node_.is_object() && node_.contains(key), where(key), " is missing");
-    return node_.at(key);
-  }
-  int64_t integer(const std::string& key) const {
-    const json& v = field(key);
-    DISTILL_CHECK(v.is_number_integer(), where(key), " must be an integer, got ", v.dump());
-    return v.get<int64_t>();
-  }
-  double number(const std::string& key) const {
-    const json& v = field(key);
-    DISTILL_CHECK(v.is_number(), where(key), " must be a number, got ", v.dump());
-    return v.get<double>();
-  }
-  bool boolean(const std::string& key) const {
-    const json& v = field(key);
-    DISTILL_CHECK(v.is_boolean(), where(key), " must be true or false, got ", v.dump());
-    return v.get<bool>();
-  }
-  std::string text(const std::string& key) const {
-    const json& v = field(key);
-    DISTILL_CHECK(v.is_string(), where(key), " must be a string, got ", v.dump());
-    return v.get<std::string>();
-  }
-  HeaderReader child(const std::string& key) const {
-    const json& v = field(key);
-    DISTILL_CHECK(v.is_object(), where(key), " must be an object");
-    return HeaderReader(v, path_ + key + ".", source_);
-  }
-  std::string where(const std::string& key) const {
-    return "int8 model '" + source_ + "': header field '" + path_ + key + "'";
-  }
-  const json& node() const { return node_; }
-
- private:
-  const json& node_;
-  std::string path_;
-  const std::string& source_;
-};
-
-/// Copies `count` elements of T from the payload span the header describes, after checking the
-/// span lies inside the payload and holds exactly that many bytes.
-template <typename T>
-std::vector<T> read_array(const HeaderReader& parent, const std::string& key, int64_t count,
-                          const char* payload, uint64_t payload_bytes) {
-  const HeaderReader span = parent.child(key);
-  const int64_t offset = span.integer("offset"), bytes = span.integer("bytes");
-  DISTILL_CHECK(count >= 0 && count <= std::numeric_limits<int64_t>::max() / int64_t(sizeof(T)),
-                parent.where(key), ": element count ", count, " is out of range");
-  const int64_t expected = count * static_cast<int64_t>(sizeof(T));
-  DISTILL_CHECK(bytes == expected, parent.where(key), " holds ", bytes, " bytes, expected ",
-                expected, " (", count, " values of ", sizeof(T), " bytes)");
-  DISTILL_CHECK(offset >= 0 && static_cast<uint64_t>(offset) <= payload_bytes &&
-                    static_cast<uint64_t>(bytes) <= payload_bytes - static_cast<uint64_t>(offset),
-                parent.where(key), " spans bytes ", offset, " to ", offset + bytes,
-                " but the payload has ", payload_bytes);
-  std::vector<T> values(static_cast<size_t>(count));
-  if (bytes > 0) std::memcpy(values.data(), payload + offset, static_cast<size_t>(bytes));
-  return values;
-}
 
 /// The text a ConvActivation is stored as, and back.
 ConvActivation parse_activation(const HeaderReader& conv) {
@@ -133,13 +42,6 @@ ConvActivation parse_activation(const HeaderReader& conv) {
                text, "\"");
 }
 
-/// Reads an integer field that must lie in [lo, hi].
-int64_t bounded(const HeaderReader& node, const std::string& key, int64_t lo, int64_t hi) {
-  const int64_t value = node.integer(key);
-  DISTILL_CHECK(value >= lo && value <= hi, node.where(key), " is ", value, ", expected ", lo,
-                " to ", hi);
-  return value;
-}
 
 QuantizedConvLayer read_convolution(const HeaderReader& node, const char* payload,
                                     uint64_t payload_bytes) {
@@ -212,61 +114,21 @@ std::string encode_int8_model(const Int8Model& model) {
     header["convolutions"] = convolutions;
     header["pooled_scale"] = model.pooled_scale;
   }
-  const std::string header_text = header.dump();
-  DISTILL_CHECK(header_text.size() <= kMaxHeaderBytes, "int8 model header is ",
-                header_text.size(), " bytes, over the format's limit of ", kMaxHeaderBytes);
-  std::string out(kPreambleBytes, '\0');
-  std::memcpy(&out[0], kInt8ModelMagic, 8);
   // MLP files stay at version 1, which every earlier build reads.
-  put<uint32_t>(out, 8, model.is_cnn() ? kInt8ModelFormatVersion : 1);
-  put<uint32_t>(out, 12, static_cast<uint32_t>(header_text.size()));
-  put<uint64_t>(out, 16, payload.size());
-  out += header_text;
-  out += payload;
-  put<uint32_t>(out, 24, crc32_of(out.data() + kPreambleBytes, out.size() - kPreambleBytes));
-  return out;
+  return wrap_file(kInt8ModelMagic, model.is_cnn() ? kInt8ModelFormatVersion : 1, header, payload,
+                   "int8 model");
 }
 
 Int8Model decode_int8_model(const std::string& bytes, const std::string& source) {
   const std::string where = "int8 model '" + source + "'";
-  DISTILL_CHECK_HINT(bytes.size() >= kPreambleBytes,
-                     "the file is truncated; export it again with `distill quantize`", where,
-                     " is ", bytes.size(), " bytes, shorter than the ", kPreambleBytes,
-                     "-byte preamble");
-  DISTILL_CHECK_HINT(std::memcmp(bytes.data(), kInt8ModelMagic, 8) == 0,
-                     "int8 files come from `distill quantize`; fp32 models (.pt) run with "
-                     "`distill evaluate`",
-                     where, " does not start with the magic \"DSTLINT8\"");
-  const uint32_t version = get<uint32_t>(bytes, 8);
-  DISTILL_CHECK_HINT(version >= 1 && version <= kInt8ModelFormatVersion,
-                     "use the distill version that wrote the file, or export it again", where,
-                     " has format version ", version, "; this build reads versions 1 to ",
-                     kInt8ModelFormatVersion);
-  const uint32_t header_bytes = get<uint32_t>(bytes, 12);
-  const uint64_t payload_bytes = get<uint64_t>(bytes, 16);
-  DISTILL_CHECK(header_bytes <= kMaxHeaderBytes, where, ": header length ", header_bytes,
-                " exceeds the limit of ", kMaxHeaderBytes);
-  const uint64_t body = bytes.size() - kPreambleBytes;
-  DISTILL_CHECK_HINT(header_bytes <= body && payload_bytes == body - header_bytes,
-                     "the file is truncated or has trailing bytes; export it again", where,
-                     " is ", bytes.size(), " bytes but its preamble announces ",
-                     kPreambleBytes, " + ", header_bytes, " + ", payload_bytes);
-  DISTILL_CHECK(get<uint32_t>(bytes, 28) == 0, where, ": reserved preamble field is not 0");
-  const uint32_t stored_crc = get<uint32_t>(bytes, 24);
-  const uint32_t actual_crc = crc32_of(bytes.data() + kPreambleBytes, body);
-  DISTILL_CHECK_HINT(stored_crc == actual_crc, "the file is corrupt; export it again", where,
-                     ": checksum mismatch (stored ", stored_crc, ", computed ", actual_crc, ")");
-
-  json header;
-  try {
-    header = json::parse(bytes.begin() + kPreambleBytes,
-                         bytes.begin() + kPreambleBytes + header_bytes);
-  } catch (const json::exception& e) {
-    DISTILL_FAIL(where, ": header is not valid JSON (", e.what(), ")");
-  }
-  const char* payload = bytes.data() + kPreambleBytes + header_bytes;
+  const FileView file = open_file(bytes, kInt8ModelMagic, kInt8ModelFormatVersion, where,
+                                  "int8 files come from `distill quantize`; fp32 models (.pt) "
+                                  "run with `distill evaluate`");
+  const uint32_t version = file.version;
+  const json& header = file.header;
+  const char* payload = file.payload;
+  const uint64_t payload_bytes = file.payload_bytes;
   const HeaderReader root(header, "", source);
-  DISTILL_CHECK(header.is_object(), where, ": header must be a JSON object");
   DISTILL_CHECK(root.text("format") == "distill-int8", root.where("format"),
                 " must be \"distill-int8\"");
 

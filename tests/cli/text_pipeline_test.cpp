@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <sstream>
 
 #include "cli_arguments.h"
 #include "test_support.h"
@@ -109,6 +110,31 @@ TEST_F(TextPipeline, TeacherAndStudentsTrainAndTheirFilesEvaluateAlike) {
   const nlohmann::json eval = nlohmann::json::parse(eval_in);
   EXPECT_DOUBLE_EQ(eval["models"]["model"]["test"]["accuracy"].get<double>(),
                    models["student_distilled"]["test"]["accuracy"].get<double>());
+
+  // int8: within a point of fp32 here, and the runtime's own program, reading the raw test texts
+  // from standard input and tokenizing them itself, predicts exactly what the run measured.
+  const double int8_accuracy = models["student_int8"]["test"]["accuracy"].get<double>();
+  EXPECT_NEAR(int8_accuracy, models["student_distilled"]["test"]["accuracy"].get<double>(), 0.02);
+  std::ifstream test_file(dir_ / "test.tsv");
+  std::string line, texts;
+  std::vector<std::string> labels;
+  std::getline(test_file, line);  // header
+  while (std::getline(test_file, line)) {
+    labels.push_back(line.substr(0, line.find('\t')));
+    texts += line.substr(line.find('\t') + 1) + "\n";
+  }
+  const std::string int8_file = models["student_int8"]["file"].get<std::string>();
+  const auto classified = run_command({DISTILL_CLASSIFY_TEXT, int8_file}, texts);
+  ASSERT_EQ(classified.exit_code, 0) << classified.output;
+  std::istringstream predictions(classified.output);
+  size_t correct = 0, seen = 0;
+  while (std::getline(predictions, line) && seen < labels.size()) {
+    if (line.find('\t') == std::string::npos) continue;  // the timing line on standard error
+    correct += line.substr(0, line.find('\t')) == labels[seen] ? 1 : 0;
+    ++seen;
+  }
+  ASSERT_EQ(seen, labels.size()) << classified.output;
+  EXPECT_DOUBLE_EQ(static_cast<double>(correct) / static_cast<double>(seen), int8_accuracy);
 }
 
 TEST_F(TextPipeline, BadTextInputIsRefusedWithFileLineAndValue) {

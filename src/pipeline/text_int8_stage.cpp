@@ -1,0 +1,92 @@
+// Quantizing, evaluating and timing the int8 text student.
+#include "distill/pipeline/text_int8_stage.h"
+
+#include <ATen/ATen.h>
+#include <fmt/format.h>
+
+#include "distill/compression/bag_int8_export.h"
+#include "distill/core/atomic_file.h"
+#include "distill/core/error.h"
+#include "distill/core/progress_bar.h"
+#include "distill/data/batching.h"
+#include "distill/evaluation/metrics.h"
+
+namespace distill::pipeline {
+
+runtime::Int8TextModel quantize_text_student(const models::SavedModel& student,
+                                             const data::PreparedData& data,
+                                             const data::TextEncodingOptions& encoding,
+                                             const config::QuantizeStageConfig& quantize,
+                                             const std::filesystem::path& path) {
+  auto* bag = dynamic_cast<models::BagOfEmbeddings*>(student.model.get());
+  DISTILL_CHECK_HINT(bag != nullptr, "use a bag_of_embeddings student, or quantize.enabled: false",
+                     "the int8 runtime runs text students of type bag_of_embeddings; the student "
+                     "is ", models::describe_model_spec(student.model->spec()));
+  const int64_t samples = std::min(quantize.calibration_samples, data.train.size());
+  runtime::Int8TextModel model = compression::quantize_bag_of_embeddings(
+      *bag, student.tokenizer_model, encoding, data.train.class_names,
+      data.train.features.narrow(0, 0, samples), quantize.options);
+  write_file_atomically(path, runtime::encode_int8_text_model(model));
+  return model;
+}
+
+report::ModelReport evaluate_int8_text_model(const std::string& title,
+                                             const runtime::Int8TextModel& model,
+                                             const data::Dataset& test,
+                                             const at::Tensor& teacher_predictions,
+                                             const config::EvaluationConfig& evaluation,
+                                             const std::filesystem::path& file,
+                                             bool show_progress) {
+  report::ModelReport out;
+  out.title = title;
+  out.architecture = model.description;
+  out.file = file.string();
+  out.size.parameters = static_cast<int64_t>(model.embeddings.size()) +
+                        runtime::parameter_count(model.head);
+  out.size.bytes = static_cast<int64_t>(std::filesystem::file_size(file));
+
+  runtime::Int8BagRunner runner(model);
+  const at::Tensor ids = test.features.contiguous();
+  const int64_t samples = ids.size(0), length = ids.size(1), classes = model.head.num_classes;
+  at::Tensor logits = at::empty({samples, classes});
+  const int64_t batches = data::batch_count(samples, evaluation.batch_size);
+  ProgressBar bar("evaluating " + title, batches, show_progress);
+  for (int64_t b = 0; b < batches; ++b) {
+    const int64_t begin = b * evaluation.batch_size;
+    const int64_t count = std::min(evaluation.batch_size, samples - begin);
+    runner.logits(ids.data_ptr<int64_t>() + begin * length, count, length,
+                  logits.data_ptr<float>() + begin * classes);
+    bar.update(b + 1);
+  }
+  out.test = evaluation::compute_metrics(logits, test.labels, test.num_classes, teacher_predictions);
+  if (evaluation.measure_speed)
+    out.speed = evaluation::measure_speed(
+        int8_text_inference_call(model, test, evaluation.speed.throughput_batch), evaluation.speed);
+  bar.finish(fmt::format("evaluated {}: test accuracy {:.4f} on {} samples", title,
+                         out.test.accuracy, out.test.samples));
+  return out;
+}
+
+evaluation::InferenceCall int8_text_inference_call(const runtime::Int8TextModel& model,
+                                                   const data::Dataset& test,
+                                                   int64_t throughput_batch) {
+  DISTILL_CHECK(test.size() > 0, "timing an int8 text model needs at least one test text");
+  struct State {
+    runtime::Int8TextModel model;
+    std::unique_ptr<runtime::Int8BagRunner> runner;
+    at::Tensor rows;
+    std::vector<float> scores;
+  };
+  auto state = std::make_shared<State>();
+  state->model = model;
+  state->runner = std::make_unique<runtime::Int8BagRunner>(state->model);
+  state->rows = test.features.index_select(0, at::arange(throughput_batch, at::kLong) % test.size())
+                    .contiguous();
+  state->scores.resize(static_cast<size_t>(throughput_batch * model.head.num_classes));
+  return [state](int64_t batch) {
+    state->runner->logits(state->rows.data_ptr<int64_t>(), batch, state->rows.size(1),
+                          state->scores.data());
+  };
+}
+
+}  // namespace distill::pipeline
