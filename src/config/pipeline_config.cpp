@@ -106,6 +106,19 @@ void read_stage(YamlSection s, ModelStageConfig& stage, bool is_teacher) {
   read_model(s.section("model"), stage.model);
   read_train(s.section("train"), stage.train);
   if (is_teacher) s.read("load", stage.load);
+  YamlSection pretrain = s.section("pretrain");
+  pretrain.read("epochs", stage.pretrain.epochs);
+  pretrain.read("batch_size", stage.pretrain.batch_size);
+  pretrain.read("mask_probability", stage.pretrain.mask_probability);
+  pretrain.read("lr", stage.pretrain.optimizer.learning_rate);
+  pretrain.read("weight_decay", stage.pretrain.optimizer.weight_decay);
+  pretrain.read("max_gradient_norm", stage.pretrain.max_gradient_norm);
+  pretrain.reject_unknown_keys();
+  try {
+    distillation::validate_masked_token_options(stage.pretrain, pretrain.path());
+  } catch (const Error& e) {
+    throw Error("config '" + s.source() + "': " + e.what(), e.hint(), e.where());
+  }
   s.reject_unknown_keys();
 }
 

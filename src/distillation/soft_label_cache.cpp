@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 
 #include "distill/core/error.h"
+#include "distill/core/progress_bar.h"
+#include "distill/data/batching.h"
 #include "distill/core/tensor_file.h"
 #include "distill/models/predict.h"
 
@@ -46,10 +48,14 @@ std::string soft_label_key(models::Classifier& teacher, const data::Dataset& dat
 }
 
 SoftLabelCache SoftLabelCache::compute(models::Classifier& teacher, const data::Dataset& dataset,
-                                       int64_t batch_size) {
+                                       int64_t batch_size, bool show_progress) {
   SoftLabelCache cache;
   cache.key_ = soft_label_key(teacher, dataset);
-  cache.logits_ = models::predict_logits(teacher, dataset.features, batch_size).to(at::kHalf);
+  ProgressBar bar("teacher soft labels",
+                  data::batch_count(dataset.features.size(0), batch_size), show_progress);
+  cache.logits_ =
+      models::predict_logits(teacher, dataset.features, batch_size, &bar).to(at::kHalf);
+  bar.finish("teacher soft labels: " + std::to_string(dataset.size()) + " samples");
   return cache;
 }
 
@@ -86,7 +92,7 @@ SoftLabelCache SoftLabelCache::load(const std::filesystem::path& path,
 SoftLabelCache SoftLabelCache::load_or_compute(const std::filesystem::path& directory,
                                                models::Classifier& teacher,
                                                const data::Dataset& dataset, int64_t batch_size,
-                                               bool* reused) {
+                                               bool* reused, bool show_progress) {
   const std::string key = soft_label_key(teacher, dataset);
   const std::filesystem::path path = directory / ("soft-labels-" + key + ".pt");
   if (std::filesystem::exists(path)) {
@@ -98,7 +104,7 @@ SoftLabelCache SoftLabelCache::load_or_compute(const std::filesystem::path& dire
       return cache;
     }
   }
-  SoftLabelCache cache = compute(teacher, dataset, batch_size);
+  SoftLabelCache cache = compute(teacher, dataset, batch_size, show_progress);
   cache.save(path);
   if (reused) *reused = false;
   return cache;

@@ -21,6 +21,7 @@
 #include "distill/models/model_size.h"
 #include "distill/models/module_state.h"
 #include "distill/models/predict.h"
+#include "distill/models/text_transformer.h"
 #include "distill/pipeline/teacher_file.h"
 #include "transfer_set.h"
 
@@ -52,7 +53,7 @@ std::shared_ptr<distillation::TeacherLogitSource> teacher_source(
   if (!cached) return std::make_shared<distillation::LiveTeacher>(teacher);
   bool reused = false;
   auto cache = distillation::SoftLabelCache::load_or_compute(cache_dir, *teacher, data.train,
-                                                             1000, &reused);
+                                                             1000, &reused, show_progress);
   if (show_progress)
     std::fprintf(stderr, "soft labels: %s %s (%lld x %lld, float16)\n",
                  reused ? "reused" : "computed and cached in", cache_dir.c_str(),
@@ -187,9 +188,29 @@ void check_teacher_matches_data(const models::Classifier& teacher, const data::P
 TrainedModel train_on_labels(const config::ModelStageConfig& stage, const std::string& role,
                              const data::PreparedData& data, const StageRun& run) {
   models::ClassifierPtr model = build_model_for_data(stage, data, role + ".model", run.seed);
+  // Masked-token pretraining first, unless a checkpoint of the label training continues (its
+  // weights replace the pretrained ones anyway).
+  const bool resuming = run.resume && !run.checkpoint_path.empty() &&
+                        std::filesystem::exists(run.checkpoint_path);
+  distillation::PretrainingSummary pretraining;
+  if (stage.pretrain.epochs > 0 && !resuming) {
+    auto* transformer = dynamic_cast<models::TextTransformer*>(model.get());
+    DISTILL_CHECK_HINT(transformer != nullptr, "remove " + role + ".pretrain",
+                       role, ".pretrain: masked-token pretraining takes a transformer; the model is ",
+                       models::describe_model_spec(model->spec()));
+    pretraining = distillation::pretrain_masked_tokens(*transformer, data.train, stage.pretrain,
+                                                       run.seed, run.show_progress, role);
+  }
   distillation::LabelObjective objective;
   auto training = distillation::train_model(*model, objective, data.train, data.validation,
                                             stage_options(stage.train, role, data, run));
+  if (!pretraining.epoch_loss.empty()) {
+    training.objective = fmt::format("masked-token pretraining ({} epochs, loss {:.3f}, accuracy "
+                                     "{:.3f}), then {}",
+                                     pretraining.epoch_loss.size(), pretraining.epoch_loss.back(),
+                                     pretraining.epoch_accuracy.back(), training.objective);
+    training.seconds += pretraining.seconds;
+  }
   return finish(std::move(model), std::move(training), role, data, run);
 }
 

@@ -15,6 +15,7 @@
 #include "distill/distillation/trainer.h"
 #include "distill/evaluation/speed.h"
 #include "distill/data/token_augmentation.h"
+#include "distill/distillation/masked_token_pretraining.h"
 #include "distill/kernels/compute_path.h"
 #include "distill/models/model_spec.h"
 
@@ -26,6 +27,9 @@ struct ModelStageConfig {
   distillation::TrainOptions train;
   /// Teacher only: a saved model file used instead of training one.
   std::string load;
+  /// Text Transformers: masked-token pretraining on the training texts before training on
+  /// labels (epochs 0: none).
+  distillation::MaskedTokenOptions pretrain;
 };
 
 /// Where the distilled student's teacher logits come from.

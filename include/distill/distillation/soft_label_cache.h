@@ -27,12 +27,13 @@ class SoftLabelCache {
  public:
   /// Computes the logits (batched, eval mode, no gradient).
   static SoftLabelCache compute(models::Classifier& teacher, const data::Dataset& dataset,
-                                int64_t batch_size);
+                                int64_t batch_size, bool show_progress = false);
   /// The cache file for `key` under `directory` when it exists and matches, else computes and
   /// writes it (atomically). `reused` tells which happened.
   static SoftLabelCache load_or_compute(const std::filesystem::path& directory,
                                         models::Classifier& teacher, const data::Dataset& dataset,
-                                        int64_t batch_size, bool* reused = nullptr);
+                                        int64_t batch_size, bool* reused = nullptr,
+                                        bool show_progress = false);
 
   void save(const std::filesystem::path& path) const;
   /// Throws distill::Error for an unreadable file or one whose key is not `expected_key`.
