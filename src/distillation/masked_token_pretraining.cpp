@@ -86,8 +86,7 @@ PretrainingSummary pretrain_masked_tokens(models::TextTransformer& model, const 
       const at::Tensor chosen = masked.targets.ne(-100);
       const int64_t count = chosen.sum().item<int64_t>();
       if (count == 0) continue;
-      const at::Tensor logits = model.token_logits(masked.inputs);
-      const at::Tensor picked = logits.index({chosen});
+      const at::Tensor picked = model.token_logits_at(masked.inputs, chosen);
       const at::Tensor targets = masked.targets.index({chosen});
       const at::Tensor loss = at::cross_entropy_loss(picked, targets);
       const double value = loss.item<double>();

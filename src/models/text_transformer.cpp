@@ -146,6 +146,11 @@ at::Tensor TextTransformer::token_logits(const at::Tensor& token_ids) {
       .view({batch, length, -1});
 }
 
+at::Tensor TextTransformer::token_logits_at(const at::Tensor& token_ids, const at::Tensor& chosen) {
+  const at::Tensor encoded = encode(token_ids);
+  return ops::linear(encoded.index({chosen}), token_embedding_->weight, token_bias_);
+}
+
 namespace {
 
 void validate_transformer(const ModelSpec& spec, const std::string& where) {

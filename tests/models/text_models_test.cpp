@@ -149,7 +149,10 @@ TEST(TextTransformer, PaddingDoesNotChangeATextsLogitsAndTapsHaveTheirShapes) {
   EXPECT_EQ(model->tap_names(),
             (std::vector<std::string>{"embedding", "layer1", "layer2", "pooled", "logits"}));
   auto transformer = std::dynamic_pointer_cast<TextTransformer>(model);
-  EXPECT_EQ(transformer->token_logits(ids).sizes(), (std::vector<int64_t>{3, 7, 40}));
+  const at::Tensor all = transformer->token_logits(ids);
+  EXPECT_EQ(all.sizes(), (std::vector<int64_t>{3, 7, 40}));
+  const at::Tensor chosen = ids.gt(3);
+  EXPECT_TRUE(at::allclose(transformer->token_logits_at(ids, chosen), all.index({chosen}), 1e-5, 1e-6));
 }
 
 ModelSpec bag_spec(int64_t buckets) {

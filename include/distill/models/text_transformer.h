@@ -35,6 +35,10 @@ class TextTransformer : public Classifier {
   /// Masked-token prediction logits (B, L, V), the output layer tied to the token embedding:
   /// what masked-token pretraining trains.
   at::Tensor token_logits(const at::Tensor& token_ids);
+  /// The same logits at the positions where `chosen` (B, L) bool is set only: (M, V), in
+  /// row-major order of those positions. What pretraining needs, without the cost of the
+  /// output layer at every position.
+  at::Tensor token_logits_at(const at::Tensor& token_ids, const at::Tensor& chosen);
   /// The token embedding table (V, E).
   const at::Tensor& token_embedding() const { return token_embedding_->weight; }
 
