@@ -26,7 +26,8 @@ Int8TextClassifier::~Int8TextClassifier() = default;
 Int8TextClassifier::Int8TextClassifier(Int8TextClassifier&&) noexcept = default;
 
 std::vector<int64_t> Int8TextClassifier::model_row(std::string_view text) const {
-  return runner_->model_row(tokenizer_->encode(text));
+  const size_t pieces = static_cast<size_t>(model_->max_tokens - (model_->cls_first ? 1 : 0));
+  return runner_->model_row(tokenizer_->encode_prefix(text, pieces));
 }
 
 std::vector<float> Int8TextClassifier::logits(std::string_view text) {

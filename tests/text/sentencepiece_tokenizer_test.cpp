@@ -71,6 +71,23 @@ TEST(SentencePieceTokenizer, DecodingGivesTheTextBack) {
   EXPECT_EQ(f.tokenizer.decode(ids), "a text editor");
 }
 
+TEST(SentencePieceTokenizer, APrefixsIdsAreTheWholeTextsFirstIds) {
+  const SentencePieceTokenizer& tokenizer = fixture().tokenizer;
+  const data::TextExamples e = data::read_text_examples(
+      DISTILL_DATA_DIR "/debian-descriptions/validation.tsv.gz", {});
+  size_t cut_short = 0;
+  for (const std::string& text : e.texts) {
+    const std::vector<int32_t> whole = tokenizer.encode(text);
+    for (size_t pieces : {1u, 16u, 63u, 127u}) {
+      const std::vector<int32_t> prefix = tokenizer.encode_prefix(text, pieces);
+      const std::vector<int32_t> expected(whole.begin(), whole.begin() + std::min(pieces, whole.size()));
+      ASSERT_EQ(prefix, expected) << pieces << " pieces of: " << text;
+      cut_short += whole.size() > pieces ? 1 : 0;
+    }
+  }
+  EXPECT_GT(cut_short, e.texts.size());  // most texts are longer than some of the limits
+}
+
 TEST(SentencePieceTokenizer, IdsEqualSentencePiecesOwnEncoder) {
   if (!std::filesystem::exists("/usr/bin/spm_encode")) GTEST_SKIP() << "spm_encode is missing";
   const Fixture& f = fixture();

@@ -43,6 +43,10 @@ class SentencePieceTokenizer {
   int32_t vocab_size() const;
   /// The pieces' ids for `text` (UTF-8), without <cls>.
   std::vector<int32_t> encode(std::string_view text) const;
+  /// The first `max_pieces` ids of encode(text), found by encoding growing prefixes of the text
+  /// cut at a space: SentencePiece segments each space-separated word on its own, so a prefix's
+  /// ids are the text's. A model keeps only its first pieces, and long texts cost their length.
+  std::vector<int32_t> encode_prefix(std::string_view text, size_t max_pieces) const;
   /// The text back from ids (padding and control ids dropped).
   std::string decode(const std::vector<int32_t>& ids) const;
   /// The piece of an id ("▁the"), for reports and tests.
