@@ -17,6 +17,7 @@
 #include "distill/models/model_io.h"
 #include "distill/models/module_state.h"
 #include "distill/runtime/int8_model_file.h"
+#include "distill/runtime/int8_text_model.h"
 #include "fuzz_fixtures.h"
 #include "runtime_test_models.h"
 
@@ -46,6 +47,22 @@ int main(int argc, char** argv) {
         runtime::encode_int8_model(runtime::testing::random_cnn_model()));
   write(out / "int8_model_file_fuzz", "dynamic.int8",
         runtime::encode_int8_model(runtime::testing::random_model({4, 3, 2}, runtime::ActivationQuantization::kDynamic)));
+
+  // int8_text_model_fuzz: a text model with a small random head (its tokenizer bytes are not
+  // parsed by the decoder; the classifier that loads them is tested on real ones).
+  {
+    runtime::Int8TextModel text;
+    text.tokenizer_model = "tokenizer";
+    text.max_tokens = 8;
+    text.vocab_size = 10;
+    text.bigram_buckets = 3;
+    text.embedding_dim = 4;
+    text.embeddings.assign(13 * 4, 5);
+    text.row_scales.assign(13, 0.01f);
+    text.head = runtime::testing::random_model({4, 3}, runtime::ActivationQuantization::kStatic);
+    text.class_names = {"a", "b", "c"};
+    write(out / "int8_text_model_fuzz", "bag.int8text", runtime::encode_int8_text_model(text));
+  }
 
   // csv_fuzz: the first byte holds the options (csv_fuzz.cpp).
   write(out / "csv_fuzz", "header.csv", std::string(1, '\0') + "a,b,label\n0.5,1,0\n2,-3e2,1\n");

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-all_targets=(int8_model_file_fuzz idx_fuzz csv_fuzz config_fuzz tensor_file_fuzz model_file_fuzz
+all_targets=(int8_model_file_fuzz int8_text_model_fuzz idx_fuzz csv_fuzz config_fuzz tensor_file_fuzz model_file_fuzz
              checkpoint_fuzz soft_label_cache_fuzz)
 if [ "${#targets[@]}" -eq 0 ]; then targets=("${all_targets[@]}"); fi
 

@@ -74,7 +74,7 @@ const std::map<std::string, Promise>& promises() {
       // short texts and a small vocabulary.
       {"text.yaml",
        {false,
-        {},
+        {"student_int8"},
         "augmented copies each",
         {},
         {"data"},
