@@ -1,5 +1,6 @@
-// `distill quantize`: a model file (MLP, ResNet- or MobileNet-style CNN) to an int8 file for the
-// libtorch-free runtime, with the fp32 and int8 test accuracy side by side.
+// `distill quantize`: a model file (MLP, ResNet- or MobileNet-style CNN, or a text
+// bag-of-embeddings student) to an int8 file for the libtorch-free runtime, with the fp32 and
+// int8 test accuracy side by side.
 #include <ATen/ATen.h>
 
 #include <cstdio>
@@ -11,6 +12,7 @@
 #include "distill/models/model_io.h"
 #include "distill/pipeline/int8_stage.h"
 #include "distill/pipeline/stages.h"
+#include "distill/pipeline/text_int8_stage.h"
 #include "distill/report/run_report.h"
 
 namespace distill::cli {
@@ -46,6 +48,31 @@ void register_quantize_command(CLI::App& app) {
     const models::SavedModel saved = models::load_model(args->model);
     const data::PreparedData data = data::prepare_data(config.data, config.seed, &saved.normalization,
                                                        saved.tokenizer_model);
+    if (data.train.has_token_ids()) {
+      // Text: the bag-of-embeddings student to an int8 text file, tokenizer included.
+      const runtime::Int8TextModel int8 = pipeline::quantize_text_student(
+          saved, data, config.data.text.encoding, config.quantize, args->out);
+      std::printf("wrote %s: %s\n", args->out.c_str(), int8.description.c_str());
+      report::RunReport run;
+      run.config_source = loaded.source;
+      run.data_source = data::to_string(config.data.source);
+      run.test_samples = data.test.size();
+      run.class_names = data.test.class_names;
+      at::Tensor fp32_predictions;
+      report::ModelReport fp32 =
+          pipeline::evaluate_model("fp32", *saved.model, data.test, at::Tensor(),
+                                   config.evaluation, !args->config.quiet, &fp32_predictions);
+      fp32.key = "fp32";
+      fp32.file = args->model;
+      report::ModelReport quantized = pipeline::evaluate_int8_text_model(
+          "int8", int8, data.test, fp32_predictions, config.evaluation, args->out,
+          !args->config.quiet);
+      quantized.key = "int8";
+      run.models = {fp32, quantized};
+      std::printf("%s", report::format_summary_table(run).c_str());
+      if (!args->json.empty()) report::write_report_json(args->json, run);
+      return;
+    }
     runtime::Int8Model int8;
     if (args->teacher.empty() || config.quantize.qat_epochs == 0) {
       int8 = pipeline::quantize_student(saved, data.train, config.quantize, args->out);

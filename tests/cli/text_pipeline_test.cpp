@@ -135,6 +135,20 @@ TEST_F(TextPipeline, TeacherAndStudentsTrainAndTheirFilesEvaluateAlike) {
   }
   ASSERT_EQ(seen, labels.size()) << classified.output;
   EXPECT_DOUBLE_EQ(static_cast<double>(correct) / static_cast<double>(seen), int8_accuracy);
+
+  // `distill quantize` makes the same int8 text file from the saved student.
+  const auto quantized = run_command(testing::with_settings(
+      {kDistill, "quantize", "-q", "-c", kExample, "-m",
+       (dir_ / "run" / "student_distilled.pt").string(), "-o", (dir_ / "q.int8text").string(),
+       "--json", (dir_ / "q.json").string()},
+      {"data.text.train=" + (dir_ / "train.tsv").string(),
+       "data.text.validation=" + (dir_ / "validation.tsv").string(),
+       "data.text.test=" + (dir_ / "test.tsv").string(), "data.text.max_tokens=24",
+       "data.text.tokenizer.vocab_size=60", "evaluation.speed=false"}));
+  ASSERT_EQ(quantized.exit_code, 0) << quantized.output;
+  std::ifstream q_in(dir_ / "q.json");
+  EXPECT_DOUBLE_EQ(nlohmann::json::parse(q_in)["models"]["int8"]["test"]["accuracy"].get<double>(),
+                   int8_accuracy);
 }
 
 TEST_F(TextPipeline, BadTextInputIsRefusedWithFileLineAndValue) {
