@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <memory>
 
 #include "commands.h"
@@ -48,48 +49,44 @@ void register_quantize_command(CLI::App& app) {
     const models::SavedModel saved = models::load_model(args->model);
     const data::PreparedData data = data::prepare_data(config.data, config.seed, &saved.normalization,
                                                        saved.tokenizer_model);
+    // The int8 file, and how the runtime evaluates it given the fp32 model's predictions.
+    std::function<report::ModelReport(const at::Tensor&)> evaluate_int8;
+    std::string description;
     if (data.train.has_token_ids()) {
       // Text: the bag-of-embeddings student to an int8 text file, tokenizer included.
-      const runtime::Int8TextModel int8 = pipeline::quantize_text_student(
-          saved, data, config.data.text.encoding, config.quantize, args->out);
-      std::printf("wrote %s: %s\n", args->out.c_str(), int8.description.c_str());
-      report::RunReport run;
-      run.config_source = loaded.source;
-      run.data_source = data::to_string(config.data.source);
-      run.test_samples = data.test.size();
-      run.class_names = data.test.class_names;
-      at::Tensor fp32_predictions;
-      report::ModelReport fp32 =
-          pipeline::evaluate_model("fp32", *saved.model, data.test, at::Tensor(),
-                                   config.evaluation, !args->config.quiet, &fp32_predictions);
-      fp32.key = "fp32";
-      fp32.file = args->model;
-      report::ModelReport quantized = pipeline::evaluate_int8_text_model(
-          "int8", int8, data.test, fp32_predictions, config.evaluation, args->out,
-          !args->config.quiet);
-      quantized.key = "int8";
-      run.models = {fp32, quantized};
-      std::printf("%s", report::format_summary_table(run).c_str());
-      if (!args->json.empty()) report::write_report_json(args->json, run);
-      return;
-    }
-    runtime::Int8Model int8;
-    if (args->teacher.empty() || config.quantize.qat_epochs == 0) {
-      int8 = pipeline::quantize_student(saved, data.train, config.quantize, args->out);
+      auto int8 = std::make_shared<runtime::Int8TextModel>(pipeline::quantize_text_student(
+          saved, data, config.data.text.encoding, config.quantize, args->out));
+      description = int8->description;
+      evaluate_int8 = [&, int8](const at::Tensor& fp32_predictions) {
+        return pipeline::evaluate_int8_text_model("int8", *int8, data.test, fp32_predictions,
+                                                  config.evaluation, args->out,
+                                                  !args->config.quiet);
+      };
     } else {
-      const models::SavedModel teacher = models::load_model(args->teacher);
-      pipeline::check_teacher_matches_data(*teacher.model, data, "--teacher " + args->teacher);
-      pipeline::StageRun run;
-      run.show_progress = !args->config.quiet;
-      run.seed = config.seed;
-      const std::filesystem::path cache_dir =
-          config.distill.cache_dir.empty()
-              ? std::filesystem::path(args->out).parent_path() / "soft-label-cache"
-              : std::filesystem::path(config.distill.cache_dir);
-      int8 = pipeline::distill_while_quantizing(args->model, teacher.model, config, data, run,
-                                                cache_dir, args->out, nullptr);
+      auto int8 = std::make_shared<runtime::Int8Model>();
+      if (args->teacher.empty() || config.quantize.qat_epochs == 0) {
+        *int8 = pipeline::quantize_student(saved, data.train, config.quantize, args->out);
+      } else {
+        const models::SavedModel teacher = models::load_model(args->teacher);
+        pipeline::check_teacher_matches_data(*teacher.model, data, "--teacher " + args->teacher);
+        pipeline::StageRun run;
+        run.show_progress = !args->config.quiet;
+        run.seed = config.seed;
+        const std::filesystem::path cache_dir =
+            config.distill.cache_dir.empty()
+                ? std::filesystem::path(args->out).parent_path() / "soft-label-cache"
+                : std::filesystem::path(config.distill.cache_dir);
+        *int8 = pipeline::distill_while_quantizing(args->model, teacher.model, config, data, run,
+                                                   cache_dir, args->out, nullptr);
+      }
+      description = int8->description;
+      evaluate_int8 = [&, int8](const at::Tensor& fp32_predictions) {
+        return pipeline::evaluate_int8_model("int8", *int8, data.test, data.normalization,
+                                             fp32_predictions, config.evaluation, args->out,
+                                             !args->config.quiet);
+      };
     }
-    std::printf("wrote %s: %s\n", args->out.c_str(), int8.description.c_str());
+    std::printf("wrote %s: %s\n", args->out.c_str(), description.c_str());
 
     report::RunReport run;
     run.config_source = loaded.source;
@@ -102,9 +99,7 @@ void register_quantize_command(CLI::App& app) {
                                  !args->config.quiet, &fp32_predictions);
     fp32.key = "fp32";
     fp32.file = args->model;
-    report::ModelReport quantized = pipeline::evaluate_int8_model(
-        "int8", int8, data.test, data.normalization, fp32_predictions, config.evaluation, args->out,
-        !args->config.quiet);
+    report::ModelReport quantized = evaluate_int8(fp32_predictions);
     quantized.key = "int8";
     run.models = {fp32, quantized};
     std::printf("%s", report::format_summary_table(run).c_str());

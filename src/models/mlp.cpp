@@ -4,28 +4,15 @@
 #include <ATen/ATen.h>
 
 #include <numeric>
-
 #include <sstream>
 
+#include "activation.h"
 #include "distill/core/error.h"
 #include "distill/models/model_family.h"
 #include "distill/ops/dropout.h"
 #include "distill/ops/linear.h"
 
-
 namespace distill::models {
-namespace {
-
-at::Tensor activate(Activation activation, const at::Tensor& x) {
-  switch (activation) {
-    case Activation::kRelu: return at::relu(x);
-    case Activation::kGelu: return at::gelu(x);
-    case Activation::kTanh: return at::tanh(x);
-  }
-  return x;
-}
-
-}  // namespace
 
 Mlp::Mlp(const ModelSpec& spec) : Classifier(spec) {
   int64_t width = std::accumulate(spec.input_shape.begin(), spec.input_shape.end(), int64_t{1},

@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "activation.h"
 #include "distill/core/error.h"
 #include "distill/models/model_family.h"
 #include "distill/ops/dropout.h"
@@ -13,15 +14,6 @@
 
 namespace distill::models {
 namespace {
-
-at::Tensor activate(Activation activation, const at::Tensor& x) {
-  switch (activation) {
-    case Activation::kRelu: return at::relu(x);
-    case Activation::kGelu: return at::gelu(x);
-    case Activation::kTanh: return at::tanh(x);
-  }
-  return x;
-}
 
 /// A linear layer over the last dimension of a (..., in) tensor.
 at::Tensor apply_linear(const torch::nn::Linear& layer, const at::Tensor& x) {
