@@ -11,6 +11,7 @@ packages=(
   libsentencepiece-dev sentencepiece  # subword tokenization of text (spm_encode: a test's reference)
   libgtest-dev libbenchmark-dev
   python3-torch                       # PyTorch reference values in tests, and the peer benchmark
+  fasttext                            # the text benchmark's comparison (bench/text_peer.py)
   dataset-fashion-mnist               # /usr/share/datasets/fashion-mnist
 )
 # `install-deps.sh --fuzz`: also clang, its libFuzzer/sanitizer runtimes and libomp (scripts/fuzz.sh).
