@@ -5,6 +5,7 @@
 #include "commands.h"
 #include "distill/models/model_io.h"
 #include "distill/models/predict.h"
+#include "distill/pipeline/command_policy.h"
 #include "distill/pipeline/teacher_file.h"
 #include "stage_command.h"
 
@@ -36,10 +37,8 @@ void register_distill_command(CLI::App& app) {
     const data::PreparedData& data = with_data.data;
     const pipeline::StageRun run =
         single_stage_run(args->output, args->resume, args->config, config.seed);
-    const std::filesystem::path cache_dir =
-        config.distill.cache_dir.empty()
-            ? std::filesystem::absolute(args->output).parent_path() / "soft-label-cache"
-            : std::filesystem::path(config.distill.cache_dir);
+    const std::filesystem::path cache_dir = pipeline::soft_label_cache_dir(
+        config.distill, std::filesystem::absolute(args->output).parent_path());
     const pipeline::TrainedModel trained = pipeline::distill_from_teacher(
         config.student, config.distill, teacher.model, "student-distilled", data, run, cache_dir);
     const at::Tensor teacher_predictions =

@@ -12,6 +12,7 @@
 #include "distill/data/data_source.h"
 #include "distill/models/model_io.h"
 #include "distill/pipeline/int8_stage.h"
+#include "distill/pipeline/command_policy.h"
 #include "distill/pipeline/stages.h"
 #include "distill/pipeline/text_int8_stage.h"
 #include "distill/report/run_report.h"
@@ -72,10 +73,8 @@ void register_quantize_command(CLI::App& app) {
         pipeline::StageRun run;
         run.show_progress = !args->config.quiet;
         run.seed = config.seed;
-        const std::filesystem::path cache_dir =
-            config.distill.cache_dir.empty()
-                ? std::filesystem::path(args->out).parent_path() / "soft-label-cache"
-                : std::filesystem::path(config.distill.cache_dir);
+        const std::filesystem::path cache_dir = pipeline::soft_label_cache_dir(
+            config.distill, std::filesystem::absolute(args->out).parent_path());
         *int8 = pipeline::distill_while_quantizing(args->model, teacher.model, config, data, run,
                                                    cache_dir, args->out, nullptr);
       }

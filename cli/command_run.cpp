@@ -46,8 +46,9 @@ void register_run_command(CLI::App& app) {
       for (size_t i = 0; i < seeds.runs.size(); ++i)
         std::printf("\nseed %llu\n%s", static_cast<unsigned long long>(seeds.seeds[i]),
                     report::format_summary_table(seeds.runs[i]).c_str());
-      std::printf("\n%s\nresults: %s\n", pipeline::format_seed_runs(seeds).c_str(),
-                  (std::filesystem::path(loaded.config.output_dir) / "seeds.json").c_str());
+      const std::filesystem::path dir = loaded.config.output_dir;
+      std::printf("\n%s\nresults: %s\nreport:  %s\n", pipeline::format_seed_runs(seeds).c_str(),
+                  (dir / "seeds.json").c_str(), (dir / "report.html").c_str());
       return;
     }
     const report::RunReport report = pipeline::run_pipeline(loaded.config, options);
@@ -56,9 +57,9 @@ void register_run_command(CLI::App& app) {
       for (const auto& model : report.models)
         std::printf("\n%s", report::format_model_details(model, report.class_names).c_str());
     }
-    std::printf("\nresults: %s  (%.1f s)\n",
-                (std::filesystem::path(loaded.config.output_dir) / "results.json").c_str(),
-                report.total_seconds);
+    const std::filesystem::path dir = loaded.config.output_dir;
+    std::printf("\nresults: %s  (%.1f s)\nreport:  %s\n", (dir / "results.json").c_str(),
+                report.total_seconds, (dir / "report.html").c_str());
   });
 }
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "distill/config/pipeline_config.h"
+#include "distill/config/loaded_config.h"
 
 namespace distill::cli {
 
@@ -21,13 +21,10 @@ struct ConfigArguments {
 /// Adds --config, --set, --threads and --quiet to `command`.
 void add_config_arguments(CLI::App& command, ConfigArguments& arguments);
 
-struct LoadedConfig {
-  config::PipelineConfig config;
-  std::string yaml;    // effective YAML (overrides applied)
-  std::string source;  // the path, or "built-in default"
-};
+using config::LoadedConfig;
 
-/// Reads, overrides and validates the config; sets the thread count.
+/// Reads, overrides and validates the config (--threads over its `threads`); applies its
+/// process-wide settings (pipeline::apply_process_settings).
 LoadedConfig load_config(const ConfigArguments& arguments);
 
 void register_run_command(CLI::App& app);
@@ -40,5 +37,6 @@ void register_export_command(CLI::App& app);
 void register_bench_command(CLI::App& app);
 void register_config_command(CLI::App& app);
 void register_sweep_command(CLI::App& app);
+void register_report_command(CLI::App& app);
 
 }  // namespace distill::cli

@@ -52,6 +52,7 @@ int main(int argc, char** argv) {
   distill::cli::register_describe_command(app);
   distill::cli::register_config_command(app);
   distill::cli::register_sweep_command(app);
+  distill::cli::register_report_command(app);
 
   try {
     app.parse(argc, argv);

@@ -7,12 +7,9 @@
 
 #include "distill/core/atomic_file.h"
 #include "distill/distillation/training_summary_json.h"
+#include "distill/pipeline/command_policy.h"
 
 namespace distill::cli {
-
-std::filesystem::path training_record_path(const std::filesystem::path& model_path) {
-  return std::filesystem::path(model_path).replace_extension(".training.json");
-}
 
 pipeline::StageRun single_stage_run(const std::string& output, bool resume,
                                     const ConfigArguments& arguments, uint64_t seed) {
@@ -30,7 +27,7 @@ void finish_stage_command(const std::string& title, const pipeline::TrainedModel
                           const at::Tensor& teacher_predictions, const LoadedConfig& loaded) {
   std::error_code ignored;
   std::filesystem::remove(run.checkpoint_path, ignored);
-  const std::filesystem::path record = training_record_path(run.model_path);
+  const std::filesystem::path record = pipeline::training_record_path(run.model_path);
   write_file_atomically(record, nlohmann::json(trained.training).dump(2) + "\n");
   report::ModelReport model =
       pipeline::evaluate_model(title, *trained.saved.model, data.test, teacher_predictions,

@@ -10,10 +10,6 @@
 
 namespace distill::cli {
 
-/// Where a stage command records its TrainingSummary: the model path with the extension
-/// ".training.json" (student.pt -> student.training.json), as `distill run` names its records.
-std::filesystem::path training_record_path(const std::filesystem::path& model_path);
-
 /// Writes the model to `output` and checkpoints to `output`.ckpt.
 pipeline::StageRun single_stage_run(const std::string& output, bool resume,
                                     const ConfigArguments& arguments, uint64_t seed);

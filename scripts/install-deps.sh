@@ -11,6 +11,8 @@ packages=(
   libsentencepiece-dev sentencepiece  # subword tokenization of text (spm_encode: a test's reference)
   libgtest-dev libbenchmark-dev
   python3-torch                       # PyTorch reference values in tests, and the peer benchmark
+  libjs-chart.js                      # the HTML report's charts (inlined into every report)
+  chromium-headless-shell             # the report opened in a real browser by a test
   fasttext                            # the text benchmark's comparison (bench/text_peer.py)
   dataset-fashion-mnist               # /usr/share/datasets/fashion-mnist
 )

@@ -8,7 +8,7 @@
 
 #include <sstream>
 
-#include "distill/config/yaml_section.h"
+#include "yaml_section.h"
 #include "distill/core/error.h"
 #include "distill/models/model_family.h"
 

@@ -1,5 +1,5 @@
 // Strict typed reads from yaml-cpp nodes.
-#include "distill/config/yaml_section.h"
+#include "yaml_section.h"
 
 #include <functional>
 

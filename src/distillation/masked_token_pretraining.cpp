@@ -40,7 +40,7 @@ void validate_masked_token_options(const MaskedTokenOptions& o, const std::strin
 MaskedBatch mask_tokens(const at::Tensor& ids, int64_t vocab_size, double mask_probability,
                         uint64_t seed) {
   auto generator = at::make_generator<at::CPUGeneratorImpl>(seed);
-  const at::Tensor text = ids >= text::kFirstPieceId | ids == text::kUnknownTokenId;
+  const at::Tensor text = (ids >= text::kFirstPieceId) | (ids == text::kUnknownTokenId);
   const at::Tensor draw = at::rand(ids.sizes(), generator);
   const at::Tensor chosen = text & (draw < mask_probability);
   // Among the chosen: 80 % <mask>, 10 % a random piece, 10 % unchanged (a second draw).

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "distill/core/error.h"
-#include "distill/kernels/onednn_engine.h"
+#include "onednn_engine.h"
 #include "small_work_threads.h"
 
 namespace distill::kernels {

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "distill/core/error.h"
-#include "distill/kernels/onednn_engine.h"
+#include "onednn_engine.h"
 #include "onednn_execution.h"
 #include "saturate_uint8.h"
 #include "small_work_threads.h"

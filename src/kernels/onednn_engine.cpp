@@ -1,5 +1,5 @@
 // The shared oneDNN engine and per-thread streams.
-#include "distill/kernels/onednn_engine.h"
+#include "onednn_engine.h"
 
 #include <cstdint>
 #include <vector>

@@ -2,7 +2,7 @@
 #include "onednn_execution.h"
 
 #include "distill/core/error.h"
-#include "distill/kernels/onednn_engine.h"
+#include "onednn_engine.h"
 
 namespace distill::kernels {
 

@@ -14,16 +14,17 @@
 #include "distill/core/atomic_file.h"
 #include "distill/core/error.h"
 #include "distill/core/run_recipe.h"
-#include "distill/core/threads.h"
 #include "distill/distillation/checkpoint.h"
 #include "distill/distillation/training_summary_json.h"
 #include "distill/distillation/virtual_teacher.h"
 #include "distill/pipeline/int8_stage.h"
+#include "distill/pipeline/command_policy.h"
 #include "distill/pipeline/text_int8_stage.h"
 #include "distill/pipeline/pruning_stage.h"
 #include "distill/pipeline/speed_queue.h"
 #include "distill/pipeline/stages.h"
 #include "distill/pipeline/teacher_file.h"
+#include "distill/report/html_report.h"
 #include "stage_recipes.h"
 
 namespace distill::pipeline {
@@ -38,7 +39,8 @@ struct StageFiles {
 };
 
 StageFiles stage_files(const fs::path& dir, const std::string& key) {
-  return {dir / (key + ".pt"), dir / (key + ".training.json"), dir / "checkpoints" / (key + ".ckpt")};
+  const fs::path model = dir / (key + ".pt");
+  return {model, training_record_path(model), dir / "checkpoints" / (key + ".ckpt")};
 }
 
 /// The training record of a finished stage: its TrainingSummary plus the recipe that produced it.
@@ -156,7 +158,7 @@ report::RunReport run_pipeline(const config::PipelineConfig& config, const Pipel
   report::RunReport report;
   report.config_source = options.config_source;
   report.seed = config.seed;
-  report.threads = configure_threads(config.threads);
+  report.threads = apply_process_settings(config);
 
   // A loaded teacher brings its input normalisation; the students must see the same inputs.
   const std::string teacher_where = "teacher.load '" + config.teacher.load + "'";
@@ -256,8 +258,7 @@ report::RunReport run_pipeline(const config::PipelineConfig& config, const Pipel
       [&](const StageRun& r) { return train_on_labels(config.student, "student-baseline", data, r); },
       run);
   const StageFiles distilled_files = stage_files(dir, "student_distilled");
-  const fs::path cache_dir = config.distill.cache_dir.empty() ? dir / "soft-label-cache"
-                                                              : fs::path(config.distill.cache_dir);
+  const fs::path cache_dir = soft_label_cache_dir(config.distill, dir);
   TrainedModel distilled = run_or_reuse(
       "student_distilled", distilled_files, options, recipe_of(recipes, "student_distilled"),
       [&](const StageRun& r) {
@@ -406,6 +407,8 @@ report::RunReport run_pipeline(const config::PipelineConfig& config, const Pipel
 
   report.total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   report::write_report_json(dir / "results.json", report);
+  // The page is drawn from the file just written, so its figures are results.json's.
+  report::write_html_report(dir / "report.html", {report::read_run_directory(dir)});
   std::error_code ignored;
   fs::remove(dir / "checkpoints", ignored);
   return report;

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "distill/core/atomic_file.h"
+#include "distill/report/html_report.h"
 #include "distill/core/error.h"
 #include "statistics_json.h"
 
@@ -86,6 +87,12 @@ SeedRunsReport run_pipeline_over_seeds(const config::PipelineConfig& config,
   }
   write_file_atomically(fs::path(config.output_dir) / "seeds.json",
                         seed_runs_to_json(report, config.output_dir) + "\n");
+  // One report with every seed's run side by side.
+  std::vector<report::ReportedRun> reported;
+  for (uint64_t seed : report.seeds)
+    reported.push_back(
+        report::read_run_directory(fs::path(config.output_dir) / ("seed-" + std::to_string(seed))));
+  report::write_html_report(fs::path(config.output_dir) / "report.html", reported);
   return report;
 }
 

@@ -59,7 +59,11 @@ const ModelReport* RunReport::find(const std::string& key) const {
 
 std::string report_to_json(const RunReport& report) {
   nlohmann::json models = nlohmann::json::object();
-  for (const auto& m : report.models) models[m.key] = model_json(m);
+  nlohmann::json model_order = nlohmann::json::array();  // JSON objects keep no order
+  for (const auto& m : report.models) {
+    models[m.key] = model_json(m);
+    model_order.push_back(m.key);
+  }
   nlohmann::json j = {{"config_source", report.config_source},
                       {"seed", report.seed},
                       {"threads", report.threads},
@@ -70,6 +74,7 @@ std::string report_to_json(const RunReport& report) {
                         {"test_samples", report.test_samples},
                         {"class_names", report.class_names}}},
                       {"models", models},
+                      {"model_order", model_order},
                       {"notes", report.notes},
                       {"total_seconds", report.total_seconds}};
   const ModelReport* baseline = report.find("student_baseline");

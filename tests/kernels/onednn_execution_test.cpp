@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "distill/core/error.h"
-#include "distill/kernels/onednn_engine.h"
+#include "onednn_engine.h"
 #include "error_assertions.h"
 
 namespace distill::kernels {

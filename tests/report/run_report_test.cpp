@@ -48,6 +48,8 @@ TEST(RunReport, JsonHoldsEveryModelAndTheGain) {
   EXPECT_EQ(j["models"]["student_distilled"]["parameters"], 100);
   EXPECT_DOUBLE_EQ(j["models"]["student_distilled"]["speed"]["latency_us_batch1_median"].get<double>(), 12.5);
   EXPECT_EQ(j["models"]["student_distilled"]["training"]["history"].size(), 1u);
+  EXPECT_EQ(j["model_order"], nlohmann::json({"teacher", "student_baseline", "student_distilled"}))
+      << "the models in the order the run made them (a JSON object keeps none)";
   EXPECT_NEAR(j["distillation_gain_points"].get<double>(), 2.0, 1e-9);
 }
 

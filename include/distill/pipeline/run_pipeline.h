@@ -19,7 +19,8 @@ struct PipelineOptions {
 };
 
 /// Runs every stage, writing into config.output_dir: teacher.pt, student_baseline.pt,
-/// student_distilled.pt, config.yaml, results.json, and checkpoints/ while training.
+/// student_distilled.pt, config.yaml, results.json, report.html (report/html_report.h), and
+/// checkpoints/ while training. Applies the config's process settings (command_policy.h).
 report::RunReport run_pipeline(const config::PipelineConfig& config, const PipelineOptions& options);
 
 }  // namespace distill::pipeline

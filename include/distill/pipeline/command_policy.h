@@ -1,0 +1,29 @@
+// The policy every `distill` command applies — process-wide settings and where a stage's files
+// go — in the library, so that a program calling it behaves like the command line.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+
+#include "distill/config/pipeline_config.h"
+
+namespace distill::pipeline {
+
+/// Applies the config's process-wide settings before any work: libtorch's and the kernels'
+/// thread count (`threads`, 0: every core) and the compute path (`compute`: fast or reference).
+/// Returns the thread count in effect. run_pipeline calls it; call it before the single stages.
+/// (One setting cannot be applied from a library: libgomp reads GOMP_SPINCOUNT when it loads;
+/// the `distill` program sets it to 10000 — docs/benchmarks.md — and a program linking the
+/// library sets it in its environment.)
+int64_t apply_process_settings(const config::PipelineConfig& config);
+
+/// Where the teacher's soft labels are cached: `distill.cache_dir` when set, else
+/// `soft-label-cache` in `run_directory` (the folder of the run, or of the file a stage writes).
+std::filesystem::path soft_label_cache_dir(const config::DistillStageConfig& distill,
+                                           const std::filesystem::path& run_directory);
+
+/// A stage's training record (history, recipe), beside its model file:
+/// `student.pt` -> `student.training.json`.
+std::filesystem::path training_record_path(const std::filesystem::path& model_path);
+
+}  // namespace distill::pipeline
