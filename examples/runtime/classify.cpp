@@ -12,8 +12,7 @@
 
 #include "distill/core/error.h"
 #include "distill/data/idx_reader.h"
-#include "distill/runtime/int8_classifier.h"
-#include "distill/runtime/int8_model_file.h"
+#include "distill/runtime.h"
 
 namespace {
 

@@ -150,6 +150,9 @@ fs::path tokenizer_helper_path() {
 #ifdef DISTILL_TOKENIZER_INSTALL_PATH
   candidates.emplace_back(DISTILL_TOKENIZER_INSTALL_PATH);
 #endif
+#ifdef DISTILL_TOKENIZER_PACKAGE_PATH
+  candidates.emplace_back(DISTILL_TOKENIZER_PACKAGE_PATH);
+#endif
   std::string tried;
   for (const fs::path& candidate : candidates) {
     if (is_executable(candidate)) return candidate;

@@ -33,6 +33,12 @@
     if (bytes >= 1024) return (bytes / 1024).toFixed(1) + ' KiB';
     return bytes + ' B';
   }
+  // Axis labels at 1, 2, 5 x 10^n bytes read best in decimal units.
+  function decimalBytes(bytes) {
+    if (bytes >= 1e6) return Number((bytes / 1e6).toPrecision(3)) + ' MB';
+    if (bytes >= 1e3) return Number((bytes / 1e3).toPrecision(3)) + ' kB';
+    return Number(bytes.toPrecision(3)) + ' B';
+  }
   function fixed(value, digits) {
     return value === null || value === undefined ? '–' : Number(value).toFixed(digits);
   }
@@ -78,7 +84,7 @@
     {title: 'parameters', field: 'parameters', value: m => m.parameters, number: true,
      show: v => v.toLocaleString('en-US')},
     {title: 'size', field: 'bytes', value: m => m.bytes, number: true, show: humanBytes},
-    {title: 'test accuracy', field: 'accuracy', value: m => m.test.accuracy, number: true,
+    {title: 'accuracy', field: 'accuracy', value: m => m.test.accuracy, number: true,
      show: v => fixed(v, 4), css: 'accuracy'},
     {title: 'macro F1', field: 'macro_f1', value: m => m.test.macro_f1, number: true,
      show: v => fixed(v, 4)},
@@ -86,13 +92,13 @@
      number: true, show: v => fixed(v, 4)},
     {title: 'NLL', field: 'mean_nll', value: m => m.test.mean_nll, number: true,
      show: v => fixed(v, 4)},
-    {title: 'latency b1 (µs)', field: 'latency_us_batch1_median',
+    {title: 'latency µs', field: 'latency_us_batch1_median',
      value: m => m.speed ? m.speed.latency_us_batch1_median : null, number: true,
      show: v => fixed(v, 1)},
-    {title: 'throughput (/s)', field: 'throughput_per_s',
+    {title: 'per second', field: 'throughput_per_s',
      value: m => m.speed ? m.speed.throughput_per_s : null, number: true,
      show: v => fixed(v, 0)},
-    {title: 'training (s)', field: 'training_seconds',
+    {title: 'train s', field: 'training_seconds',
      value: m => m.training ? m.training.seconds : null, number: true, show: v => fixed(v, 1)},
   ];
   const table = element('table', {class: 'models', id: 'models'});
@@ -122,6 +128,7 @@
             cell.title = value || '';
           }
           if (c.field === 'title') {
+            cell.className = 'model';
             const swatch = element('span', {class: 'swatch'});
             swatch.style.background = colourOf(index);
             cell.appendChild(swatch);
@@ -177,8 +184,8 @@
     });
   }
   frontier('frontier-latency', m => m.speed ? m.speed.latency_us_batch1_median : null,
-           'latency at batch 1 (µs, log scale)', v => Number(v).toPrecision(3) + ' µs');
-  frontier('frontier-bytes', m => m.bytes, 'size (bytes, log scale)', v => humanBytes(v));
+           'latency at batch 1 (µs, log scale)', v => Number(Number(v).toPrecision(3)) + ' µs');
+  frontier('frontier-bytes', m => m.bytes, 'size (bytes, log scale)', decimalBytes);
 
   // --- training curves, per-class accuracy, agreement, confusion, notes: per run -------------
   runs.forEach(function (run, runIndex) {
