@@ -17,6 +17,7 @@ void register_distill_command(CLI::App& app) {
     std::string teacher;
     std::string output;
     bool resume = false;
+    LaunchArguments launch;
   };
   auto args = std::make_shared<Arguments>();
   CLI::App* command = app.add_subcommand(
@@ -27,8 +28,11 @@ void register_distill_command(CLI::App& app) {
       ->check(CLI::ExistingFile);
   command->add_option("-o,--out", args->output, "student model file to write")->required();
   command->add_flag("--resume", args->resume, "continue from <out>.ckpt when it exists");
+  add_launch_arguments(*command, args->launch);
   command->callback([args] {
+    launch_workers_if_asked(args->launch);
     const LoadedConfig loaded = load_config(args->config);
+    auto group = pipeline::join_process_group_from_environment();
     const config::PipelineConfig& config = loaded.config;
     // The student sees the inputs exactly as the teacher was trained on them.
     const pipeline::TeacherWithData with_data = pipeline::load_teacher_with_data(
@@ -36,7 +40,7 @@ void register_distill_command(CLI::App& app) {
     const models::SavedModel& teacher = with_data.teacher;
     const data::PreparedData& data = with_data.data;
     const pipeline::StageRun run =
-        single_stage_run(args->output, args->resume, args->config, config.seed);
+        single_stage_run(args->output, args->resume, args->config, config.seed, group);
     const std::filesystem::path cache_dir = pipeline::soft_label_cache_dir(
         config.distill, std::filesystem::absolute(args->output).parent_path());
     const pipeline::TrainedModel trained = pipeline::distill_from_teacher(

@@ -4,6 +4,8 @@
 #include <memory>
 
 #include "commands.h"
+#include "distill/distributed/communicator.h"
+#include "distill/pipeline/command_policy.h"
 #include "distill/pipeline/run_pipeline.h"
 #include "distill/pipeline/seed_runs.h"
 #include "distill/report/run_report.h"
@@ -17,6 +19,7 @@ void register_run_command(CLI::App& app) {
     bool resume = false;
     bool details = false;
     int64_t seeds = 1;
+    LaunchArguments launch;
   };
   auto args = std::make_shared<Arguments>();
   CLI::App* command = app.add_subcommand(
@@ -32,17 +35,22 @@ void register_run_command(CLI::App& app) {
                       "write <output>/seeds.json: mean ± sd per model and each student paired "
                       "with the baseline (t test, 95% interval)")
       ->check(CLI::PositiveNumber);
+  add_launch_arguments(*command, args->launch);
   command->callback([args] {
+    launch_workers_if_asked(args->launch);
     LoadedConfig loaded = load_config(args->config);
     if (!args->output_dir.empty()) loaded.config.output_dir = args->output_dir;
     pipeline::PipelineOptions options;
     options.config_source = loaded.source;
     options.config_yaml = loaded.yaml;
     options.resume = args->resume;
-    options.show_progress = !args->config.quiet;
+    options.communicator = pipeline::join_process_group_from_environment();
+    const bool main_rank = options.communicator == nullptr || options.communicator->is_main();
+    options.show_progress = !args->config.quiet && main_rank;
     if (args->seeds > 1) {
       const pipeline::SeedRunsReport seeds =
           pipeline::run_pipeline_over_seeds(loaded.config, options, args->seeds);
+      if (!main_rank) return;
       for (size_t i = 0; i < seeds.runs.size(); ++i)
         std::printf("\nseed %llu\n%s", static_cast<unsigned long long>(seeds.seeds[i]),
                     report::format_summary_table(seeds.runs[i]).c_str());
@@ -52,6 +60,7 @@ void register_run_command(CLI::App& app) {
       return;
     }
     const report::RunReport report = pipeline::run_pipeline(loaded.config, options);
+    if (!main_rank) return;
     std::printf("\n%s", report::format_summary_table(report).c_str());
     if (args->details) {
       for (const auto& model : report.models)

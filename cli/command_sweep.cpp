@@ -4,6 +4,8 @@
 #include <memory>
 
 #include "commands.h"
+#include "distill/core/error.h"
+#include "distill/distributed/communicator.h"
 #include "distill/pipeline/sweep.h"
 
 namespace distill::cli {
@@ -31,6 +33,12 @@ void register_sweep_command(CLI::App& app) {
                       "sweep directory (default: <output_dir>/sweep)");
   command->add_flag("--resume", args->resume, "reuse each seed's finished teacher and baseline");
   command->callback([args] {
+    const std::optional<distributed::WorldOptions> world = distributed::world_from_environment();
+    DISTILL_CHECK_HINT(!world || world->size == 1,
+                       "run `distill sweep` as one process; `distill run --nproc N` trains one "
+                       "configuration data-parallel",
+                       "distill sweep does not train data-parallel (WORLD_SIZE = ",
+                       world ? world->size : 1, ")");
     const LoadedConfig loaded = load_config(args->config);
     pipeline::SweepOptions options;
     for (const auto& axis : args->grid) options.axes.push_back(pipeline::parse_sweep_axis(axis));

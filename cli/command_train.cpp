@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "commands.h"
+#include "distill/pipeline/command_policy.h"
 #include "stage_command.h"
 
 namespace distill::cli {
@@ -12,6 +13,7 @@ void register_train_command(CLI::App& app) {
     std::string role = "teacher";
     std::string output;
     bool resume = false;
+    LaunchArguments launch;
   };
   auto args = std::make_shared<Arguments>();
   CLI::App* command = app.add_subcommand(
@@ -21,12 +23,15 @@ void register_train_command(CLI::App& app) {
       ->check(CLI::IsMember({"teacher", "student"}));
   command->add_option("-o,--out", args->output, "model file to write")->required();
   command->add_flag("--resume", args->resume, "continue from <out>.ckpt when it exists");
+  add_launch_arguments(*command, args->launch);
   command->callback([args] {
+    launch_workers_if_asked(args->launch);
     const LoadedConfig loaded = load_config(args->config);
+    auto group = pipeline::join_process_group_from_environment();
     const config::PipelineConfig& config = loaded.config;
     const data::PreparedData data = data::prepare_data(config.data, config.seed);
     const pipeline::StageRun run =
-        single_stage_run(args->output, args->resume, args->config, config.seed);
+        single_stage_run(args->output, args->resume, args->config, config.seed, group);
     const bool teacher = args->role == "teacher";
     const pipeline::TrainedModel trained = pipeline::train_on_labels(
         teacher ? config.teacher : config.student, teacher ? "teacher" : "student-baseline", data, run);

@@ -23,6 +23,24 @@ void add_config_arguments(CLI::App& command, ConfigArguments& arguments);
 
 using config::LoadedConfig;
 
+/// Options of the commands that train (`run`, `train`, `distill`) for data-parallel training.
+struct LaunchArguments {
+  int nproc = 1;
+  int threads_per_proc = 0;  // 0: the cores divided among the workers
+  int master_port = 29500;
+};
+
+/// Adds --nproc, --threads-per-proc and --master-port to `command`.
+void add_launch_arguments(CLI::App& command, LaunchArguments& arguments);
+
+/// With --nproc N > 1, in a process that is not itself a worker: runs this command line as N
+/// local workers and ends the command with their exit status (CLI::RuntimeError). Otherwise
+/// returns at once.
+void launch_workers_if_asked(const LaunchArguments& arguments);
+
+/// The command line `distill` was started with (main keeps it for the workers).
+void set_program_arguments(int argc, char** argv);
+
 /// Reads, overrides and validates the config (--threads over its `threads`); applies its
 /// process-wide settings (pipeline::apply_process_settings).
 LoadedConfig load_config(const ConfigArguments& arguments);

@@ -54,11 +54,14 @@ int main(int argc, char** argv) {
   distill::cli::register_sweep_command(app);
   distill::cli::register_report_command(app);
 
+  distill::cli::set_program_arguments(argc, argv);
   try {
     app.parse(argc, argv);
     return 0;
   } catch (const CLI::Success& e) {
     return app.exit(e);
+  } catch (const CLI::RuntimeError& e) {  // --nproc: the workers' exit status
+    return e.get_exit_code();
   } catch (const CLI::ParseError& e) {
     app.exit(e);
     return kExitUsage;

@@ -10,9 +10,11 @@
 
 namespace distill::cli {
 
-/// Writes the model to `output` and checkpoints to `output`.ckpt.
+/// Writes the model to `output` and checkpoints to `output`.ckpt; trains in `group` (null:
+/// alone), showing progress on its rank 0 only.
 pipeline::StageRun single_stage_run(const std::string& output, bool resume,
-                                    const ConfigArguments& arguments, uint64_t seed);
+                                    const ConfigArguments& arguments, uint64_t seed,
+                                    std::shared_ptr<distributed::Communicator> group);
 
 /// Evaluates the trained model, writes its training record, prints its summary line and removes
 /// the stage's checkpoint.

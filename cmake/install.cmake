@@ -88,7 +88,7 @@ set(CPACK_COMPONENT_RUNTIME_DESCRIPTION
     "distill's int8 inference runtime (no libtorch): static libraries, headers, CMake package")
 set(CPACK_DEBIAN_TOOL_PACKAGE_NAME distill)
 set(CPACK_DEBIAN_TOOL_PACKAGE_DEPENDS
-    "libdistill-runtime-dev (= ${PROJECT_VERSION}), libtorch-dev, libopenblas0-pthread, libyaml-cpp-dev, libfmt-dev")
+    "libdistill-runtime-dev (= ${PROJECT_VERSION}), libtorch-dev, libopenblas0-pthread, libyaml-cpp-dev, libfmt-dev, libgloo-dev")
 set(CPACK_COMPONENT_TOOL_DESCRIPTION
     "distill: the command-line tool and the training/distillation library on libtorch")
 set(CPACK_COMPONENT_TOOL_DEPENDS runtime)

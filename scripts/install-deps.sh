@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache
   libtorch-dev libopenblas0-pthread   # tensors and autograd; OpenBLAS instead of the reference BLAS
+  libgloo-dev                         # Gloo's headers for libtorch's c10d (data-parallel training)
   libdnnl-dev                         # oneDNN kernels
   libyaml-cpp-dev libcli11-dev libfmt-dev nlohmann-json3-dev zlib1g-dev
   libsentencepiece-dev sentencepiece  # subword tokenization of text (spm_encode: a test's reference)

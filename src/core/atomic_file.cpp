@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -46,7 +47,21 @@ class TempFileGuard {
 
 }  // namespace
 
+namespace {
+std::atomic<bool> writes_files{true};
+}  // namespace
+
+void set_process_writes_files(bool writes) { writes_files.store(writes); }
+bool process_writes_files() { return writes_files.load(); }
+
+void remove_written_file(const std::filesystem::path& path) {
+  if (!process_writes_files()) return;
+  std::error_code ignored;
+  std::filesystem::remove_all(path, ignored);
+}
+
 void write_file_atomically(const std::filesystem::path& path, std::string_view bytes) {
+  if (!process_writes_files()) return;
   const std::filesystem::path parent =
       path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
   std::error_code ec;

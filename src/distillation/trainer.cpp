@@ -16,6 +16,7 @@
 #include "distill/core/progress_bar.h"
 #include "distill/core/random.h"
 #include "distill/data/batching.h"
+#include "distill/distributed/communicator.h"
 #include "distill/distillation/checkpoint.h"
 #include "distill/models/module_state.h"
 #include "distill/models/predict.h"
@@ -44,6 +45,33 @@ void restore_state(models::Classifier& model, const std::vector<at::Tensor>& sav
 
 double accuracy_of(const at::Tensor& logits, const at::Tensor& labels) {
   return logits.argmax(1).eq(labels).to(at::kDouble).mean().item<double>();
+}
+
+/// A random stream's seed: the single-process one, mixed with the rank when there are several.
+uint64_t rank_seed(uint64_t seed, const distributed::Communicator* group) {
+  return group == nullptr || group->size() == 1 ? seed : derive_seed(seed, group->rank());
+}
+
+/// This rank's rows of a global batch.
+data::Batch shard_of_batch(const data::Batch& batch, const distributed::Shard& shard) {
+  const int64_t n = shard.end - shard.begin;
+  return {batch.inputs.narrow(0, shard.begin, n), batch.labels.narrow(0, shard.begin, n),
+          batch.indices.narrow(0, shard.begin, n)};
+}
+
+/// Sums every rank's gradients (each already weighted by its share of the global batch), so
+/// that every rank steps with the gradient of the whole batch's mean loss.
+void all_reduce_gradients(const std::vector<at::Tensor>& parameters,
+                          distributed::Communicator& group) {
+  std::vector<at::Tensor> gradients;
+  gradients.reserve(parameters.size());
+  for (const at::Tensor& p : parameters) {
+    if (!p.requires_grad()) continue;
+    at::Tensor& gradient = p.mutable_grad();
+    if (!gradient.defined()) gradient = at::zeros_like(p);  // a rank with an empty shard
+    gradients.push_back(gradient);
+  }
+  group.all_reduce_sum(gradients);
 }
 
 }  // namespace
@@ -117,6 +145,9 @@ TrainingSummary train_model(models::Classifier& model, TrainingObjective& object
   const bool has_validation = validation.size() > 0;
   const int64_t batches = data::batch_count(train.size(), options.batch_size);
   const int64_t total_steps = batches * options.epochs;
+  distributed::Communicator* const group = options.communicator.get();
+  const int world = group ? group->size() : 1;
+  const bool writes_files = group == nullptr || group->is_main();
 
   // The objective's own trainable parameters (hint adapters) train with the model's.
   const std::shared_ptr<torch::nn::Module> objective_state = objective.trainable();
@@ -142,11 +173,12 @@ TrainingSummary train_model(models::Classifier& model, TrainingObjective& object
   for (int64_t epoch = progress.completed_epochs; epoch < options.epochs; ++epoch) {
     if (progress.summary.stopped_early) break;
     const auto epoch_start = std::chrono::steady_clock::now();
+    const double collective_start = group ? group->collective_seconds() : 0;
     model.train();
     if (options.on_epoch_start) options.on_epoch_start(epoch);
-    seed_default_generator(derive_seed(options.seed, kDropoutStream + epoch));
+    seed_default_generator(rank_seed(derive_seed(options.seed, kDropoutStream + epoch), group));
     auto augment_generator = at::make_generator<at::CPUGeneratorImpl>(
-        derive_seed(options.seed, kAugmentStream + epoch));
+        rank_seed(derive_seed(options.seed, kAugmentStream + epoch), group));
     const at::Tensor order =
         data::epoch_order(train.size(), derive_seed(options.seed, kOrderStream), epoch, true);
 
@@ -162,34 +194,52 @@ TrainingSummary train_model(models::Classifier& model, TrainingObjective& object
       set_learning_rate(*optimizer, rate);
 
       data::Batch batch = data::gather_batch(train, order, b, options.batch_size);
-      batch.inputs = data::augment_images(batch.inputs, options.augmentation,
-                                          options.augmentation_fill, augment_generator);
-      models::FeatureTaps taps(objective.student_taps());
-      const at::Tensor logits = model.forward(batch.inputs, taps);
-      const at::Tensor loss = objective.loss(batch, logits, taps);
-      const double loss_value = loss.item<double>();
-      DISTILL_CHECK_HINT(std::isfinite(loss_value),
-                         detail::concat("lower the learning rate (", options.label,
-                                        ".train.lr = ", options.optimizer.learning_rate,
-                                        ") or check the inputs for NaN; the last complete "
-                                        "epoch's checkpoint is kept for --resume"),
-                         options.label, " diverged: the loss is ", loss_value, " at epoch ",
-                         epoch + 1, ", batch ", b + 1, " of ", batches);
+      const int64_t global_count = batch.labels.size(0);
+      if (group != nullptr && world > 1)
+        batch = shard_of_batch(batch, distributed::shard_of(global_count, group->rank(), world));
+      const int64_t count = batch.labels.size(0);
       optimizer->zero_grad();
-      loss.backward();
+      if (count > 0) {
+        batch.inputs = data::augment_images(batch.inputs, options.augmentation,
+                                            options.augmentation_fill, augment_generator);
+        models::FeatureTaps taps(objective.student_taps());
+        const at::Tensor logits = model.forward(batch.inputs, taps);
+        const at::Tensor loss = objective.loss(batch, logits, taps);
+        const double loss_value = loss.item<double>();
+        DISTILL_CHECK_HINT(std::isfinite(loss_value),
+                           detail::concat("lower the learning rate (", options.label,
+                                          ".train.lr = ", options.optimizer.learning_rate,
+                                          ") or check the inputs for NaN; the last complete "
+                                          "epoch's checkpoint is kept for --resume"),
+                           options.label, " diverged: the loss is ", loss_value, " at epoch ",
+                           epoch + 1, ", batch ", b + 1, " of ", batches);
+        // The shard's mean loss weighted by its share: summed over the ranks, the batch's mean.
+        if (world > 1)
+          (loss * (static_cast<double>(count) / static_cast<double>(global_count))).backward();
+        else
+          loss.backward();
+        loss_sum += loss_value * static_cast<double>(count);
+        correct += logits.argmax(1).eq(batch.labels).sum().item<double>();
+      }
+      if (group != nullptr && world > 1) all_reduce_gradients(parameters, *group);
       if (options.max_gradient_norm > 0)
         torch::nn::utils::clip_grad_norm_(model.parameters(), options.max_gradient_norm);
       optimizer->step();
       if (options.after_step) options.after_step();
 
-      loss_sum += loss_value * static_cast<double>(batch.labels.size(0));
-      correct += logits.argmax(1).eq(batch.labels).sum().item<double>();
       std::ostringstream status;
       status.precision(4);
-      status << "loss " << loss_sum / static_cast<double>(std::min(train.size(), (b + 1) * options.batch_size));
+      // (Several ranks: this rank's running mean; the epoch's line has the whole batch's.)
+      status << "loss " << loss_sum / static_cast<double>(std::max<int64_t>(
+                               1, std::min(train.size(), (b + 1) * options.batch_size) / world));
       bar.update(b + 1, status.str());
     }
 
+    if (group != nullptr && world > 1) {
+      const std::vector<double> totals = group->all_reduce_sum(std::vector<double>{loss_sum, correct});
+      loss_sum = totals[0];
+      correct = totals[1];
+    }
     EpochRecord record;
     record.epoch = epoch + 1;
     record.train_loss = loss_sum / static_cast<double>(train.size());
@@ -227,11 +277,13 @@ TrainingSummary train_model(models::Classifier& model, TrainingObjective& object
     if (has_validation) line << "  val acc " << record.validation_accuracy;
     line.precision(1);
     line << "  " << record.seconds << "s";
+    if (group != nullptr && world > 1)
+      line << " (" << world << " processes, all-reduce " << group->collective_seconds() - collective_start << "s)";
     if (progress.summary.stopped_early) line << "  (early stop)";
     bar.finish(line.str());
 
     progress.summary.seconds += record.seconds;
-    if (!options.checkpoint_path.empty())
+    if (!options.checkpoint_path.empty() && writes_files)
       save_checkpoint(options.checkpoint_path, model, *optimizer, best_state, progress,
                       objective_state.get());
   }

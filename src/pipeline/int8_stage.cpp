@@ -142,7 +142,9 @@ report::ModelReport evaluate_int8_model(const std::string& title, const runtime:
   out.architecture = model.description;
   out.file = file.string();
   out.size.parameters = runtime::parameter_count(model);
-  out.size.bytes = static_cast<int64_t>(std::filesystem::file_size(file));
+  // The file's bytes, from the encoding it was written from (a data-parallel worker other than
+  // rank 0 wrote no file).
+  out.size.bytes = static_cast<int64_t>(runtime::encode_int8_model(model).size());
 
   runtime::Int8Classifier classifier(model, runtime::Int8Kernels::kOneDnn);
   const at::Tensor raw = raw_rows(test, normalization);

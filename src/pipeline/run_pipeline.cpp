@@ -17,6 +17,7 @@
 #include "distill/distillation/checkpoint.h"
 #include "distill/distillation/training_summary_json.h"
 #include "distill/distillation/virtual_teacher.h"
+#include "distill/distributed/communicator.h"
 #include "distill/pipeline/int8_stage.h"
 #include "distill/pipeline/command_policy.h"
 #include "distill/pipeline/text_int8_stage.h"
@@ -123,8 +124,9 @@ TrainedModel run_or_reuse(const std::string& key, const StageFiles& files,
   nlohmann::json record = trained.training;
   record["recipe"] = recipe.to_text();
   write_file_atomically(files.training_record, record.dump(2) + "\n");
-  std::error_code ignored;
-  fs::remove(files.checkpoint, ignored);
+  remove_written_file(files.checkpoint);
+  // Every rank's next stage may read this one's files: they wait until rank 0 has written them.
+  if (run.communicator) run.communicator->barrier();
   return trained;
 }
 
@@ -238,6 +240,7 @@ report::RunReport run_pipeline(const config::PipelineConfig& config, const Pipel
   run.resume = options.resume;
   run.show_progress = options.show_progress;
   run.seed = config.seed;
+  run.communicator = options.communicator;
 
   // 1. The teacher: loaded from a file, or trained on labels.
   TrainedModel teacher;
@@ -402,15 +405,17 @@ report::RunReport run_pipeline(const config::PipelineConfig& config, const Pipel
             tf.saved.model);
   }
 
-  if (config.evaluation.measure_speed)
+  // Speed is timed by rank 0 alone, once the others have finished (they would share its cores).
+  if (options.communicator) options.communicator->barrier();
+  if (config.evaluation.measure_speed && process_writes_files())
     speeds.measure_into(report, config.evaluation.speed, options.show_progress);
 
   report.total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   report::write_report_json(dir / "results.json", report);
   // The page is drawn from the file just written, so its figures are results.json's.
-  report::write_html_report(dir / "report.html", {report::read_run_directory(dir)});
-  std::error_code ignored;
-  fs::remove(dir / "checkpoints", ignored);
+  if (process_writes_files())
+    report::write_html_report(dir / "report.html", {report::read_run_directory(dir)});
+  remove_written_file(dir / "checkpoints");
   return report;
 }
 

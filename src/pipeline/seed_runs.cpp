@@ -87,7 +87,8 @@ SeedRunsReport run_pipeline_over_seeds(const config::PipelineConfig& config,
   }
   write_file_atomically(fs::path(config.output_dir) / "seeds.json",
                         seed_runs_to_json(report, config.output_dir) + "\n");
-  // One report with every seed's run side by side.
+  // One report with every seed's run side by side (rank 0 of a data-parallel run wrote them).
+  if (!process_writes_files()) return report;
   std::vector<report::ReportedRun> reported;
   for (uint64_t seed : report.seeds)
     reported.push_back(

@@ -15,6 +15,7 @@
 #include "distill/data/batching.h"
 #include "distill/distillation/ensemble_teacher.h"
 #include "distill/distillation/feature_distillation.h"
+#include "distill/core/atomic_file.h"
 #include "distill/distillation/soft_label_cache.h"
 #include "distill/evaluation/metrics.h"
 #include "distill/evaluation/speed.h"
@@ -37,6 +38,7 @@ distillation::TrainOptions stage_options(const distillation::TrainOptions& base,
   o.checkpoint_path = run.checkpoint_path;
   o.resume = run.resume;
   o.show_progress = run.show_progress;
+  o.communicator = run.communicator;
   o.augmentation_fill = data.background;
   return o;
 }
@@ -148,7 +150,7 @@ void train_hint_stage(models::Classifier& student,
   if (!run.checkpoint_path.empty())
     options.checkpoint_path = run.checkpoint_path.string() + ".hints";
   distillation::train_model(student, hints, data.train, data::Dataset{}, options);
-  if (!options.checkpoint_path.empty()) std::filesystem::remove(options.checkpoint_path);
+  if (!options.checkpoint_path.empty()) remove_written_file(options.checkpoint_path);
 }
 
 }  // namespace
@@ -294,7 +296,7 @@ TrainedModel distill_from_source(const config::ModelStageConfig& student,
     training.objective += " + finetune(" + std::to_string(distill.finetune_epochs) + " epochs)";
     training.history.insert(training.history.end(), tuned.history.begin(), tuned.history.end());
     training.seconds += tuned.seconds;
-    if (!finetune.checkpoint_path.empty()) std::filesystem::remove(finetune.checkpoint_path);
+    if (!finetune.checkpoint_path.empty()) remove_written_file(finetune.checkpoint_path);
   }
   return finish(std::move(model), std::move(training), role, data, run);
 }

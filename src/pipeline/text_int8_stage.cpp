@@ -43,7 +43,9 @@ report::ModelReport evaluate_int8_text_model(const std::string& title,
   out.file = file.string();
   out.size.parameters = static_cast<int64_t>(model.embeddings.size()) +
                         runtime::parameter_count(model.head);
-  out.size.bytes = static_cast<int64_t>(std::filesystem::file_size(file));
+  // The file's bytes, from the encoding it was written from (a data-parallel worker other than
+  // rank 0 wrote no file).
+  out.size.bytes = static_cast<int64_t>(runtime::encode_int8_text_model(model).size());
 
   runtime::Int8BagRunner runner(model);
   const at::Tensor ids = test.features.contiguous();

@@ -15,6 +15,10 @@
 #include "distill/distillation/optimization.h"
 #include "distill/models/classifier.h"
 
+namespace distill::distributed {
+class Communicator;
+}
+
 namespace distill::distillation {
 
 struct TrainOptions {
@@ -48,6 +52,13 @@ struct TrainOptions {
   /// only on the epoch and the weights, so that a resumed run matches an uninterrupted one.
   std::function<void(int64_t epoch)> on_epoch_start;
   std::function<void()> after_step;
+  /// Data-parallel training over several processes (null: this process alone). Every rank
+  /// visits the same global batches and takes its shard of each (distributed::shard_of); the
+  /// shards' gradients are summed so that a step is the single-process step on the whole batch:
+  /// the same batch_size and lr mean the same. Dropout and augmentation draw per-rank streams;
+  /// batch norm uses each shard's statistics. Only rank 0 writes the checkpoint; every rank
+  /// resumes from it.
+  std::shared_ptr<distributed::Communicator> communicator;
 };
 
 struct EpochRecord {

@@ -4,8 +4,13 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 
 #include "distill/config/pipeline_config.h"
+
+namespace distill::distributed {
+class Communicator;
+}
 
 namespace distill::pipeline {
 
@@ -21,6 +26,12 @@ int64_t apply_process_settings(const config::PipelineConfig& config);
 /// `soft-label-cache` in `run_directory` (the folder of the run, or of the file a stage writes).
 std::filesystem::path soft_label_cache_dir(const config::DistillStageConfig& distill,
                                            const std::filesystem::path& run_directory);
+
+/// When this process is one of several (torchrun's variables in the environment: WORLD_SIZE
+/// and RANK; distributed::world_from_environment), joins their group and makes every rank but 0
+/// write no files (rank 0 writes each once; core/atomic_file.h). Null when launched alone.
+/// Commands pass it on (PipelineOptions, StageRun) and print only on rank 0.
+std::shared_ptr<distributed::Communicator> join_process_group_from_environment();
 
 /// A stage's training record (history, recipe), beside its model file:
 /// `student.pt` -> `student.training.json`.

@@ -1,6 +1,7 @@
 // `distill run`: teacher -> baseline student -> distilled student -> evaluation -> report.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "distill/config/pipeline_config.h"
@@ -16,6 +17,9 @@ struct PipelineOptions {
   /// Reuse finished stages and continue an interrupted one from its checkpoint.
   bool resume = false;
   bool show_progress = true;
+  /// The data-parallel group of this run (pipeline::join_process_group_from_environment; null:
+  /// this process alone). Every rank runs every stage; rank 0 writes the files.
+  std::shared_ptr<distributed::Communicator> communicator;
 };
 
 /// Runs every stage, writing into config.output_dir: teacher.pt, student_baseline.pt,

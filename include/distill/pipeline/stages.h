@@ -25,6 +25,8 @@ struct StageRun {
   /// What produced the stage beyond its training options (config, data, teacher): recorded in
   /// its checkpoints, which resume only under an equal recipe (TrainOptions::recipe).
   RunRecipe recipe;
+  /// The data-parallel group the stage trains in (null: this process alone); TrainOptions.
+  std::shared_ptr<distributed::Communicator> communicator;
 };
 
 struct TrainedModel {

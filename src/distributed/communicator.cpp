@@ -1,0 +1,158 @@
+// The group on c10d: a TCPStore rendezvous, ProcessGroupGloo collectives.
+#include "distill/distributed/communicator.h"
+
+#include <ATen/ATen.h>
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+
+#include <cstdlib>
+#include <exception>
+
+#include "distill/core/error.h"
+
+namespace distill::distributed {
+namespace {
+
+/// An environment variable as an integer in [low, high]; nullopt when unset.
+std::optional<int64_t> integer_variable(const char* name, int64_t low, int64_t high) {
+  const char* text = std::getenv(name);
+  if (text == nullptr || *text == '\0') return std::nullopt;
+  char* end = nullptr;
+  const long long value = std::strtoll(text, &end, 10);
+  DISTILL_CHECK_HINT(*end == '\0' && value >= low && value <= high,
+                     "torchrun-style launchers set RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR and "
+                     "MASTER_PORT; `distill ... --nproc N` sets them itself",
+                     name, " = '", text, "': expected an integer in [", low, ", ", high, "]");
+  return value;
+}
+
+std::string describe(const std::exception& e) {
+  if (const auto* c10 = dynamic_cast<const c10::Error*>(&e)) return c10->what_without_backtrace();
+  return e.what();
+}
+
+}  // namespace
+
+std::optional<WorldOptions> world_from_environment() {
+  const std::optional<int64_t> size = integer_variable("WORLD_SIZE", 1, 1 << 16);
+  if (!size) return std::nullopt;
+  WorldOptions world;
+  world.size = static_cast<int>(*size);
+  const std::optional<int64_t> rank = integer_variable("RANK", 0, *size - 1);
+  DISTILL_CHECK_HINT(rank.has_value() || *size == 1, "set RANK to this process's rank, 0 .. WORLD_SIZE - 1",
+                     "WORLD_SIZE = ", *size, " but RANK is not set");
+  world.rank = static_cast<int>(rank.value_or(0));
+  world.local_rank = static_cast<int>(integer_variable("LOCAL_RANK", 0, *size - 1).value_or(0));
+  if (const char* address = std::getenv("MASTER_ADDR"); address != nullptr && *address != '\0')
+    world.master_address = address;
+  world.master_port = static_cast<int>(integer_variable("MASTER_PORT", 1, 65535).value_or(29500));
+  if (const auto seconds = integer_variable("DISTILL_DISTRIBUTED_TIMEOUT", 1, 86400))
+    world.timeout = std::chrono::seconds(*seconds);
+  return world;
+}
+
+Shard shard_of(int64_t count, int rank, int size) {
+  return {count * rank / size, count * (rank + 1) / size};
+}
+
+struct Communicator::Impl {
+  WorldOptions world;
+  c10::intrusive_ptr<c10d::Store> store;
+  c10::intrusive_ptr<c10d::ProcessGroupGloo> group;
+  double collective_seconds = 0;
+
+  /// Waits for `work`; a failure names the rank and the operation.
+  void wait(const c10::intrusive_ptr<c10d::Work>& work, const char* operation) {
+    const auto start = std::chrono::steady_clock::now();
+    try {
+      work->wait();
+      collective_seconds +=
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    } catch (const std::exception& e) {
+      DISTILL_FAIL_HINT("another rank has stopped (its own error says why) or stalled longer than "
+                        "the timeout; `--resume` continues from the last checkpoint",
+                        "rank ", world.rank, " of ", world.size, ": ", operation,
+                        " failed: ", describe(e));
+    }
+  }
+};
+
+Communicator::Communicator(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Communicator::~Communicator() = default;
+
+std::shared_ptr<Communicator> Communicator::connect(const WorldOptions& options) {
+  DISTILL_CHECK(options.size >= 1 && options.rank >= 0 && options.rank < options.size,
+                "rank ", options.rank, " is not in a world of ", options.size);
+  auto impl = std::make_unique<Impl>();
+  impl->world = options;
+  const std::string where = options.master_address + ":" + std::to_string(options.master_port);
+  try {
+    c10d::TCPStoreOptions store_options;
+    store_options.port = static_cast<std::uint16_t>(options.master_port);
+    store_options.isServer = options.rank == 0;
+    store_options.numWorkers = options.size;
+    store_options.waitWorkers = true;
+    store_options.timeout = options.timeout;
+    impl->store = c10::make_intrusive<c10d::TCPStore>(options.master_address, store_options);
+  } catch (const std::exception& e) {
+    if (options.rank == 0)
+      DISTILL_FAIL_HINT("choose a free port with MASTER_PORT (or --master-port), or stop the process "
+                        "that holds it",
+                        "rank 0 could not serve the rendezvous at ", where, ": ", describe(e));
+    DISTILL_FAIL_HINT("check that rank 0 runs and that MASTER_ADDR and MASTER_PORT name it",
+                      "rank ", options.rank, " could not reach the rendezvous at ", where,
+                      " within ", options.timeout.count() / 1000, " s: ", describe(e));
+  }
+  try {
+    auto group_options = c10d::ProcessGroupGloo::Options::create(options.timeout);
+    group_options->devices.push_back(
+        c10d::ProcessGroupGloo::createDeviceForHostname(options.master_address == "localhost"
+                                                            ? "127.0.0.1"
+                                                            : options.master_address));
+    impl->group = c10::make_intrusive<c10d::ProcessGroupGloo>(impl->store, options.rank,
+                                                              options.size, group_options);
+  } catch (const std::exception& e) {
+    DISTILL_FAIL_HINT("every rank must start with the same WORLD_SIZE, MASTER_ADDR and MASTER_PORT",
+                      "rank ", options.rank, " of ", options.size, " could not join the group at ",
+                      where, ": ", describe(e));
+  }
+  return std::shared_ptr<Communicator>(new Communicator(std::move(impl)));
+}
+
+int Communicator::rank() const { return impl_->world.rank; }
+double Communicator::collective_seconds() const { return impl_->collective_seconds; }
+int Communicator::size() const { return impl_->world.size; }
+
+void Communicator::all_reduce_sum(const std::vector<at::Tensor>& tensors) {
+  if (tensors.empty() || size() == 1) return;
+  std::vector<at::Tensor> flat_views;
+  flat_views.reserve(tensors.size());
+  for (const at::Tensor& t : tensors) {
+    DISTILL_CHECK(t.scalar_type() == at::kFloat && t.is_contiguous(),
+                  "all_reduce_sum takes contiguous float32 tensors");
+    flat_views.push_back(t.view({-1}));
+  }
+  std::vector<at::Tensor> buffer = {at::cat(flat_views)};
+  impl_->wait(impl_->group->allreduce(buffer), "the gradient all-reduce");
+  int64_t offset = 0;
+  for (const at::Tensor& view : flat_views) {
+    view.copy_(buffer[0].narrow(0, offset, view.numel()));
+    offset += view.numel();
+  }
+}
+
+std::vector<double> Communicator::all_reduce_sum(const std::vector<double>& values) {
+  if (values.empty() || size() == 1) return values;
+  std::vector<at::Tensor> buffer = {
+      at::tensor(at::ArrayRef<double>(values), at::TensorOptions().dtype(at::kDouble))};
+  impl_->wait(impl_->group->allreduce(buffer), "an all-reduce of counters");
+  const double* summed = buffer[0].data_ptr<double>();
+  return std::vector<double>(summed, summed + values.size());
+}
+
+void Communicator::barrier() {
+  if (size() == 1) return;
+  impl_->wait(impl_->group->barrier(), "a barrier");
+}
+
+}  // namespace distill::distributed
