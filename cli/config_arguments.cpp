@@ -1,5 +1,5 @@
 // Config loading shared by the commands.
-#include <cstdlib>
+#include <optional>
 
 #include "commands.h"
 #include "distill/distributed/communicator.h"
@@ -53,9 +53,9 @@ LoadedConfig load_config(const ConfigArguments& arguments) {
   LoadedConfig loaded = config::load_pipeline_config(arguments.config_path, arguments.overrides);
   if (arguments.threads >= 0) loaded.config.threads = arguments.threads;
   // A worker of --nproc: the launcher's share of the cores, unless -j says otherwise.
-  const char* share = std::getenv(distributed::kThreadsPerProcessVariable);
-  if (arguments.threads < 0 && share != nullptr && *share != '\0')
-    loaded.config.threads = std::atoi(share);
+  if (arguments.threads < 0)
+    if (const std::optional<int> share = distributed::threads_per_process_from_environment())
+      loaded.config.threads = *share;
   pipeline::apply_process_settings(loaded.config);
   return loaded;
 }

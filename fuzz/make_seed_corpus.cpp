@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
         "seed: 3\nthreads: 1\nteacher:\n  model: {type: mlp, hidden: [8]}\n"
         "distill: {temperature: 2, alpha: 0.5}\n");
 
-  models::SavedModel saved{fuzz::fixture_model(), {{0.5f, 0.5f, 0.5f, 0.5f}, {1, 2, 3, 4}}, "teacher"};
+  models::SavedModel saved{fuzz::fixture_model(), {{0.5f, 0.5f, 0.5f, 0.5f}, {1, 2, 3, 4}}, "teacher", {}};
   write(out / "model_file_fuzz", "mlp.pt", models::serialize_model(saved));
   write(out / "tensor_file_fuzz", "mlp.pt", models::serialize_model(saved));
   models::ModelSpec cnn;
@@ -83,7 +83,7 @@ int main(int argc, char** argv) {
   cnn.channels = {2, 4};
   cnn.num_classes = 3;
   write(out / "model_file_fuzz", "mobilenet.pt",
-        models::serialize_model({models::build_classifier(cnn, 1), {}, "student-distilled"}));
+        models::serialize_model({models::build_classifier(cnn, 1), {}, "student-distilled", {}}));
 
   // A checkpoint after one SGD step (momentum state present), with best weights.
   auto model = fuzz::fixture_model();

@@ -12,6 +12,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "distill/core/atomic_file.h"
 #include "distill/core/error.h"
 #include "distill/core/progress_bar.h"
 #include "distill/core/random.h"
@@ -147,7 +148,7 @@ TrainingSummary train_model(models::Classifier& model, TrainingObjective& object
   const int64_t total_steps = batches * options.epochs;
   distributed::Communicator* const group = options.communicator.get();
   const int world = group ? group->size() : 1;
-  const bool writes_files = group == nullptr || group->is_main();
+  const bool data_parallel = world > 1;  // implies a group
 
   // The objective's own trainable parameters (hint adapters) train with the model's.
   const std::shared_ptr<torch::nn::Module> objective_state = objective.trainable();
@@ -195,7 +196,7 @@ TrainingSummary train_model(models::Classifier& model, TrainingObjective& object
 
       data::Batch batch = data::gather_batch(train, order, b, options.batch_size);
       const int64_t global_count = batch.labels.size(0);
-      if (group != nullptr && world > 1)
+      if (data_parallel)
         batch = shard_of_batch(batch, distributed::shard_of(global_count, group->rank(), world));
       const int64_t count = batch.labels.size(0);
       optimizer->zero_grad();
@@ -214,14 +215,14 @@ TrainingSummary train_model(models::Classifier& model, TrainingObjective& object
                            options.label, " diverged: the loss is ", loss_value, " at epoch ",
                            epoch + 1, ", batch ", b + 1, " of ", batches);
         // The shard's mean loss weighted by its share: summed over the ranks, the batch's mean.
-        if (world > 1)
+        if (data_parallel)
           (loss * (static_cast<double>(count) / static_cast<double>(global_count))).backward();
         else
           loss.backward();
         loss_sum += loss_value * static_cast<double>(count);
         correct += logits.argmax(1).eq(batch.labels).sum().item<double>();
       }
-      if (group != nullptr && world > 1) all_reduce_gradients(parameters, *group);
+      if (data_parallel) all_reduce_gradients(parameters, *group);
       if (options.max_gradient_norm > 0)
         torch::nn::utils::clip_grad_norm_(model.parameters(), options.max_gradient_norm);
       optimizer->step();
@@ -235,7 +236,7 @@ TrainingSummary train_model(models::Classifier& model, TrainingObjective& object
       bar.update(b + 1, status.str());
     }
 
-    if (group != nullptr && world > 1) {
+    if (data_parallel) {
       const std::vector<double> totals = group->all_reduce_sum(std::vector<double>{loss_sum, correct});
       loss_sum = totals[0];
       correct = totals[1];
@@ -277,13 +278,14 @@ TrainingSummary train_model(models::Classifier& model, TrainingObjective& object
     if (has_validation) line << "  val acc " << record.validation_accuracy;
     line.precision(1);
     line << "  " << record.seconds << "s";
-    if (group != nullptr && world > 1)
+    if (data_parallel)
       line << " (" << world << " processes, all-reduce " << group->collective_seconds() - collective_start << "s)";
     if (progress.summary.stopped_early) line << "  (early stop)";
     bar.finish(line.str());
 
     progress.summary.seconds += record.seconds;
-    if (!options.checkpoint_path.empty() && writes_files)
+    // Ranks other than 0 write no files (core/atomic_file.h): skip serialising for nothing.
+    if (!options.checkpoint_path.empty() && process_writes_files())
       save_checkpoint(options.checkpoint_path, model, *optimizer, best_state, progress,
                       objective_state.get());
   }

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <thread>
 
@@ -59,6 +60,17 @@ int exit_code(int status) {
 }
 
 }  // namespace
+
+std::optional<int> threads_per_process_from_environment() {
+  const char* text = std::getenv(kThreadsPerProcessVariable);
+  if (text == nullptr || *text == '\0') return std::nullopt;
+  char* end = nullptr;
+  const long value = std::strtol(text, &end, 10);
+  DISTILL_CHECK_HINT(*end == '\0' && value >= 1 && value <= 4096,
+                     "`--nproc` sets it for its workers; unset it, or use -j",
+                     kThreadsPerProcessVariable, " = '", text, "': expected a whole number >= 1");
+  return static_cast<int>(value);
+}
 
 int launch_local_workers(const std::vector<std::string>& argv, const LocalLaunch& launch) {
   DISTILL_CHECK(launch.processes >= 1, "--nproc = ", launch.processes, ": expected >= 1");

@@ -92,10 +92,9 @@ nlohmann::json parse_results(const ReportedRun& run) {
 
 ReportedRun read_run_directory(const std::filesystem::path& run_directory) {
   ReportedRun run;
-  run.name = std::filesystem::absolute(run_directory).lexically_normal().filename().string();
-  if (run.name.empty())
-    run.name =
-        std::filesystem::absolute(run_directory).lexically_normal().parent_path().filename().string();
+  // "runs/a", "runs/a/" and "runs/a/." all name the run "a".
+  const std::filesystem::path normal = std::filesystem::absolute(run_directory).lexically_normal();
+  run.name = (normal.has_filename() ? normal : normal.parent_path()).filename().string();
   const std::filesystem::path results = run_directory / "results.json";
   if (!std::filesystem::is_regular_file(results)) {
     DISTILL_CHECK_HINT(!std::filesystem::is_regular_file(run_directory / "seeds.json"),

@@ -56,8 +56,8 @@ struct TrainOptions {
   /// visits the same global batches and takes its shard of each (distributed::shard_of); the
   /// shards' gradients are summed so that a step is the single-process step on the whole batch:
   /// the same batch_size and lr mean the same. Dropout and augmentation draw per-rank streams;
-  /// batch norm uses each shard's statistics. Only rank 0 writes the checkpoint; every rank
-  /// resumes from it.
+  /// batch norm uses each shard's statistics. The checkpoint is written where the process writes
+  /// files (rank 0: core/atomic_file.h); every rank resumes from it.
   std::shared_ptr<distributed::Communicator> communicator;
 };
 

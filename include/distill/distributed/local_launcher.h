@@ -3,6 +3,7 @@
 // environment), with posix_spawn — never fork — so it is safe in a process that has run libtorch.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,5 +26,9 @@ int launch_local_workers(const std::vector<std::string>& argv, const LocalLaunch
 
 /// The environment variable that carries threads_per_process to the workers.
 constexpr const char* kThreadsPerProcessVariable = "DISTILL_THREADS_PER_PROCESS";
+
+/// A worker's share of the cores from its environment; nullopt when unset. A value that is not
+/// a whole number >= 1 is an error naming the variable and value.
+std::optional<int> threads_per_process_from_environment();
 
 }  // namespace distill::distributed
