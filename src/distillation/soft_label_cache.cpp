@@ -6,10 +6,14 @@
 #include <ATen/ATen.h>
 #include <fmt/format.h>
 
+#include <optional>
+#include <vector>
+
 #include "distill/core/error.h"
 #include "distill/core/progress_bar.h"
 #include "distill/data/batching.h"
 #include "distill/core/tensor_file.h"
+#include "distill/distributed/sharded_rows.h"
 #include "distill/models/predict.h"
 
 namespace distill::distillation {
@@ -48,13 +52,21 @@ std::string soft_label_key(models::Classifier& teacher, const data::Dataset& dat
 }
 
 SoftLabelCache SoftLabelCache::compute(models::Classifier& teacher, const data::Dataset& dataset,
-                                       int64_t batch_size, bool show_progress) {
+                                       int64_t batch_size, bool show_progress,
+                                       distributed::Communicator* group) {
   SoftLabelCache cache;
   cache.key_ = soft_label_key(teacher, dataset);
-  ProgressBar bar("teacher soft labels",
-                  data::batch_count(dataset.features.size(0), batch_size), show_progress);
-  cache.logits_ =
-      models::predict_logits(teacher, dataset.features, batch_size, &bar).to(at::kHalf);
+  const distributed::Shard mine = distributed::batch_shard(group, dataset.size(), batch_size);
+  ProgressBar bar("teacher soft labels", data::batch_count(mine.size(), batch_size), show_progress);
+  // Gathered as float32 and rounded once, exactly as one process rounds its own.
+  cache.logits_ = distributed::compute_sharded_rows(
+                      group, dataset.size(), batch_size,
+                      [&](const distributed::Shard& rows) {
+                        return models::predict_logits(
+                            teacher, dataset.features.narrow(0, rows.begin, rows.size()),
+                            batch_size, &bar);
+                      })
+                      .to(at::kHalf);
   bar.finish("teacher soft labels: " + std::to_string(dataset.size()) + " samples");
   return cache;
 }
@@ -92,19 +104,28 @@ SoftLabelCache SoftLabelCache::load(const std::filesystem::path& path,
 SoftLabelCache SoftLabelCache::load_or_compute(const std::filesystem::path& directory,
                                                models::Classifier& teacher,
                                                const data::Dataset& dataset, int64_t batch_size,
-                                               bool* reused, bool show_progress) {
+                                               bool* reused, bool show_progress,
+                                               distributed::Communicator* group) {
   const std::string key = soft_label_key(teacher, dataset);
   const std::filesystem::path path = directory / ("soft-labels-" + key + ".pt");
+  std::optional<SoftLabelCache> found;
   if (std::filesystem::exists(path)) {
     SoftLabelCache cache = load(path, key);
     // Same key, other shape: only a damaged or foreign file; recompute over it.
     if (cache.logits_.size(0) == dataset.size() &&
-        cache.logits_.size(1) == teacher.spec().num_classes) {
-      if (reused) *reused = true;
-      return cache;
-    }
+        cache.logits_.size(1) == teacher.spec().num_classes)
+      found = std::move(cache);
   }
-  SoftLabelCache cache = compute(teacher, dataset, batch_size, show_progress);
+  // Several ranks reuse the file only if all of them found it (storage need not be shared).
+  bool everyone_found = found.has_value();
+  if (group != nullptr && group->size() > 1)
+    everyone_found = group->all_reduce_sum(std::vector<double>{found ? 1.0 : 0.0})[0] ==
+                     static_cast<double>(group->size());
+  if (everyone_found) {
+    if (reused) *reused = true;
+    return std::move(*found);
+  }
+  SoftLabelCache cache = compute(teacher, dataset, batch_size, show_progress, group);
   cache.save(path);
   if (reused) *reused = false;
   return cache;

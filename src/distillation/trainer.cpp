@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <optional>
 #include <sstream>
 
 #include "distill/core/atomic_file.h"
@@ -18,6 +19,8 @@
 #include "distill/core/random.h"
 #include "distill/data/batching.h"
 #include "distill/distributed/communicator.h"
+#include "distill/distributed/gradient_buckets.h"
+#include "distill/distributed/sharded_rows.h"
 #include "distill/distillation/checkpoint.h"
 #include "distill/models/module_state.h"
 #include "distill/models/predict.h"
@@ -60,19 +63,16 @@ data::Batch shard_of_batch(const data::Batch& batch, const distributed::Shard& s
           batch.indices.narrow(0, shard.begin, n)};
 }
 
-/// Sums every rank's gradients (each already weighted by its share of the global batch), so
-/// that every rank steps with the gradient of the whole batch's mean loss.
-void all_reduce_gradients(const std::vector<at::Tensor>& parameters,
-                          distributed::Communicator& group) {
-  std::vector<at::Tensor> gradients;
-  gradients.reserve(parameters.size());
-  for (const at::Tensor& p : parameters) {
-    if (!p.requires_grad()) continue;
-    at::Tensor& gradient = p.mutable_grad();
-    if (!gradient.defined()) gradient = at::zeros_like(p);  // a rank with an empty shard
-    gradients.push_back(gradient);
-  }
-  group.all_reduce_sum(gradients);
+/// Accuracy on `dataset`, the ranks predicting a share each (one process: all of it).
+double sharded_accuracy(models::Classifier& model, const data::Dataset& dataset,
+                        distributed::Communicator* group) {
+  constexpr int64_t kBatch = 1000;
+  const at::Tensor logits = distributed::compute_sharded_rows(
+      group, dataset.size(), kBatch, [&](const distributed::Shard& rows) {
+        return models::predict_logits(model, dataset.features.narrow(0, rows.begin, rows.size()),
+                                      kBatch);
+      });
+  return accuracy_of(logits, dataset.labels);
 }
 
 }  // namespace
@@ -158,6 +158,10 @@ TrainingSummary train_model(models::Classifier& model, TrainingObjective& object
     parameters.insert(parameters.end(), extra.begin(), extra.end());
   }
   auto optimizer = make_optimizer(parameters, options.optimizer);
+  // Each rank's gradients, weighted by its share of the global batch, summed over the ranks in
+  // buckets during the backward pass: every rank then steps with the whole batch's gradient.
+  std::optional<distributed::GradientBuckets> buckets;
+  if (data_parallel) buckets.emplace(parameters, *group, group->world().bucket_bytes);
   const std::string fingerprint = training_recipe(model, objective, train, options).to_text();
   std::vector<at::Tensor> best_state;
   TrainingProgress progress;
@@ -200,6 +204,7 @@ TrainingSummary train_model(models::Classifier& model, TrainingObjective& object
         batch = shard_of_batch(batch, distributed::shard_of(global_count, group->rank(), world));
       const int64_t count = batch.labels.size(0);
       optimizer->zero_grad();
+      if (buckets) buckets->start_step();
       if (count > 0) {
         batch.inputs = data::augment_images(batch.inputs, options.augmentation,
                                             options.augmentation_fill, augment_generator);
@@ -222,7 +227,7 @@ TrainingSummary train_model(models::Classifier& model, TrainingObjective& object
         loss_sum += loss_value * static_cast<double>(count);
         correct += logits.argmax(1).eq(batch.labels).sum().item<double>();
       }
-      if (data_parallel) all_reduce_gradients(parameters, *group);
+      if (buckets) buckets->finish_step();
       if (options.max_gradient_norm > 0)
         torch::nn::utils::clip_grad_norm_(model.parameters(), options.max_gradient_norm);
       optimizer->step();
@@ -247,8 +252,7 @@ TrainingSummary train_model(models::Classifier& model, TrainingObjective& object
     record.train_accuracy = correct / static_cast<double>(train.size());
     record.learning_rate = rate;
     if (has_validation) {
-      record.validation_accuracy = accuracy_of(
-          models::predict_logits(model, validation.features, 1000), validation.labels);
+      record.validation_accuracy = sharded_accuracy(model, validation, group);
     }
     record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
     progress.summary.history.push_back(record);

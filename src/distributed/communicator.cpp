@@ -5,8 +5,11 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <exception>
+#include <map>
 
 #include "distill/core/error.h"
 
@@ -31,6 +34,37 @@ std::string describe(const std::exception& e) {
   return e.what();
 }
 
+/// Every rank publishes its WORLD_SIZE; rank 0 waits for each rank it expects and compares, the
+/// others compare with rank 0's. A rank started with another WORLD_SIZE, or one that never comes,
+/// is an error naming both values (or the missing rank) on the ranks that can see it.
+void check_world_sizes(c10d::Store& store, const WorldOptions& world, const std::string& where) {
+  const auto key = [](int rank) { return "distill/world_size/" + std::to_string(rank); };
+  const std::string mine = std::to_string(world.size);
+  store.set(key(world.rank), std::vector<uint8_t>(mine.begin(), mine.end()));
+  const auto compare = [&](int other) {
+    std::vector<uint8_t> value;
+    try {
+      value = store.get(key(other));
+    } catch (const std::exception& e) {
+      DISTILL_FAIL_HINT("start every rank (RANK = 0 .. WORLD_SIZE - 1) with the same WORLD_SIZE, "
+                        "MASTER_ADDR and MASTER_PORT; DISTILL_DISTRIBUTED_TIMEOUT sets the wait",
+                        "rank ", world.rank, " of ", world.size, ": rank ", other,
+                        " did not join the rendezvous at ", where, " within ",
+                        world.timeout.count() / 1000, " s: ", describe(e));
+    }
+    const std::string theirs(value.begin(), value.end());
+    DISTILL_CHECK_HINT(theirs == mine, "start every rank with the same WORLD_SIZE",
+                       "rank ", world.rank, " was started with WORLD_SIZE = ", world.size,
+                       " but rank ", other, " with WORLD_SIZE = ", theirs, " (rendezvous at ",
+                       where, ")");
+  };
+  if (world.rank == 0) {
+    for (int other = 1; other < world.size; ++other) compare(other);
+  } else {
+    compare(0);
+  }
+}
+
 }  // namespace
 
 std::optional<WorldOptions> world_from_environment() {
@@ -48,6 +82,15 @@ std::optional<WorldOptions> world_from_environment() {
   world.master_port = static_cast<int>(integer_variable("MASTER_PORT", 1, 65535).value_or(29500));
   if (const auto seconds = integer_variable("DISTILL_DISTRIBUTED_TIMEOUT", 1, 86400))
     world.timeout = std::chrono::seconds(*seconds);
+  if (const char* text = std::getenv("DISTILL_BUCKET_MB"); text != nullptr && *text != '\0') {
+    char* end = nullptr;
+    const double mebibytes = std::strtod(text, &end);
+    DISTILL_CHECK_HINT(*end == '\0' && std::isfinite(mebibytes) && mebibytes > 0 && mebibytes <= 4096,
+                       "the gradient bucket size in MiB, e.g. DISTILL_BUCKET_MB=1 (the default) or "
+                       "0.25; a bucket at least the model's size sends one all-reduce per step",
+                       "DISTILL_BUCKET_MB = '", text, "': expected a number in (0, 4096]");
+    world.bucket_bytes = std::max<int64_t>(4, static_cast<int64_t>(mebibytes * (1 << 20)));
+  }
   return world;
 }
 
@@ -60,6 +103,8 @@ struct Communicator::Impl {
   c10::intrusive_ptr<c10d::Store> store;
   c10::intrusive_ptr<c10d::ProcessGroupGloo> group;
   double collective_seconds = 0;
+  std::map<int64_t, c10::intrusive_ptr<c10d::Work>> pending_sums;
+  int64_t next_ticket = 0;
 
   /// Waits for `work`; a failure names the rank and the operation.
   void wait(const c10::intrusive_ptr<c10d::Work>& work, const char* operation) {
@@ -91,7 +136,9 @@ std::shared_ptr<Communicator> Communicator::connect(const WorldOptions& options)
     store_options.port = static_cast<std::uint16_t>(options.master_port);
     store_options.isServer = options.rank == 0;
     store_options.numWorkers = options.size;
-    store_options.waitWorkers = true;
+    // Every rank's arrival is awaited below, where a missing rank or another WORLD_SIZE can be
+    // named, rather than inside the store.
+    store_options.waitWorkers = false;
     store_options.timeout = options.timeout;
     impl->store = c10::make_intrusive<c10d::TCPStore>(options.master_address, store_options);
   } catch (const std::exception& e) {
@@ -103,6 +150,7 @@ std::shared_ptr<Communicator> Communicator::connect(const WorldOptions& options)
                       "rank ", options.rank, " could not reach the rendezvous at ", where,
                       " within ", options.timeout.count() / 1000, " s: ", describe(e));
   }
+  check_world_sizes(*impl->store, options, where);
   try {
     auto group_options = c10d::ProcessGroupGloo::Options::create(options.timeout);
     group_options->devices.push_back(
@@ -120,6 +168,7 @@ std::shared_ptr<Communicator> Communicator::connect(const WorldOptions& options)
 }
 
 int Communicator::rank() const { return impl_->world.rank; }
+const WorldOptions& Communicator::world() const { return impl_->world; }
 double Communicator::collective_seconds() const { return impl_->collective_seconds; }
 int Communicator::size() const { return impl_->world.size; }
 
@@ -148,6 +197,50 @@ std::vector<double> Communicator::all_reduce_sum(const std::vector<double>& valu
   impl_->wait(impl_->group->allreduce(buffer), "an all-reduce of counters");
   const double* summed = buffer[0].data_ptr<double>();
   return std::vector<double>(summed, summed + values.size());
+}
+
+int64_t Communicator::start_sum(const at::Tensor& buffer) {
+  DISTILL_CHECK(buffer.scalar_type() == at::kFloat && buffer.is_contiguous(),
+                "start_sum takes a contiguous float32 buffer");
+  const int64_t ticket = impl_->next_ticket++;
+  if (size() > 1) {
+    std::vector<at::Tensor> tensors = {buffer};
+    impl_->pending_sums.emplace(ticket, impl_->group->allreduce(tensors));
+  }
+  return ticket;
+}
+
+void Communicator::finish_sum(int64_t ticket) {
+  const auto found = impl_->pending_sums.find(ticket);
+  if (found == impl_->pending_sums.end()) return;  // a world of one: nothing was sent
+  const c10::intrusive_ptr<c10d::Work> work = found->second;
+  impl_->pending_sums.erase(found);
+  impl_->wait(work, "the gradient all-reduce");
+}
+
+at::Tensor Communicator::all_gather_rows(const at::Tensor& rows, const std::vector<int64_t>& counts) {
+  DISTILL_CHECK(static_cast<int>(counts.size()) == size() && rows.dim() >= 1 &&
+                    rows.size(0) == counts[static_cast<size_t>(rank())],
+                "all_gather_rows: rank ", rank(), " passes ", rows.dim() >= 1 ? rows.size(0) : -1,
+                " rows and ", counts.size(), " counts for a world of ", size());
+  if (size() == 1) return rows;
+  const int64_t widest = *std::max_element(counts.begin(), counts.end());
+  int64_t width = 1;  // elements per row
+  for (int64_t d = 1; d < rows.dim(); ++d) width *= rows.size(d);
+  // Gloo gathers equal sizes: every rank sends `widest` rows, the padding is dropped after.
+  at::Tensor padded = at::zeros({widest * width}, rows.options());
+  padded.narrow(0, 0, rows.numel()).copy_(rows.contiguous().view({-1}));
+  std::vector<at::Tensor> inputs = {padded};
+  std::vector<std::vector<at::Tensor>> outputs(1);
+  for (int r = 0; r < size(); ++r) outputs[0].push_back(at::empty_like(padded));
+  impl_->wait(impl_->group->allgather(outputs, inputs), "gathering the ranks' rows");
+  std::vector<at::Tensor> pieces;
+  for (int r = 0; r < size(); ++r)
+    pieces.push_back(outputs[0][static_cast<size_t>(r)].narrow(0, 0, counts[static_cast<size_t>(r)] * width));
+  std::vector<int64_t> shape = rows.sizes().vec();
+  shape[0] = 0;
+  for (const int64_t count : counts) shape[0] += count;
+  return at::cat(pieces).view(shape);
 }
 
 void Communicator::barrier() {

@@ -1,4 +1,5 @@
 // Quantization and int8 evaluation stage.
+#include "distill/distributed/sharded_rows.h"
 #include "distill/pipeline/int8_stage.h"
 
 #include <ATen/ATen.h>
@@ -110,8 +111,7 @@ runtime::Int8Model distill_while_quantizing(const std::filesystem::path& student
   options.schedule.warmup_epochs = 0;
   options.early_stopping_patience = 0;
   distillation::DistillationObjective objective(
-      teacher_source(config.distill, config.student.train, teacher, data, cache_dir,
-                     run.show_progress),
+      teacher_source(config.distill, config.student.train, teacher, data, cache_dir, run),
       quantize.qat_loss, config.distill.mode);
   distillation::TrainingSummary summary =
       distillation::train_model(*trained, objective, data.train, data.validation, options);
@@ -136,7 +136,8 @@ report::ModelReport evaluate_int8_model(const std::string& title, const runtime:
                                         const data::Normalization& normalization,
                                         const at::Tensor& teacher_predictions,
                                         const config::EvaluationConfig& evaluation,
-                                        const std::filesystem::path& file, bool show_progress) {
+                                        const std::filesystem::path& file, bool show_progress,
+                                        distributed::Communicator* group) {
   report::ModelReport out;
   out.title = title;
   out.architecture = model.description;
@@ -148,9 +149,14 @@ report::ModelReport evaluate_int8_model(const std::string& title, const runtime:
 
   runtime::Int8Classifier classifier(model, runtime::Int8Kernels::kOneDnn);
   const at::Tensor raw = raw_rows(test, normalization);
-  ProgressBar bar("evaluating " + title, data::batch_count(test.size(), evaluation.batch_size),
+  const int64_t batch = evaluation.batch_size;
+  ProgressBar bar("evaluating " + title,
+                  data::batch_count(distributed::batch_shard(group, test.size(), batch).size(), batch),
                   show_progress);
-  const at::Tensor logits = int8_logits(classifier, raw, evaluation.batch_size, &bar);
+  const at::Tensor logits = distributed::compute_sharded_rows(
+      group, test.size(), batch, [&](const distributed::Shard& rows) {
+        return int8_logits(classifier, raw.narrow(0, rows.begin, rows.size()), batch, &bar);
+      });
   out.test = evaluation::compute_metrics(logits, test.labels, test.num_classes, teacher_predictions);
   if (evaluation.measure_speed)
     out.speed = evaluation::measure_speed(

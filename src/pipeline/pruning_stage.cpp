@@ -54,8 +54,7 @@ TrainedModel prune_with_distillation(const config::PipelineConfig& config,
     options.after_step = [&] { pruner->apply(); };
   }
   distillation::DistillationObjective objective(
-      teacher_source(config.distill, config.student.train, unpruned.model, data, cache_dir,
-                     run.show_progress),
+      teacher_source(config.distill, config.student.train, unpruned.model, data, cache_dir, run),
       config.distill.loss, config.distill.mode);
   // No validation-based choice of epoch: an earlier epoch would be less sparse than asked.
   distillation::TrainingSummary training =

@@ -144,7 +144,8 @@ report::ModelReport make_report(const std::string& key, const std::string& title
                                 const fs::path& file, at::Tensor* predictions = nullptr) {
   report::ModelReport r =
       evaluate_model(title, *trained.saved.model, data.test, teacher_predictions,
-                     accuracy_only(config), options.show_progress, predictions);
+                     accuracy_only(config), options.show_progress, predictions,
+                     options.communicator.get());
   r.key = key;
   r.objective = trained.training.objective;
   r.file = file.string();
@@ -304,7 +305,8 @@ report::RunReport run_pipeline(const config::PipelineConfig& config, const Pipel
         distilled.saved, data, config.data.text.encoding, config.quantize, int8_file);
     report::ModelReport r = evaluate_int8_text_model("student (int8)", int8, data.test,
                                                      teacher_predictions, accuracy_only(config),
-                                                     int8_file, options.show_progress);
+                                                     int8_file, options.show_progress,
+                                                     options.communicator.get());
     r.key = "student_int8";
     r.objective = distilled.training.objective + " + int8 " +
                   runtime::to_string(config.quantize.options.activations);
@@ -318,7 +320,7 @@ report::RunReport run_pipeline(const config::PipelineConfig& config, const Pipel
     report::ModelReport r = evaluate_int8_model("student (int8)", int8, data.test,
                                                 data.normalization, teacher_predictions,
                                                 accuracy_only(config), int8_file,
-                                                options.show_progress);
+                                                options.show_progress, options.communicator.get());
     r.key = "student_int8";
     r.objective = distilled.training.objective + " + int8 " +
                   runtime::to_string(config.quantize.options.activations);
@@ -335,7 +337,7 @@ report::RunReport run_pipeline(const config::PipelineConfig& config, const Pipel
     report::ModelReport r = evaluate_int8_model("student (int8 QAT+KD)", qat, data.test,
                                                 data.normalization, teacher_predictions,
                                                 accuracy_only(config), qat_file,
-                                                options.show_progress);
+                                                options.show_progress, options.communicator.get());
     r.key = "student_int8_qat";
     r.objective = qat_training.objective + " while quantizing (" +
                   std::to_string(config.quantize.qat_epochs) + " epochs)";

@@ -17,6 +17,7 @@
 #include "distill/distillation/feature_distillation.h"
 #include "distill/core/atomic_file.h"
 #include "distill/distillation/soft_label_cache.h"
+#include "distill/distributed/sharded_rows.h"
 #include "distill/evaluation/metrics.h"
 #include "distill/evaluation/speed.h"
 #include "distill/models/model_size.h"
@@ -46,7 +47,8 @@ distillation::TrainOptions stage_options(const distillation::TrainOptions& base,
 std::shared_ptr<distillation::TeacherLogitSource> teacher_source(
     const config::DistillStageConfig& distill, const distillation::TrainOptions& train,
     const models::ClassifierPtr& teacher, const data::PreparedData& data,
-    const std::filesystem::path& cache_dir, bool show_progress) {
+    const std::filesystem::path& cache_dir, const StageRun& run) {
+  const bool show_progress = run.show_progress;
   // Feature terms need the teacher's intermediate outputs, which only the live teacher has.
   const bool cached = distill.features.empty() &&
                       (distill.teacher_outputs == config::TeacherOutputs::kCached ||
@@ -54,8 +56,8 @@ std::shared_ptr<distillation::TeacherLogitSource> teacher_source(
                         !train.augmentation.enabled()));
   if (!cached) return std::make_shared<distillation::LiveTeacher>(teacher);
   bool reused = false;
-  auto cache = distillation::SoftLabelCache::load_or_compute(cache_dir, *teacher, data.train,
-                                                             1000, &reused, show_progress);
+  auto cache = distillation::SoftLabelCache::load_or_compute(
+      cache_dir, *teacher, data.train, 1000, &reused, show_progress, run.communicator.get());
   if (show_progress)
     std::fprintf(stderr, "soft labels: %s %s (%lld x %lld, float16)\n",
                  reused ? "reused" : "computed and cached in", cache_dir.c_str(),
@@ -233,7 +235,7 @@ TrainedModel distill_from_teacher(const config::ModelStageConfig& student,
   taught.recipe.set("teacher.parameters", parameters_hash(*teacher));
   const auto labels_start = std::chrono::steady_clock::now();
   std::shared_ptr<distillation::TeacherLogitSource> source =
-      teacher_source(distill, student.train, teacher, data, cache_dir, run.show_progress);
+      teacher_source(distill, student.train, teacher, data, cache_dir, run);
   if (!distill.extra_teachers.empty()) {
     std::vector<std::shared_ptr<distillation::TeacherLogitSource>> all = {source};
     for (size_t i = 0; i < distill.extra_teachers.size(); ++i) {
@@ -242,8 +244,7 @@ TrainedModel distill_from_teacher(const config::ModelStageConfig& student,
       const models::ClassifierPtr extra = load_extra_teacher(path, data, where);
       taught.recipe.set("distill.extra_teachers[" + std::to_string(i) + "].parameters",
                         parameters_hash(*extra));
-      all.push_back(teacher_source(distill, student.train, extra, data, cache_dir,
-                                   run.show_progress));
+      all.push_back(teacher_source(distill, student.train, extra, data, cache_dir, run));
     }
     source = std::make_shared<distillation::EnsembleTeacher>(
         std::move(all), distill.teacher_combination, distill.teacher_weights,
@@ -305,15 +306,20 @@ report::ModelReport evaluate_model(const std::string& title, models::Classifier&
                                    const data::Dataset& test,
                                    const at::Tensor& teacher_predictions,
                                    const config::EvaluationConfig& evaluation, bool show_progress,
-                                   at::Tensor* predictions) {
+                                   at::Tensor* predictions, distributed::Communicator* group) {
   report::ModelReport out;
   out.title = title;
   out.architecture = models::describe_model_spec(model.spec());
   out.size = models::measure_model_size(model);
-  ProgressBar bar("evaluating " + title, data::batch_count(test.size(), evaluation.batch_size),
+  const int64_t batch = evaluation.batch_size;
+  ProgressBar bar("evaluating " + title,
+                  data::batch_count(distributed::batch_shard(group, test.size(), batch).size(), batch),
                   show_progress);
-  const at::Tensor logits =
-      models::predict_logits(model, test.features, evaluation.batch_size, &bar);
+  const at::Tensor logits = distributed::compute_sharded_rows(
+      group, test.size(), batch, [&](const distributed::Shard& rows) {
+        return models::predict_logits(model, test.features.narrow(0, rows.begin, rows.size()),
+                                      batch, &bar);
+      });
   out.test = evaluation::compute_metrics(logits, test.labels, test.num_classes, teacher_predictions);
   if (predictions != nullptr) *predictions = logits.argmax(1);
   if (evaluation.measure_speed)

@@ -1,4 +1,5 @@
 // Quantizing, evaluating and timing the int8 text student.
+#include "distill/distributed/sharded_rows.h"
 #include "distill/pipeline/text_int8_stage.h"
 
 #include <ATen/ATen.h>
@@ -36,7 +37,8 @@ report::ModelReport evaluate_int8_text_model(const std::string& title,
                                              const at::Tensor& teacher_predictions,
                                              const config::EvaluationConfig& evaluation,
                                              const std::filesystem::path& file,
-                                             bool show_progress) {
+                                             bool show_progress,
+                                             distributed::Communicator* group) {
   report::ModelReport out;
   out.title = title;
   out.architecture = model.description;
@@ -49,17 +51,22 @@ report::ModelReport evaluate_int8_text_model(const std::string& title,
 
   runtime::Int8BagRunner runner(model);
   const at::Tensor ids = test.features.contiguous();
-  const int64_t samples = ids.size(0), length = ids.size(1), classes = model.head.num_classes;
-  at::Tensor logits = at::empty({samples, classes});
-  const int64_t batches = data::batch_count(samples, evaluation.batch_size);
-  ProgressBar bar("evaluating " + title, batches, show_progress);
-  for (int64_t b = 0; b < batches; ++b) {
-    const int64_t begin = b * evaluation.batch_size;
-    const int64_t count = std::min(evaluation.batch_size, samples - begin);
-    runner.logits(ids.data_ptr<int64_t>() + begin * length, count, length,
-                  logits.data_ptr<float>() + begin * classes);
-    bar.update(b + 1);
-  }
+  const int64_t length = ids.size(1), classes = model.head.num_classes;
+  const int64_t batch = evaluation.batch_size;
+  ProgressBar bar("evaluating " + title,
+                  data::batch_count(distributed::batch_shard(group, test.size(), batch).size(), batch),
+                  show_progress);
+  const at::Tensor logits = distributed::compute_sharded_rows(
+      group, test.size(), batch, [&](const distributed::Shard& rows) {
+        at::Tensor out = at::empty({rows.size(), classes});
+        for (int64_t begin = 0, b = 0; begin < rows.size(); begin += batch) {
+          const int64_t count = std::min(batch, rows.size() - begin);
+          runner.logits(ids.data_ptr<int64_t>() + (rows.begin + begin) * length, count, length,
+                        out.data_ptr<float>() + begin * classes);
+          bar.update(++b);
+        }
+        return out;
+      });
   out.test = evaluation::compute_metrics(logits, test.labels, test.num_classes, teacher_predictions);
   if (evaluation.measure_speed)
     out.speed = evaluation::measure_speed(

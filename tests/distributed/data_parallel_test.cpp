@@ -1,12 +1,17 @@
 // Data-parallel training over loopback, through the `distill` program as users launch it:
-// 2 processes step like 1 on the same global batch, a killed rank stops the other with a clear
-// error and the run resumes, and launch mistakes are refused before any work.
+// 2 processes step like 1 on the same global batch (one gradient bucket or several), the teacher's
+// soft labels computed by 2 ranks are one process's bit for bit, a killed rank stops the other
+// with a clear error and the run resumes (with 2 processes or 1), and launch mistakes are
+// refused before any work.
 #include <gtest/gtest.h>
 
 #include <ATen/ATen.h>
+#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <thread>
 #include <vector>
@@ -51,7 +56,22 @@ std::pair<double, double> largest_difference(const fs::path& a, const fs::path& 
   return {difference, magnitude};
 }
 
-class TwoProcesses : public ::testing::TestWithParam<const char*> {};
+std::string file_bytes(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+/// The one file in `directory` (the soft-label cache names its file by a content key).
+fs::path only_file_in(const fs::path& directory) {
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(directory)) files.push_back(entry.path());
+  EXPECT_EQ(files.size(), 1u) << directory;
+  return files.empty() ? fs::path() : files.front();
+}
+
+/// The compute path, and the gradient bucket size in MiB (0.05: the student's 318 KB of gradients
+/// in 7 buckets, all-reduced while the backward pass runs; 1, the default: one bucket).
+class TwoProcesses : public ::testing::TestWithParam<std::pair<const char*, const char*>> {};
 
 // Tolerance: the two runs differ only in the order float32 gradients are summed (per-sample sums
 // inside each shard, then the shards' sum, against one sum over the batch), carried by momentum
@@ -60,13 +80,14 @@ class TwoProcesses : public ::testing::TestWithParam<const char*> {};
 TEST_P(TwoProcesses, StepLikeOneProcessOnTheSameGlobalBatch) {
   testing::TempDir dir;
   const std::vector<std::string> settings =
-      with(small_data(), {"--set", std::string("compute=") + GetParam(), "--set",
+      with(small_data(), {"--set", std::string("compute=") + GetParam().first, "--set",
                           "student.train.epochs=2", "--set", "student.train.batch_size=128"});
   const auto one = run_command(with({kDistill, "train", "--role", "student", "-j", "1", "-o",
                                      (dir / "one.pt").string()}, settings));
   ASSERT_EQ(one.exit_code, 0) << one.output;
-  const int port = std::string(GetParam()) == "fast" ? 29611 : 29612;
-  const auto two = run_command(with({kDistill, "train", "--role", "student", "--nproc", "2",
+  const int port = std::string(GetParam().first) == "fast" ? 29611 : 29612;
+  const auto two = run_command(with({"/usr/bin/env", std::string("DISTILL_BUCKET_MB=") + GetParam().second,
+                                     kDistill, "train", "--role", "student", "--nproc", "2",
                                      "--threads-per-proc", "1", "--master-port",
                                      std::to_string(port), "-o", (dir / "two.pt").string()},
                                     settings));
@@ -79,7 +100,13 @@ TEST_P(TwoProcesses, StepLikeOneProcessOnTheSameGlobalBatch) {
   EXPECT_FALSE(fs::exists(dir / "two.pt.ckpt"));
 }
 
-INSTANTIATE_TEST_SUITE_P(ComputePaths, TwoProcesses, ::testing::Values("fast", "reference"));
+INSTANTIATE_TEST_SUITE_P(ComputePathsAndBuckets, TwoProcesses,
+                         ::testing::Values(std::pair{"fast", "0.05"}, std::pair{"reference", "1"}),
+                         [](const auto& info) {
+                           return std::string(info.param.first) +
+                                  (std::string(info.param.second) == "1" ? "_OneBucket"
+                                                                        : "_SevenBuckets");
+                         });
 
 TEST(DataParallel, DistillationWithTheSoftLabelCacheStepsLikeOneProcess) {
   testing::TempDir dir;
@@ -100,7 +127,16 @@ TEST(DataParallel, DistillationWithTheSoftLabelCacheStepsLikeOneProcess) {
                                     settings));
   ASSERT_EQ(two.exit_code, 0) << two.output;
   EXPECT_LT(largest_difference(dir / "one" / "student.pt", dir / "two" / "student.pt").first, 1e-4);
-  EXPECT_TRUE(fs::exists(dir / "two" / "soft-label-cache")) << "rank 0 wrote the cache";
+  // The 1,700 training rows are 2 batches of the cache's 1,000: rank 0 computed the first, rank 1
+  // the 700 of the second; gathered and written by rank 0, the file is one process's, byte for
+  // byte (each process computing with one thread, as the one-process run did).
+  ASSERT_TRUE(fs::exists(dir / "two" / "soft-label-cache")) << "rank 0 wrote the cache";
+  const fs::path one_cache = only_file_in(dir / "one" / "soft-label-cache");
+  const fs::path two_cache = only_file_in(dir / "two" / "soft-label-cache");
+  EXPECT_EQ(one_cache.filename(), two_cache.filename());
+  const std::string one_bytes = file_bytes(one_cache);
+  EXPECT_GT(one_bytes.size(), 1700u * 10u * 2u);
+  EXPECT_TRUE(one_bytes == file_bytes(two_cache)) << "the 2-rank cache differs from one process's";
 }
 
 std::vector<std::string> rank_command(int rank, int port, const fs::path& out,
@@ -136,6 +172,7 @@ TEST(DataParallel, AKilledRankStopsTheOtherAndTheRunResumes) {
   EXPECT_LT(std::chrono::duration<double>(killed_at - start).count(), 150.0);
   ASSERT_TRUE(fs::exists(out.string() + ".ckpt")) << "the last complete epoch's checkpoint stays";
   ASSERT_FALSE(fs::exists(out));
+  fs::copy_file(out.string() + ".ckpt", dir / "kept.ckpt");
 
   // Resumed with --nproc 2 it completes, bit for bit where an uninterrupted 2-process run lands.
   // (Against one process the teacher's 190 steps drift by ~1e-3 — as far as one process with
@@ -151,6 +188,17 @@ TEST(DataParallel, AKilledRankStopsTheOtherAndTheRunResumes) {
                                               settings));
   ASSERT_EQ(uninterrupted.exit_code, 0) << uninterrupted.output;
   EXPECT_EQ(largest_difference(out, dir / "uninterrupted.pt").first, 0.0);
+
+  // The same checkpoint resumed by one process: it continues after the saved epoch and finishes.
+  fs::create_directories(dir / "alone");
+  fs::copy_file(dir / "kept.ckpt", dir / "alone" / "teacher.pt.ckpt");
+  const auto alone = run_command(with({kDistill, "train", "--role", "teacher", "--resume", "-j",
+                                       "1", "-o", (dir / "alone" / "teacher.pt").string()},
+                                      settings));
+  ASSERT_EQ(alone.exit_code, 0) << alone.output;
+  const auto record = nlohmann::json::parse(file_bytes(dir / "alone" / "teacher.training.json"));
+  EXPECT_GE(record.at("resumed_after_epoch").get<int>(), 1) << "it started over: " << record.dump();
+  EXPECT_EQ(record.at("epochs_run").get<int>(), 6);
 }
 
 TEST(DataParallel, LaunchMistakesAreRefusedBeforeAnyWork) {
@@ -170,6 +218,26 @@ TEST(DataParallel, LaunchMistakesAreRefusedBeforeAnyWork) {
   EXPECT_EQ(no_master.exit_code, 1);
   EXPECT_NE(no_master.output.find("rank 1 could not reach the rendezvous at 127.0.0.1:29616"),
             std::string::npos) << no_master.output;
+  EXPECT_FALSE(fs::exists(dir / "m.pt"));
+
+  // Two ranks started with different WORLD_SIZEs: both say so, naming both values.
+  const auto launch = [&](int rank, int world) {
+    return run_command(with({"/usr/bin/env", "RANK=" + std::to_string(rank),
+                             "WORLD_SIZE=" + std::to_string(world), "MASTER_PORT=29618",
+                             "DISTILL_DISTRIBUTED_TIMEOUT=20", kDistill, "train", "-o",
+                             (dir / "m.pt").string()},
+                            small_data()));
+  };
+  testing::CommandResult rank1;
+  std::thread other([&] { rank1 = launch(1, 3); });
+  const auto rank0 = launch(0, 2);
+  other.join();
+  EXPECT_EQ(rank0.exit_code, 1);
+  EXPECT_NE(rank0.output.find("rank 0 was started with WORLD_SIZE = 2 but rank 1 with WORLD_SIZE = 3"),
+            std::string::npos) << rank0.output;
+  EXPECT_EQ(rank1.exit_code, 1);
+  EXPECT_NE(rank1.output.find("rank 1 was started with WORLD_SIZE = 3 but rank 0 with WORLD_SIZE = 2"),
+            std::string::npos) << rank1.output;
   EXPECT_FALSE(fs::exists(dir / "m.pt"));
 }
 

@@ -12,6 +12,10 @@
 #include "distill/distillation/objective.h"
 #include "distill/models/classifier.h"
 
+namespace distill::distributed {
+class Communicator;
+}
+
 namespace distill::distillation {
 
 // N = samples, K = classes, B = batch.
@@ -25,15 +29,20 @@ std::string soft_label_key(models::Classifier& teacher, const data::Dataset& dat
 /// logit of magnitude 10 is off by at most 0.004, which changes softmax(z/T) by < 0.4% for T >= 1.
 class SoftLabelCache {
  public:
-  /// Computes the logits (batched, eval mode, no gradient).
+  /// Computes the logits (batched, eval mode, no gradient). With a group every rank computes
+  /// whole batches of its share (distributed/sharded_rows.h) and all receive every row: bit for
+  /// bit one process's cache at the same threads per process.
   static SoftLabelCache compute(models::Classifier& teacher, const data::Dataset& dataset,
-                                int64_t batch_size, bool show_progress = false);
+                                int64_t batch_size, bool show_progress = false,
+                                distributed::Communicator* group = nullptr);
   /// The cache file for `key` under `directory` when it exists and matches, else computes and
-  /// writes it (atomically). `reused` tells which happened.
+  /// writes it (atomically). `reused` tells which happened. With a group the file is reused only
+  /// when every rank can read it (else all compute it together); rank 0 alone writes.
   static SoftLabelCache load_or_compute(const std::filesystem::path& directory,
                                         models::Classifier& teacher, const data::Dataset& dataset,
                                         int64_t batch_size, bool* reused = nullptr,
-                                        bool show_progress = false);
+                                        bool show_progress = false,
+                                        distributed::Communicator* group = nullptr);
 
   void save(const std::filesystem::path& path) const;
   /// Throws distill::Error for an unreadable file or one whose key is not `expected_key`.

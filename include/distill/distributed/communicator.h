@@ -24,11 +24,16 @@ struct WorldOptions {
   /// How long joining the group, and then any one collective, may take before it is an error
   /// naming the rank (a dead or stalled worker ends the others' wait).
   std::chrono::milliseconds timeout{std::chrono::seconds(60)};
+  /// The most gradient bytes one all-reduce carries during the backward pass
+  /// (distributed/gradient_buckets.h); DISTILL_BUCKET_MB in the environment.
+  int64_t bucket_bytes = kDefaultBucketBytes;
+  static constexpr int64_t kDefaultBucketBytes = 1 << 20;
 };
 
 /// torchrun's variables, or nullopt when WORLD_SIZE is unset (one process). RANK < WORLD_SIZE,
 /// a port in 1..65535 and every value a number are checked; errors name the variable and value.
-/// DISTILL_DISTRIBUTED_TIMEOUT (seconds) sets `timeout`.
+/// DISTILL_DISTRIBUTED_TIMEOUT (seconds) sets `timeout`, DISTILL_BUCKET_MB (MiB, may be
+/// fractional) `bucket_bytes`.
 std::optional<WorldOptions> world_from_environment();
 
 /// One process's membership in the group. Collectives are blocking; a failure (a peer that died,
@@ -37,7 +42,8 @@ class Communicator {
  public:
   /// Joins the group: rank 0 serves the rendezvous at master_address:master_port (a port in use
   /// is an error naming it), the others connect to it (an unreachable master is an error after
-  /// `timeout`), then the Gloo transport connects every pair.
+  /// `timeout`), every rank checks that the others were started with its WORLD_SIZE (a mismatch
+  /// is an error naming both values), then the Gloo transport connects every pair.
   static std::shared_ptr<Communicator> connect(const WorldOptions& options);
   ~Communicator();
   Communicator(const Communicator&) = delete;
@@ -46,12 +52,21 @@ class Communicator {
   int rank() const;
   int size() const;
   bool is_main() const { return rank() == 0; }
+  const WorldOptions& world() const;
 
   /// Sums `tensors` (float32, contiguous) over the ranks, in place: packed into one buffer, one
   /// all-reduce, unpacked. Every rank passes tensors of the same shapes in the same order.
   void all_reduce_sum(const std::vector<at::Tensor>& tensors);
   /// Sums doubles over the ranks (per-epoch counters: loss sums, correct counts).
   std::vector<double> all_reduce_sum(const std::vector<double>& values);
+  /// Starts summing `buffer` (float32, contiguous) over the ranks in place on Gloo's own threads,
+  /// so computation continues meanwhile; finish_sum(ticket) waits for it. Every rank starts the
+  /// same sums in the same order.
+  int64_t start_sum(const at::Tensor& buffer);
+  void finish_sum(int64_t ticket);
+  /// Every rank's `rows` concatenated in rank order, on every rank. `rows` has the same dtype
+  /// and trailing shape everywhere; rank r passes counts[r] rows (counts: every rank's count).
+  at::Tensor all_gather_rows(const at::Tensor& rows, const std::vector<int64_t>& counts);
   /// Waits until every rank has arrived.
   void barrier();
   /// Wall time spent in collectives so far (waiting for slower ranks included): the
@@ -69,6 +84,7 @@ class Communicator {
 struct Shard {
   int64_t begin = 0;
   int64_t end = 0;
+  int64_t size() const { return end - begin; }
 };
 Shard shard_of(int64_t count, int rank, int size);
 

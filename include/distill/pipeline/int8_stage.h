@@ -40,13 +40,14 @@ runtime::Int8Model distill_while_quantizing(const std::filesystem::path& student
 /// Test metrics of `model` run by the int8 runtime (oneDNN kernels) on `test`, whose features
 /// are normalised with `normalization` (the runtime takes raw features, so they are restored).
 /// `teacher_predictions` (N) int64 or undefined gives the agreement column; `file` names the
-/// int8 file, whose size is the model's bytes.
+/// int8 file, whose size is the model's bytes. With a group the ranks run a share each.
 report::ModelReport evaluate_int8_model(const std::string& title, const runtime::Int8Model& model,
                                         const data::Dataset& test,
                                         const data::Normalization& normalization,
                                         const at::Tensor& teacher_predictions,
                                         const config::EvaluationConfig& evaluation,
-                                        const std::filesystem::path& file, bool show_progress);
+                                        const std::filesystem::path& file, bool show_progress,
+                                        distributed::Communicator* group = nullptr);
 
 /// Batch-1 and batch-`throughput_batch` inference of `model` by the int8 runtime on real samples
 /// of `test` (features normalised with `normalization`; repeated when the test set is smaller

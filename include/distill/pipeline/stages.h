@@ -41,11 +41,12 @@ distillation::TrainOptions stage_options(const distillation::TrainOptions& base,
                                          const StageRun& run);
 
 /// Where a distillation stage's teacher logits come from: the soft-label cache in `cache_dir`
-/// (loaded, or computed and stored) when distill.teacher_outputs allows, else the live teacher.
+/// (loaded, or computed and stored — spread over the run's ranks — ) when
+/// distill.teacher_outputs allows, else the live teacher.
 std::shared_ptr<distillation::TeacherLogitSource> teacher_source(
     const config::DistillStageConfig& distill, const distillation::TrainOptions& train,
     const models::ClassifierPtr& teacher, const data::PreparedData& data,
-    const std::filesystem::path& cache_dir, bool show_progress);
+    const std::filesystem::path& cache_dir, const StageRun& run);
 
 /// Trains `stage.model` on labels (teacher or baseline student), saves it as `role`. The
 /// checkpoint stays until the caller has recorded the result and removes it.
@@ -73,11 +74,13 @@ TrainedModel distill_from_source(const config::ModelStageConfig& student,
 /// Test metrics, size and (when asked) speed of a model. `teacher_predictions` (N) int64 or
 /// undefined gives the agreement column. `predictions`, when given, receives the model's own
 /// top-1 predictions (N) int64, so a teacher's test pass serves its students' agreement too.
+/// With a group the ranks predict a share each and every rank gets every metric.
 report::ModelReport evaluate_model(const std::string& title, models::Classifier& model,
                                    const data::Dataset& test,
                                    const at::Tensor& teacher_predictions,
                                    const config::EvaluationConfig& evaluation, bool show_progress,
-                                   at::Tensor* predictions = nullptr);
+                                   at::Tensor* predictions = nullptr,
+                                   distributed::Communicator* group = nullptr);
 
 /// The model `stage` describes, shaped for the data (input shape, class count), its weights
 /// initialised from `seed`. `where` names the config section in errors ("student.model").

@@ -15,6 +15,10 @@
 #include "distill/report/run_report.h"
 #include "distill/runtime/int8_text_model.h"
 
+namespace distill::distributed {
+class Communicator;
+}
+
 namespace distill::pipeline {
 
 /// Quantizes `student` (a bag_of_embeddings; others are refused by name), calibrating on the
@@ -25,14 +29,16 @@ runtime::Int8TextModel quantize_text_student(const models::SavedModel& student,
                                              const config::QuantizeStageConfig& quantize,
                                              const std::filesystem::path& path);
 
-/// Test metrics of `model` run by the runtime (Int8BagRunner) on the token ids of `test`.
+/// Test metrics of `model` run by the runtime (Int8BagRunner) on the token ids of `test`. With a
+/// group the ranks run a share each.
 report::ModelReport evaluate_int8_text_model(const std::string& title,
                                              const runtime::Int8TextModel& model,
                                              const data::Dataset& test,
                                              const at::Tensor& teacher_predictions,
                                              const config::EvaluationConfig& evaluation,
                                              const std::filesystem::path& file,
-                                             bool show_progress);
+                                             bool show_progress,
+                                             distributed::Communicator* group = nullptr);
 
 /// Batch-1 and large-batch inference of `model` on real test rows (token ids; tokenization is
 /// timed by bench/text_runtime_bench), for evaluation::measure_speeds.
