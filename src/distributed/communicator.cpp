@@ -172,24 +172,6 @@ const WorldOptions& Communicator::world() const { return impl_->world; }
 double Communicator::collective_seconds() const { return impl_->collective_seconds; }
 int Communicator::size() const { return impl_->world.size; }
 
-void Communicator::all_reduce_sum(const std::vector<at::Tensor>& tensors) {
-  if (tensors.empty() || size() == 1) return;
-  std::vector<at::Tensor> flat_views;
-  flat_views.reserve(tensors.size());
-  for (const at::Tensor& t : tensors) {
-    DISTILL_CHECK(t.scalar_type() == at::kFloat && t.is_contiguous(),
-                  "all_reduce_sum takes contiguous float32 tensors");
-    flat_views.push_back(t.view({-1}));
-  }
-  std::vector<at::Tensor> buffer = {at::cat(flat_views)};
-  impl_->wait(impl_->group->allreduce(buffer), "the gradient all-reduce");
-  int64_t offset = 0;
-  for (const at::Tensor& view : flat_views) {
-    view.copy_(buffer[0].narrow(0, offset, view.numel()));
-    offset += view.numel();
-  }
-}
-
 std::vector<double> Communicator::all_reduce_sum(const std::vector<double>& values) {
   if (values.empty() || size() == 1) return values;
   std::vector<at::Tensor> buffer = {

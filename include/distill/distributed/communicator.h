@@ -54,9 +54,6 @@ class Communicator {
   bool is_main() const { return rank() == 0; }
   const WorldOptions& world() const;
 
-  /// Sums `tensors` (float32, contiguous) over the ranks, in place: packed into one buffer, one
-  /// all-reduce, unpacked. Every rank passes tensors of the same shapes in the same order.
-  void all_reduce_sum(const std::vector<at::Tensor>& tensors);
   /// Sums doubles over the ranks (per-epoch counters: loss sums, correct counts).
   std::vector<double> all_reduce_sum(const std::vector<double>& values);
   /// Starts summing `buffer` (float32, contiguous) over the ranks in place on Gloo's own threads,
