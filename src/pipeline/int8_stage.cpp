@@ -1,5 +1,4 @@
 // Quantization and int8 evaluation stage.
-#include "distill/distributed/sharded_rows.h"
 #include "distill/pipeline/int8_stage.h"
 
 #include <ATen/ATen.h>
@@ -16,6 +15,7 @@
 #include "distill/core/error.h"
 #include "distill/core/progress_bar.h"
 #include "distill/data/batching.h"
+#include "distill/distributed/sharded_rows.h"
 #include "distill/evaluation/metrics.h"
 #include "distill/evaluation/speed.h"
 #include "distill/runtime/int8_classifier.h"
@@ -149,21 +149,16 @@ report::ModelReport evaluate_int8_model(const std::string& title, const runtime:
 
   runtime::Int8Classifier classifier(model, runtime::Int8Kernels::kOneDnn);
   const at::Tensor raw = raw_rows(test, normalization);
-  const int64_t batch = evaluation.batch_size;
-  ProgressBar bar("evaluating " + title,
-                  data::batch_count(distributed::batch_shard(group, test.size(), batch).size(), batch),
-                  show_progress);
-  const at::Tensor logits = distributed::compute_sharded_rows(
-      group, test.size(), batch, [&](const distributed::Shard& rows) {
-        return int8_logits(classifier, raw.narrow(0, rows.begin, rows.size()), batch, &bar);
+  out.test = evaluate_test_logits(
+      title, test, teacher_predictions, evaluation, show_progress, group,
+      [&](const distributed::Shard& rows, ProgressBar& bar) {
+        return int8_logits(classifier, raw.narrow(0, rows.begin, rows.size()),
+                           evaluation.batch_size, &bar);
       });
-  out.test = evaluation::compute_metrics(logits, test.labels, test.num_classes, teacher_predictions);
   if (evaluation.measure_speed)
     out.speed = evaluation::measure_speed(
         int8_inference_call(model, test, normalization, evaluation.speed.throughput_batch),
         evaluation.speed);
-  bar.finish(fmt::format("evaluated {}: test accuracy {:.4f} on {} samples", title,
-                         out.test.accuracy, out.test.samples));
   return out;
 }
 

@@ -302,6 +302,26 @@ TrainedModel distill_from_source(const config::ModelStageConfig& student,
   return finish(std::move(model), std::move(training), role, data, run);
 }
 
+evaluation::ClassificationMetrics evaluate_test_logits(
+    const std::string& title, const data::Dataset& test, const at::Tensor& teacher_predictions,
+    const config::EvaluationConfig& evaluation, bool show_progress,
+    distributed::Communicator* group,
+    const std::function<at::Tensor(const distributed::Shard& rows, ProgressBar& bar)>& predict,
+    at::Tensor* logits) {
+  const int64_t batch = evaluation.batch_size;
+  ProgressBar bar("evaluating " + title,
+                  data::batch_count(distributed::batch_shard(group, test.size(), batch).size(), batch),
+                  show_progress);
+  const at::Tensor all = distributed::compute_sharded_rows(
+      group, test.size(), batch, [&](const distributed::Shard& rows) { return predict(rows, bar); });
+  evaluation::ClassificationMetrics metrics =
+      evaluation::compute_metrics(all, test.labels, test.num_classes, teacher_predictions);
+  bar.finish(fmt::format("evaluated {}: test accuracy {:.4f} on {} samples", title,
+                         metrics.accuracy, metrics.samples));
+  if (logits != nullptr) *logits = all;
+  return metrics;
+}
+
 report::ModelReport evaluate_model(const std::string& title, models::Classifier& model,
                                    const data::Dataset& test,
                                    const at::Tensor& teacher_predictions,
@@ -311,21 +331,17 @@ report::ModelReport evaluate_model(const std::string& title, models::Classifier&
   out.title = title;
   out.architecture = models::describe_model_spec(model.spec());
   out.size = models::measure_model_size(model);
-  const int64_t batch = evaluation.batch_size;
-  ProgressBar bar("evaluating " + title,
-                  data::batch_count(distributed::batch_shard(group, test.size(), batch).size(), batch),
-                  show_progress);
-  const at::Tensor logits = distributed::compute_sharded_rows(
-      group, test.size(), batch, [&](const distributed::Shard& rows) {
+  at::Tensor logits;
+  out.test = evaluate_test_logits(
+      title, test, teacher_predictions, evaluation, show_progress, group,
+      [&](const distributed::Shard& rows, ProgressBar& bar) {
         return models::predict_logits(model, test.features.narrow(0, rows.begin, rows.size()),
-                                      batch, &bar);
-      });
-  out.test = evaluation::compute_metrics(logits, test.labels, test.num_classes, teacher_predictions);
+                                      evaluation.batch_size, &bar);
+      },
+      &logits);
   if (predictions != nullptr) *predictions = logits.argmax(1);
   if (evaluation.measure_speed)
     out.speed = evaluation::measure_speed(model, test.features, evaluation.speed);
-  bar.finish(fmt::format("evaluated {}: test accuracy {:.4f} on {} samples", title,
-                         out.test.accuracy, out.test.samples));
   return out;
 }
 

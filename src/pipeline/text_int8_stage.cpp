@@ -1,5 +1,4 @@
 // Quantizing, evaluating and timing the int8 text student.
-#include "distill/distributed/sharded_rows.h"
 #include "distill/pipeline/text_int8_stage.h"
 
 #include <ATen/ATen.h>
@@ -10,7 +9,9 @@
 #include "distill/core/error.h"
 #include "distill/core/progress_bar.h"
 #include "distill/data/batching.h"
+#include "distill/distributed/sharded_rows.h"
 #include "distill/evaluation/metrics.h"
+#include "distill/pipeline/stages.h"
 
 namespace distill::pipeline {
 
@@ -53,26 +54,21 @@ report::ModelReport evaluate_int8_text_model(const std::string& title,
   const at::Tensor ids = test.features.contiguous();
   const int64_t length = ids.size(1), classes = model.head.num_classes;
   const int64_t batch = evaluation.batch_size;
-  ProgressBar bar("evaluating " + title,
-                  data::batch_count(distributed::batch_shard(group, test.size(), batch).size(), batch),
-                  show_progress);
-  const at::Tensor logits = distributed::compute_sharded_rows(
-      group, test.size(), batch, [&](const distributed::Shard& rows) {
-        at::Tensor out = at::empty({rows.size(), classes});
+  out.test = evaluate_test_logits(
+      title, test, teacher_predictions, evaluation, show_progress, group,
+      [&](const distributed::Shard& rows, ProgressBar& bar) {
+        at::Tensor logits = at::empty({rows.size(), classes});
         for (int64_t begin = 0, b = 0; begin < rows.size(); begin += batch) {
           const int64_t count = std::min(batch, rows.size() - begin);
           runner.logits(ids.data_ptr<int64_t>() + (rows.begin + begin) * length, count, length,
-                        out.data_ptr<float>() + begin * classes);
+                        logits.data_ptr<float>() + begin * classes);
           bar.update(++b);
         }
-        return out;
+        return logits;
       });
-  out.test = evaluation::compute_metrics(logits, test.labels, test.num_classes, teacher_predictions);
   if (evaluation.measure_speed)
     out.speed = evaluation::measure_speed(
         int8_text_inference_call(model, test, evaluation.speed.throughput_batch), evaluation.speed);
-  bar.finish(fmt::format("evaluated {}: test accuracy {:.4f} on {} samples", title,
-                         out.test.accuracy, out.test.samples));
   return out;
 }
 

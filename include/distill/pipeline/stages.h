@@ -3,13 +3,17 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 
 #include "distill/config/pipeline_config.h"
+#include "distill/core/progress_bar.h"
 #include "distill/core/run_recipe.h"
 #include "distill/data/data_source.h"
 #include "distill/distillation/objective.h"
 #include "distill/distillation/trainer.h"
+#include "distill/distributed/communicator.h"
+#include "distill/evaluation/metrics.h"
 #include "distill/models/model_io.h"
 #include "distill/report/run_report.h"
 
@@ -81,6 +85,18 @@ report::ModelReport evaluate_model(const std::string& title, models::Classifier&
                                    const config::EvaluationConfig& evaluation, bool show_progress,
                                    at::Tensor* predictions = nullptr,
                                    distributed::Communicator* group = nullptr);
+
+/// Test metrics of a model the caller runs: `predict(rows, bar)` returns the logits (rows, K)
+/// float32 of test rows [rows.begin, rows.end) computed in batches of evaluation.batch_size,
+/// advancing `bar` by one per batch. With a group the ranks predict a share each
+/// (distributed/sharded_rows.h) and every rank gets every metric. Shows "evaluating TITLE" and
+/// ends with the accuracy; `logits`, when given, receives all of them.
+evaluation::ClassificationMetrics evaluate_test_logits(
+    const std::string& title, const data::Dataset& test, const at::Tensor& teacher_predictions,
+    const config::EvaluationConfig& evaluation, bool show_progress,
+    distributed::Communicator* group,
+    const std::function<at::Tensor(const distributed::Shard& rows, ProgressBar& bar)>& predict,
+    at::Tensor* logits = nullptr);
 
 /// The model `stage` describes, shaped for the data (input shape, class count), its weights
 /// initialised from `seed`. `where` names the config section in errors ("student.model").
