@@ -223,6 +223,9 @@ void read_distill(YamlSection s, DistillStageConfig& d) {
                                 {{"auto", TeacherOutputs::kAuto},
                                  {"live", TeacherOutputs::kLive},
                                  {"cached", TeacherOutputs::kCached}});
+  s.read_choice<TeacherPrecision>("teacher_precision", d.teacher_precision,
+                                  {{"fp32", TeacherPrecision::kFp32},
+                                   {"int8", TeacherPrecision::kInt8}});
   s.read("cache_dir", d.cache_dir);
   YamlSection transfer = s.section("transfer_set");
   transfer.read("copies", d.transfer_set.copies);
@@ -282,6 +285,14 @@ void read_distill(YamlSection s, DistillStageConfig& d) {
         "needs at least one feature of kind hint");
   check(d.features.empty() || d.teacher_outputs != TeacherOutputs::kCached, s, "teacher_outputs",
         "cannot be cached with distill.features: feature maps come from the live teacher");
+  const bool int8_teacher = d.teacher_precision == TeacherPrecision::kInt8;
+  check(!int8_teacher || d.teacher_outputs != TeacherOutputs::kCached, s, "teacher_precision",
+        "int8 runs the teacher live from its int8 model; it cannot be combined with "
+        "teacher_outputs: cached (the cache holds the fp32 teacher's logits)");
+  check(!int8_teacher || d.features.empty(), s, "teacher_precision",
+        "int8 cannot be combined with distill.features: feature maps come from the fp32 teacher");
+  check(!int8_teacher || d.extra_teachers.empty(), s, "teacher_precision",
+        "int8 takes one teacher; it cannot be combined with extra_teachers");
   check_value(d.loss.temperature > 0, s, "temperature", d.loss.temperature, "a value > 0");
   check_value(d.loss.alpha >= 0 && d.loss.alpha <= 1, s, "alpha", d.loss.alpha, "a value in [0, 1]");
   check_value(d.finetune_epochs >= 0, s, "finetune_epochs", d.finetune_epochs, ">= 0");

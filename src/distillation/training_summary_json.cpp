@@ -33,6 +33,11 @@ void to_json(nlohmann::json& j, const TrainingSummary& t) {
        {"seconds", t.seconds},
        {"soft_label_seconds", t.soft_label_seconds},
        {"history", t.history}};
+  if (t.teacher_drift)
+    j["teacher_drift"] = {{"samples", t.teacher_drift->samples},
+                          {"temperature", t.teacher_drift->temperature},
+                          {"mean_kl", t.teacher_drift->mean_kl},
+                          {"top1_agreement", t.teacher_drift->top1_agreement}};
 }
 
 void from_json(const nlohmann::json& j, TrainingSummary& t) {
@@ -44,6 +49,15 @@ void from_json(const nlohmann::json& j, TrainingSummary& t) {
   j.at("seconds").get_to(t.seconds);
   t.soft_label_seconds = j.value("soft_label_seconds", 0.0);  // absent in older records
   j.at("history").get_to(t.history);
+  if (j.contains("teacher_drift")) {
+    const nlohmann::json& d = j.at("teacher_drift");
+    TeacherDrift drift;
+    d.at("samples").get_to(drift.samples);
+    d.at("temperature").get_to(drift.temperature);
+    d.at("mean_kl").get_to(drift.mean_kl);
+    d.at("top1_agreement").get_to(drift.top1_agreement);
+    t.teacher_drift = drift;
+  }
 }
 
 }  // namespace distill::distillation

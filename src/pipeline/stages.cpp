@@ -8,13 +8,16 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <optional>
 
+#include "distill/compression/int8_export.h"
 #include "distill/core/error.h"
 #include "distill/core/run_recipe.h"
 #include "distill/core/progress_bar.h"
 #include "distill/data/batching.h"
 #include "distill/distillation/ensemble_teacher.h"
 #include "distill/distillation/feature_distillation.h"
+#include "distill/distillation/int8_teacher.h"
 #include "distill/core/atomic_file.h"
 #include "distill/distillation/soft_label_cache.h"
 #include "distill/distributed/sharded_rows.h"
@@ -44,11 +47,54 @@ distillation::TrainOptions stage_options(const distillation::TrainOptions& base,
   return o;
 }
 
+namespace {
+
+/// Training samples that calibrate an int8 teacher's activation ranges (the first ones).
+constexpr int64_t kTeacherCalibrationSamples = 2000;
+
+/// The teacher quantized (static activations, calibrated on the first training samples) and run
+/// by the int8 runtime; its drift from the fp32 teacher measured on the validation split.
+std::shared_ptr<distillation::TeacherLogitSource> int8_teacher_source(
+    const config::DistillStageConfig& distill, const models::ClassifierPtr& teacher,
+    const data::PreparedData& data, bool show_progress, distillation::TeacherDrift* drift) {
+  const models::ModelSpec& spec = teacher->spec();
+  DISTILL_CHECK_HINT(!data.train.has_token_ids() &&
+                         (spec.kind == models::ModelKind::kMlp || models::is_cnn(spec.kind)),
+                     "set distill.teacher_precision: fp32",
+                     "distill.teacher_precision = int8: the teacher (",
+                     models::describe_model_spec(spec),
+                     ") has no int8 model in the runtime; MLP and CNN teachers do");
+  const int64_t samples = std::min<int64_t>(kTeacherCalibrationSamples, data.train.size());
+  runtime::Int8Model int8 = compression::quantize_classifier(
+      *teacher, data.normalization,
+      data.normalization.invert(data.train.features.narrow(0, 0, samples)),
+      compression::Int8ExportOptions{});
+  auto source = std::make_shared<distillation::Int8Teacher>(std::move(int8), data.normalization);
+  if (data.validation.size() > 0) {
+    distillation::LiveTeacher fp32(teacher);
+    const distillation::TeacherDrift measured = distillation::measure_teacher_drift(
+        fp32, *source, data.validation, distill.loss.temperature);
+    if (show_progress)
+      std::fprintf(stderr,
+                   "int8 teacher: top-1 agreement with the fp32 teacher %.4f, mean KL at T=%g "
+                   "%.5f nats (%lld validation samples)\n",
+                   measured.top1_agreement, measured.temperature, measured.mean_kl,
+                   static_cast<long long>(measured.samples));
+    if (drift != nullptr) *drift = measured;
+  }
+  return source;
+}
+
+}  // namespace
+
 std::shared_ptr<distillation::TeacherLogitSource> teacher_source(
     const config::DistillStageConfig& distill, const distillation::TrainOptions& train,
     const models::ClassifierPtr& teacher, const data::PreparedData& data,
-    const std::filesystem::path& cache_dir, const StageRun& run) {
+    const std::filesystem::path& cache_dir, const StageRun& run,
+    distillation::TeacherDrift* drift) {
   const bool show_progress = run.show_progress;
+  if (distill.teacher_precision == config::TeacherPrecision::kInt8)
+    return int8_teacher_source(distill, teacher, data, show_progress, drift);
   // Feature terms need the teacher's intermediate outputs, which only the live teacher has.
   const bool cached = distill.features.empty() &&
                       (distill.teacher_outputs == config::TeacherOutputs::kCached ||
@@ -234,8 +280,12 @@ TrainedModel distill_from_teacher(const config::ModelStageConfig& student,
   StageRun taught = run;
   taught.recipe.set("teacher.parameters", parameters_hash(*teacher));
   const auto labels_start = std::chrono::steady_clock::now();
+  std::optional<distillation::TeacherDrift> drift;
+  distillation::TeacherDrift measured_drift;
   std::shared_ptr<distillation::TeacherLogitSource> source =
-      teacher_source(distill, student.train, teacher, data, cache_dir, run);
+      teacher_source(distill, student.train, teacher, data, cache_dir, run, &measured_drift);
+  if (distill.teacher_precision == config::TeacherPrecision::kInt8 && data.validation.size() > 0)
+    drift = measured_drift;
   if (!distill.extra_teachers.empty()) {
     std::vector<std::shared_ptr<distillation::TeacherLogitSource>> all = {source};
     for (size_t i = 0; i < distill.extra_teachers.size(); ++i) {
@@ -260,6 +310,7 @@ TrainedModel distill_from_teacher(const config::ModelStageConfig& student,
                                   " augmented copies each";
   // A reused cache costs a file read; a live teacher runs inside the epochs.
   trained.training.soft_label_seconds = soft_label_seconds;
+  trained.training.teacher_drift = drift;
   return trained;
 }
 

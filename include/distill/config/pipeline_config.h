@@ -39,6 +39,12 @@ enum class TeacherOutputs {
   kCached,  // computed once per (teacher, data) and looked up (needs no augmentation)
 };
 
+/// What runs the teacher when it runs live.
+enum class TeacherPrecision {
+  kFp32,  // the teacher model itself
+  kInt8,  // its int8 model in the runtime (MLP and CNN teachers), quantized at the start
+};
+
 struct DistillStageConfig {
   distillation::KdLossOptions loss;
   distillation::DistillationMode mode = distillation::DistillationMode::kSoft;
@@ -46,6 +52,9 @@ struct DistillStageConfig {
   int64_t finetune_epochs = 0;
   double finetune_lr = 0.005;
   TeacherOutputs teacher_outputs = TeacherOutputs::kAuto;
+  /// kInt8: the teacher runs live from its int8 model on every batch (no soft-label cache), and
+  /// the drift of its soft labels from the fp32 teacher's is measured on the validation split.
+  TeacherPrecision teacher_precision = TeacherPrecision::kFp32;
   /// Directory of the soft-label cache files ("": a soft-label-cache folder beside the models).
   std::string cache_dir;
   /// Intermediate-layer terms added to the logit loss (hints, attention, relational KD); they

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -70,6 +72,15 @@ struct EpochRecord {
   double seconds = 0;
 };
 
+/// How far the soft labels a student learned from are from the fp32 teacher's, when they came
+/// from an approximation of it (distill.teacher_precision: int8), on the validation split.
+struct TeacherDrift {
+  int64_t samples = 0;
+  double temperature = 1;
+  double mean_kl = 0;         // KL(fp32 soft labels ‖ approximation's), nats per sample
+  double top1_agreement = 1;  // fraction of samples with the same top-1 class
+};
+
 struct TrainingSummary {
   std::string objective;
   std::vector<EpochRecord> history;
@@ -81,6 +92,8 @@ struct TrainingSummary {
   /// Seconds spent on the teacher's soft labels before training: computing the soft-label
   /// cache (0 when it was reused, or the teacher ran live).
   double soft_label_seconds = 0;
+  /// Set when the teacher ran as an approximation of itself (its int8 model).
+  std::optional<TeacherDrift> teacher_drift;
 };
 
 /// Trains `model` in place on `train`, selecting the weights of the best `validation` epoch.
