@@ -39,6 +39,7 @@ std::string describe(const std::exception& e) {
 /// is an error naming both values (or the missing rank) on the ranks that can see it.
 void check_world_sizes(c10d::Store& store, const WorldOptions& world, const std::string& where) {
   const auto key = [](int rank) { return "distill/world_size/" + std::to_string(rank); };
+  const auto seen_key = [](int rank) { return "distill/world_size_seen/" + std::to_string(rank); };
   const std::string mine = std::to_string(world.size);
   store.set(key(world.rank), std::vector<uint8_t>(mine.begin(), mine.end()));
   const auto compare = [&](int other) {
@@ -53,6 +54,17 @@ void check_world_sizes(c10d::Store& store, const WorldOptions& world, const std:
                         world.timeout.count() / 1000, " s: ", describe(e));
     }
     const std::string theirs(value.begin(), value.end());
+    if (world.rank != 0) {
+      // Tell rank 0 its value was read: it waits for that before stopping on a mismatch, so
+      // that this rank can name the mismatch too rather than a closed rendezvous.
+      store.set(seen_key(world.rank), std::vector<uint8_t>{1});
+    } else if (theirs != mine) {
+      try {
+        store.wait({seen_key(other)}, std::chrono::seconds(5));
+      } catch (const std::exception&) {
+        // It may have stopped already; rank 0's error below stands on its own.
+      }
+    }
     DISTILL_CHECK_HINT(theirs == mine, "start every rank with the same WORLD_SIZE",
                        "rank ", world.rank, " was started with WORLD_SIZE = ", world.size,
                        " but rank ", other, " with WORLD_SIZE = ", theirs, " (rendezvous at ",
