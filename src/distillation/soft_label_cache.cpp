@@ -60,7 +60,7 @@ SoftLabelCache SoftLabelCache::compute(models::Classifier& teacher, const data::
   ProgressBar bar("teacher soft labels", data::batch_count(mine.size(), batch_size), show_progress);
   // Gathered as float32 and rounded once, exactly as one process rounds its own.
   cache.logits_ = distributed::compute_sharded_rows(
-                      group, dataset.size(), batch_size,
+                      group, dataset.size(), batch_size, teacher.spec().num_classes,
                       [&](const distributed::Shard& rows) {
                         return models::predict_logits(
                             teacher, dataset.features.narrow(0, rows.begin, rows.size()),

@@ -68,7 +68,7 @@ double sharded_accuracy(models::Classifier& model, const data::Dataset& dataset,
                         distributed::Communicator* group) {
   constexpr int64_t kBatch = 1000;
   const at::Tensor logits = distributed::compute_sharded_rows(
-      group, dataset.size(), kBatch, [&](const distributed::Shard& rows) {
+      group, dataset.size(), kBatch, model.spec().num_classes, [&](const distributed::Shard& rows) {
         return models::predict_logits(model, dataset.features.narrow(0, rows.begin, rows.size()),
                                       kBatch);
       });

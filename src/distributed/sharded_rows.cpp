@@ -26,28 +26,19 @@ Shard batch_shard(const Communicator* group, int64_t rows, int64_t batch_size) {
 }
 
 at::Tensor compute_sharded_rows(Communicator* group, int64_t rows, int64_t batch_size,
+                                int64_t width,
                                 const std::function<at::Tensor(const Shard&)>& compute) {
   const Shard mine = batch_shard(group, rows, batch_size);
-  // A rank with no whole batch (fewer batches than ranks) computes nothing; the width of a row
-  // comes from the ranks that do.
-  at::Tensor local;
+  // A rank with no whole batch (fewer batches than ranks) computes nothing and sends no rows.
+  at::Tensor local = at::empty({0, width}, at::kFloat);
   if (mine.size() > 0) {
     local = compute(mine);
     DISTILL_CHECK(local.defined() && local.dim() == 2 && local.size(0) == mine.size() &&
-                      local.scalar_type() == at::kFloat,
-                  "a sharded computation must return (rows, width) float32; it returned ",
-                  local.defined() ? local.sizes() : at::IntArrayRef{}, " for a shard of ",
-                  mine.size(), " rows");
+                      local.size(1) == width && local.scalar_type() == at::kFloat,
+                  "a sharded computation must return (", mine.size(), ", ", width,
+                  ") float32; it returned ", local.defined() ? local.sizes() : at::IntArrayRef{});
   }
-  if (group == nullptr || group->size() == 1) return local.defined() ? local : at::empty({0, 0});
-  const std::vector<double> widths = group->all_reduce_sum(
-      std::vector<double>{local.defined() ? static_cast<double>(local.size(1)) : 0.0,
-                          local.defined() ? 1.0 : 0.0});
-  if (widths[1] == 0) return at::empty({0, 0});  // no rows at all
-  const auto width = static_cast<int64_t>(widths[0] / widths[1]);
-  DISTILL_CHECK(!local.defined() || local.size(1) == width, "rank ", group->rank(),
-                " computed rows of width ", local.size(1), " where the ranks average ", width);
-  if (!local.defined()) local = at::empty({0, width});
+  if (group == nullptr || group->size() == 1) return local;
   std::vector<int64_t> counts;
   for (int r = 0; r < group->size(); ++r)
     counts.push_back(batch_shard_of(rows, batch_size, r, group->size()).size());

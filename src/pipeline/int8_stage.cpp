@@ -15,7 +15,6 @@
 #include "distill/core/error.h"
 #include "distill/core/progress_bar.h"
 #include "distill/data/batching.h"
-#include "distill/distributed/sharded_rows.h"
 #include "distill/evaluation/metrics.h"
 #include "distill/evaluation/speed.h"
 #include "distill/runtime/int8_classifier.h"

@@ -56,7 +56,8 @@ constexpr int64_t kTeacherCalibrationSamples = 2000;
 /// by the int8 runtime; its drift from the fp32 teacher measured on the validation split.
 std::shared_ptr<distillation::TeacherLogitSource> int8_teacher_source(
     const config::DistillStageConfig& distill, const models::ClassifierPtr& teacher,
-    const data::PreparedData& data, bool show_progress, distillation::TeacherDrift* drift) {
+    const data::PreparedData& data, bool show_progress,
+    std::optional<distillation::TeacherDrift>* drift) {
   const models::ModelSpec& spec = teacher->spec();
   DISTILL_CHECK_HINT(!data.train.has_token_ids() &&
                          (spec.kind == models::ModelKind::kMlp || models::is_cnn(spec.kind)),
@@ -91,7 +92,7 @@ std::shared_ptr<distillation::TeacherLogitSource> teacher_source(
     const config::DistillStageConfig& distill, const distillation::TrainOptions& train,
     const models::ClassifierPtr& teacher, const data::PreparedData& data,
     const std::filesystem::path& cache_dir, const StageRun& run,
-    distillation::TeacherDrift* drift) {
+    std::optional<distillation::TeacherDrift>* drift) {
   const bool show_progress = run.show_progress;
   if (distill.teacher_precision == config::TeacherPrecision::kInt8)
     return int8_teacher_source(distill, teacher, data, show_progress, drift);
@@ -281,11 +282,8 @@ TrainedModel distill_from_teacher(const config::ModelStageConfig& student,
   taught.recipe.set("teacher.parameters", parameters_hash(*teacher));
   const auto labels_start = std::chrono::steady_clock::now();
   std::optional<distillation::TeacherDrift> drift;
-  distillation::TeacherDrift measured_drift;
   std::shared_ptr<distillation::TeacherLogitSource> source =
-      teacher_source(distill, student.train, teacher, data, cache_dir, run, &measured_drift);
-  if (distill.teacher_precision == config::TeacherPrecision::kInt8 && data.validation.size() > 0)
-    drift = measured_drift;
+      teacher_source(distill, student.train, teacher, data, cache_dir, run, &drift);
   if (!distill.extra_teachers.empty()) {
     std::vector<std::shared_ptr<distillation::TeacherLogitSource>> all = {source};
     for (size_t i = 0; i < distill.extra_teachers.size(); ++i) {
@@ -364,7 +362,8 @@ evaluation::ClassificationMetrics evaluate_test_logits(
                   data::batch_count(distributed::batch_shard(group, test.size(), batch).size(), batch),
                   show_progress);
   const at::Tensor all = distributed::compute_sharded_rows(
-      group, test.size(), batch, [&](const distributed::Shard& rows) { return predict(rows, bar); });
+      group, test.size(), batch, test.num_classes,
+      [&](const distributed::Shard& rows) { return predict(rows, bar); });
   evaluation::ClassificationMetrics metrics =
       evaluation::compute_metrics(all, test.labels, test.num_classes, teacher_predictions);
   bar.finish(fmt::format("evaluated {}: test accuracy {:.4f} on {} samples", title,

@@ -9,7 +9,6 @@
 #include "distill/core/error.h"
 #include "distill/core/progress_bar.h"
 #include "distill/data/batching.h"
-#include "distill/distributed/sharded_rows.h"
 #include "distill/evaluation/metrics.h"
 #include "distill/pipeline/stages.h"
 

@@ -17,9 +17,10 @@ namespace distill::distributed {
 Shard batch_shard(const Communicator* group, int64_t rows, int64_t batch_size);
 
 /// Runs `compute` on this process's batch_shard — (shard rows, width) float32, one result row per
-/// row; not called for an empty shard — and returns all ranks' results in row order, on every
-/// rank. Without a group, or in a world of one, it is `compute` over all rows.
+/// row; not called for an empty shard — and returns all ranks' results (rows, width) in row
+/// order, on every rank. Without a group, or in a world of one, it is `compute` over all rows.
 at::Tensor compute_sharded_rows(Communicator* group, int64_t rows, int64_t batch_size,
+                                int64_t width,
                                 const std::function<at::Tensor(const Shard&)>& compute);
 
 }  // namespace distill::distributed

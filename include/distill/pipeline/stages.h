@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "distill/config/pipeline_config.h"
@@ -47,13 +48,13 @@ distillation::TrainOptions stage_options(const distillation::TrainOptions& base,
 /// Where a distillation stage's teacher logits come from: the soft-label cache in `cache_dir`
 /// (loaded, or computed and stored — spread over the run's ranks — ) when
 /// distill.teacher_outputs allows, else the live teacher; with distill.teacher_precision int8 the
-/// teacher's int8 model, live, whose drift from the fp32 teacher on the validation split goes to
-/// `drift` when given (left alone without a validation split).
+/// teacher's int8 model, live, whose drift from the fp32 teacher on the validation split is set
+/// in `drift` when given (left empty otherwise: fp32, or no validation split).
 std::shared_ptr<distillation::TeacherLogitSource> teacher_source(
     const config::DistillStageConfig& distill, const distillation::TrainOptions& train,
     const models::ClassifierPtr& teacher, const data::PreparedData& data,
     const std::filesystem::path& cache_dir, const StageRun& run,
-    distillation::TeacherDrift* drift = nullptr);
+    std::optional<distillation::TeacherDrift>* drift = nullptr);
 
 /// Trains `stage.model` on labels (teacher or baseline student), saves it as `role`. The
 /// checkpoint stays until the caller has recorded the result and removes it.
