@@ -57,6 +57,8 @@ void read_model(YamlSection s, models::ModelSpec& spec) {
   s.read_choice<models::Pooling>("pooling", spec.pooling,
                                  {{"cls", models::Pooling::kCls}, {"mean", models::Pooling::kMean}});
   s.read("bigram_buckets", spec.bigram_buckets);
+  s.read("kernel_widths", spec.kernel_widths);
+  s.read("filters", spec.filters);
   s.reject_unknown_keys();
   for (size_t i = 0; i < spec.hidden.size(); ++i)
     check_value(spec.hidden[i] > 0, s, "hidden[" + std::to_string(i) + "]", spec.hidden[i],
@@ -472,7 +474,8 @@ void resolve_model_shape(models::ModelSpec& spec, const std::vector<int64_t>& sa
                          int64_t num_classes, const std::string& where, int64_t vocab_size) {
   const bool reads_tokens = models::takes_token_ids(spec.kind);
   DISTILL_CHECK_HINT(reads_tokens == (vocab_size > 0) || spec.kind == models::ModelKind::kTorchScript,
-                     vocab_size > 0 ? "text takes the text families: transformer, bag_of_embeddings"
+                     vocab_size > 0 ? "text takes the text families: " +
+                                         models::model_family_names(models::ModelInput::kTokens)
                                     : "use a text family with data.source: text",
                      where, ": type ", models::to_string(spec.kind), " reads ",
                      models::to_string(models::model_family(spec.kind).input), " but the data is ",

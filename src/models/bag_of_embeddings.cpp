@@ -11,6 +11,7 @@
 #include "distill/ops/linear.h"
 #include "distill/text/bigram_hash.h"
 #include "distill/text/tokenizer_options.h"
+#include "token_sequences.h"
 
 namespace distill::models {
 
@@ -52,8 +53,7 @@ BagOfEmbeddings::BagOfEmbeddings(const ModelSpec& spec) : Classifier(spec) {
 std::vector<std::string> BagOfEmbeddings::tap_names() const { return {"pooled", "logits"}; }
 
 at::Tensor BagOfEmbeddings::run(const at::Tensor& inputs, FeatureTaps* taps) {
-  DISTILL_CHECK(inputs.dim() == 2 && inputs.scalar_type() == at::kLong, describe_model_spec(spec()),
-                ": expected (B, L) int64 token ids, got ", inputs.sizes(), " ", inputs.scalar_type());
+  check_token_batch(spec(), inputs);
   const BagRows bag = bag_rows(inputs.cpu(), spec().vocab_size, spec().bigram_buckets);
   const at::Tensor rows = at::tensor(bag.rows, at::kLong).to(embeddings_.device());
   const at::Tensor offsets = at::tensor(bag.offsets, at::kLong).to(embeddings_.device());

@@ -13,11 +13,14 @@ ModelFamily mobilenet_family();          // staged_cnn.cpp
 ModelFamily torchscript_family();        // torchscript_classifier.cpp
 ModelFamily transformer_family();        // text_transformer.cpp
 ModelFamily bag_of_embeddings_family();  // bag_of_embeddings.cpp
+ModelFamily text_cnn_family();           // text_cnn.cpp
+ModelFamily bilstm_family();             // bilstm.cpp
 
 const std::vector<ModelFamily>& model_families() {
   static const std::vector<ModelFamily> families = {
       mlp_family(),         resnet_family(),      mobilenet_family(),
       torchscript_family(), transformer_family(), bag_of_embeddings_family(),
+      text_cnn_family(),    bilstm_family(),
   };
   return families;
 }
@@ -26,6 +29,14 @@ std::string model_family_names(bool buildable_only) {
   std::string names;
   for (const ModelFamily& family : model_families())
     if (!buildable_only || family.build != nullptr)
+      names += (names.empty() ? "" : ", ") + std::string(family.kind.name());
+  return names;
+}
+
+std::string model_family_names(ModelInput input) {
+  std::string names;
+  for (const ModelFamily& family : model_families())
+    if (family.build != nullptr && family.input == input)
       names += (names.empty() ? "" : ", ") + std::string(family.kind.name());
   return names;
 }

@@ -102,6 +102,8 @@ std::string model_spec_to_json(const ModelSpec& spec) {
   j["feed_forward"] = spec.feed_forward;
   j["pooling"] = to_string(spec.pooling);
   j["bigram_buckets"] = spec.bigram_buckets;
+  j["kernel_widths"] = spec.kernel_widths;
+  j["filters"] = spec.filters;
   return j.dump();
 }
 
@@ -132,6 +134,8 @@ ModelSpec model_spec_from_json(const std::string& json_text, const std::string& 
     else if (pooling == "mean") spec.pooling = Pooling::kMean;
     else DISTILL_FAIL(source, ": unknown pooling '", pooling, "'");
     spec.bigram_buckets = j.value("bigram_buckets", spec.bigram_buckets);
+    spec.kernel_widths = j.value("kernel_widths", spec.kernel_widths);
+    spec.filters = j.value("filters", spec.filters);
     validate_model_spec(spec, source);
     return spec;
   } catch (const nlohmann::json::exception& e) {

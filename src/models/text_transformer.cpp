@@ -11,6 +11,7 @@
 #include "distill/ops/dropout.h"
 #include "distill/ops/linear.h"
 #include "distill/text/tokenizer_options.h"
+#include "token_sequences.h"
 
 namespace distill::models {
 namespace {
@@ -88,9 +89,7 @@ at::Tensor TextTransformer::attention(const EncoderLayer& layer, const at::Tenso
 }
 
 at::Tensor TextTransformer::encode(const at::Tensor& token_ids, FeatureTaps* taps) {
-  DISTILL_CHECK(token_ids.dim() == 2 && token_ids.scalar_type() == at::kLong, describe_model_spec(spec()),
-                ": expected (B, L) int64 token ids, got ", token_ids.sizes(), " ",
-                token_ids.scalar_type());
+  check_token_batch(spec(), token_ids);
   const int64_t length = token_ids.size(1);
   DISTILL_CHECK(length <= spec().input_shape[0], describe_model_spec(spec()), ": ", length,
                 " tokens per text, more than its ", spec().input_shape[0], " positions");

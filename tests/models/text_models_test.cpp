@@ -5,8 +5,6 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <sstream>
-
 #include "distill/core/error.h"
 #include "distill/models/bag_of_embeddings.h"
 #include "distill/models/model_family.h"
@@ -15,6 +13,7 @@
 #include "distill/models/text_transformer.h"
 #include "distill/text/bigram_hash.h"
 #include "error_assertions.h"
+#include "pytorch_reference.h"
 #include "tensor_assertions.h"
 #include "test_support.h"
 
@@ -47,31 +46,16 @@ at::Tensor token_batch() {
       .view({3, 7});
 }
 
-nlohmann::json tensor_json(const at::Tensor& t) {
-  const at::Tensor c = t.detach().to(at::kDouble).contiguous();
-  return {{"shape", c.sizes().vec()},
-          {"values", std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel())}};
-}
-
 /// PyTorch's logits for `model`'s weights on `ids`: nn.TransformerEncoder with the same layout.
 at::Tensor pytorch_logits(TextTransformer& model, const at::Tensor& ids) {
-  testing::TempDir dir;
-  nlohmann::json weights;
-  for (const auto& item : model.named_parameters()) weights[item.key()] = tensor_json(item.value());
   const ModelSpec& spec = model.spec();
-  nlohmann::json request = {{"weights", weights},
-                            {"ids", tensor_json(ids)},
-                            {"layers", spec.layers},
-                            {"width", spec.embedding_dim},
-                            {"heads", spec.heads},
-                            {"feed_forward", spec.feed_forward},
-                            {"pooling", to_string(spec.pooling)}};
-  testing::write_bytes(dir.path() / "request.json", request.dump());
+  const nlohmann::json request = {{"ids", testing::tensor_json(ids)},
+                                  {"layers", spec.layers},
+                                  {"width", spec.embedding_dim},
+                                  {"heads", spec.heads},
+                                  {"feed_forward", spec.feed_forward},
+                                  {"pooling", to_string(spec.pooling)}};
   const std::string script = R"(
-import json, sys, torch
-r = json.load(open(sys.argv[1]))
-t = lambda e: torch.tensor(e["values"], dtype=torch.float64).view(e["shape"])
-w = {k: t(v) for k, v in r["weights"].items()}
 E, H, F, N = r["width"], r["heads"], r["feed_forward"], r["layers"]
 layer = torch.nn.TransformerEncoderLayer(E, H, F, dropout=0.0, activation="gelu",
                                          batch_first=True, norm_first=True)
@@ -100,15 +84,7 @@ with torch.no_grad():
     logits = torch.nn.functional.linear(pooled, w["head.weight"], w["head.bias"])
 print(" ".join(repr(v) for v in logits.flatten().tolist()))
 )";
-  testing::write_bytes(dir.path() / "reference.py", script);
-  const auto result = testing::run_command(
-      {"/usr/bin/python3", (dir.path() / "reference.py").string(), (dir.path() / "request.json").string()});
-  EXPECT_EQ(result.exit_code, 0) << result.output;
-  std::istringstream in(result.output);
-  std::vector<double> values;
-  for (double v; in >> v;) values.push_back(v);
-  EXPECT_EQ(values.size(), static_cast<size_t>(ids.size(0) * spec.num_classes)) << result.output;
-  return at::tensor(values, at::kDouble).view({ids.size(0), spec.num_classes}).to(at::kFloat);
+  return testing::run_pytorch_reference(script, model, request, {ids.size(0), spec.num_classes});
 }
 
 class TransformerAgainstPyTorch : public ::testing::TestWithParam<Pooling> {};
@@ -189,7 +165,8 @@ TEST(BagOfEmbeddings, LogitsAreTheHeadOfTheMeanOfTokenAndBigramRows) {
 }
 
 TEST(TextFamilies, AreRegisteredAndRoundTripThroughModelFiles) {
-  EXPECT_EQ(model_family_names(true), "mlp, resnet, mobilenet, transformer, bag_of_embeddings");
+  EXPECT_EQ(model_family_names(true),
+            "mlp, resnet, mobilenet, transformer, bag_of_embeddings, text_cnn, bilstm");
   EXPECT_EQ(model_family(ModelKind::kTransformer).input, ModelInput::kTokens);
   testing::TempDir dir;
   for (const ModelSpec& spec : {transformer_spec(Pooling::kCls), bag_spec(11)}) {
@@ -225,7 +202,8 @@ TEST(TextFamilies, SpecErrorsNameTheField) {
   spec.kind = ModelKind{"lstm"};
   const Error e = thrown_error([&] { validate_model_spec(spec, "student.model"); });
   EXPECT_STREQ(e.what(), "student.model.type: unknown model type 'lstm'");
-  EXPECT_EQ(e.hint(), "choose one of: mlp, resnet, mobilenet, transformer, bag_of_embeddings");
+  EXPECT_EQ(e.hint(),
+            "choose one of: mlp, resnet, mobilenet, transformer, bag_of_embeddings, text_cnn, bilstm");
 }
 
 }  // namespace

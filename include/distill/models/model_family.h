@@ -48,6 +48,8 @@ const ModelFamily& model_family(ModelKind kind);
 
 /// "mlp, resnet, ..." — for hints; `buildable_only` leaves out families that are only loaded.
 std::string model_family_names(bool buildable_only);
+/// The buildable families that read `input` ("transformer, bag_of_embeddings, ...").
+std::string model_family_names(ModelInput input);
 
 const char* to_string(ModelInput input);
 

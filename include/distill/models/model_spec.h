@@ -24,6 +24,8 @@ class ModelKind {
   static const ModelKind kTorchScript;       // a module saved from PyTorch (teachers only)
   static const ModelKind kTransformer;       // Transformer encoder over token ids (text teacher)
   static const ModelKind kBagOfEmbeddings;   // fastText-style mean of token/bigram embeddings
+  static const ModelKind kTextCnn;           // 1-D convolutions over token embeddings (Kim 2014)
+  static const ModelKind kBiLstm;            // bidirectional LSTM over token embeddings (Tang 2019)
 
   const char* name() const { return name_; }
   friend bool operator==(ModelKind a, ModelKind b) { return std::strcmp(a.name_, b.name_) == 0; }
@@ -39,6 +41,8 @@ inline constexpr ModelKind ModelKind::kMobileNet{"mobilenet"};
 inline constexpr ModelKind ModelKind::kTorchScript{"torchscript"};
 inline constexpr ModelKind ModelKind::kTransformer{"transformer"};
 inline constexpr ModelKind ModelKind::kBagOfEmbeddings{"bag_of_embeddings"};
+inline constexpr ModelKind ModelKind::kTextCnn{"text_cnn"};
+inline constexpr ModelKind ModelKind::kBiLstm{"bilstm"};
 
 enum class Activation { kRelu, kGelu, kTanh };
 
@@ -55,6 +59,7 @@ struct ModelSpec {
 
   /// MLP: hidden layer widths, their activation, and dropout after each hidden layer. Dropout
   /// also applies to the text families (after embeddings and sublayers; before the head).
+  /// BiLSTM: hidden = {units per direction}.
   std::vector<int64_t> hidden = {100};
   Activation activation = Activation::kRelu;
   double dropout = 0.0;
@@ -68,7 +73,7 @@ struct ModelSpec {
   int64_t vocab_size = 0;
   /// Width of the token embeddings (the Transformer's model width).
   int64_t embedding_dim = 128;
-  /// Transformer: encoder layers, attention heads (embedding_dim divisible by them), the
+  /// Transformer: encoder layers (BiLSTM: stacked LSTM layers), attention heads (embedding_dim divisible by them), the
   /// feed-forward width, and the pooling before the classifier.
   int64_t layers = 2;
   int64_t heads = 4;
@@ -76,6 +81,9 @@ struct ModelSpec {
   Pooling pooling = Pooling::kCls;
   /// Bag of embeddings: hashed buckets for adjacent-token bigrams (0: unigrams only).
   int64_t bigram_buckets = 0;
+  /// Text CNN: the widths (in tokens) of its convolutions and the filters of each width.
+  std::vector<int64_t> kernel_widths = {3, 4, 5};
+  int64_t filters = 100;
 };
 
 /// Limits that keep hostile or mistyped specs (in configs and model files) from asking for
