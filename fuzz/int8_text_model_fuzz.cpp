@@ -13,7 +13,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         std::string(reinterpret_cast<const char*>(data), size), "fuzz input");
     // A model that decodes must also encode (it validated) and run from token ids.
     distill::runtime::encode_int8_text_model(model);
-    distill::runtime::Int8BagRunner runner(model);
+    distill::runtime::Int8TextRunner runner(model);
     const int64_t ids[4] = {2, 5, 6, 0};
     std::vector<float> logits(static_cast<size_t>(model.head.num_classes));
     runner.logits(ids, 1, 4, logits.data());

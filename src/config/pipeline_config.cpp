@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "yaml_section.h"
+#include "distill/compression/text_int8_export.h"
 #include "distill/core/error.h"
 #include "distill/models/model_family.h"
 
@@ -457,7 +458,8 @@ PipelineConfig parse_pipeline_config(const std::string& yaml_text, const std::st
                      "for the unaugmented samples");
   // CNN students are quantized with static activations (ranges from calibration); asking for
   // dynamic ones fails here rather than after training.
-  const bool cnn_student = models::is_cnn(config.student.model.kind);
+  const models::ModelKind student_kind = config.student.model.kind;
+  const bool cnn_student = models::is_cnn(student_kind) || student_kind == models::ModelKind::kTextCnn;
   const bool static_activations =
       config.quantize.options.activations == runtime::ActivationQuantization::kStatic;
   DISTILL_CHECK_HINT(!config.quantize.enabled || !cnn_student || static_activations,
@@ -465,6 +467,14 @@ PipelineConfig parse_pipeline_config(const std::string& yaml_text, const std::st
                      source_name, "': the ", models::to_string(config.student.model.kind),
                      " student is quantized with static activations; dynamic activations cover "
                      "MLP students");
+  // Text students the runtime has no int8 form of are refused before any training.
+  DISTILL_CHECK_HINT(!config.quantize.enabled || !config.student.load.empty() ||
+                         !models::takes_token_ids(student_kind) ||
+                         compression::has_int8_text_export(student_kind),
+                     "set quantize.enabled: false, or use a " +
+                         compression::int8_text_family_names() + " student",
+                     "config '", source_name, "': quantize.enabled is true but the int8 runtime "
+                     "has no form of a ", models::to_string(student_kind), " text student yet");
   check_value(config.threads >= 0, s, "threads", config.threads, ">= 0 (0: all cores)");
   check(!config.output_dir.empty(), s, "output_dir", "is empty: expected a directory");
   return config;

@@ -4,7 +4,7 @@
 #include <ATen/ATen.h>
 #include <fmt/format.h>
 
-#include "distill/compression/bag_int8_export.h"
+#include "distill/compression/text_int8_export.h"
 #include "distill/core/atomic_file.h"
 #include "distill/core/error.h"
 #include "distill/core/progress_bar.h"
@@ -19,13 +19,9 @@ runtime::Int8TextModel quantize_text_student(const models::SavedModel& student,
                                              const data::TextEncodingOptions& encoding,
                                              const config::QuantizeStageConfig& quantize,
                                              const std::filesystem::path& path) {
-  auto* bag = dynamic_cast<models::BagOfEmbeddings*>(student.model.get());
-  DISTILL_CHECK_HINT(bag != nullptr, "use a bag_of_embeddings student, or quantize.enabled: false",
-                     "the int8 runtime runs text students of type bag_of_embeddings; the student "
-                     "is ", models::describe_model_spec(student.model->spec()));
   const int64_t samples = std::min(quantize.calibration_samples, data.train.size());
-  runtime::Int8TextModel model = compression::quantize_bag_of_embeddings(
-      *bag, student.tokenizer_model, encoding, data.train.class_names,
+  runtime::Int8TextModel model = compression::quantize_text_classifier(
+      *student.model, {student.tokenizer_model, encoding, data.train.class_names},
       data.train.features.narrow(0, 0, samples), quantize.options);
   write_file_atomically(path, runtime::encode_int8_text_model(model));
   return model;
@@ -43,13 +39,12 @@ report::ModelReport evaluate_int8_text_model(const std::string& title,
   out.title = title;
   out.architecture = model.description;
   out.file = file.string();
-  out.size.parameters = static_cast<int64_t>(model.embeddings.size()) +
-                        runtime::parameter_count(model.head);
+  out.size.parameters = model.parameter_count();
   // The file's bytes, from the encoding it was written from (a data-parallel worker other than
   // rank 0 wrote no file).
   out.size.bytes = static_cast<int64_t>(runtime::encode_int8_text_model(model).size());
 
-  runtime::Int8BagRunner runner(model);
+  runtime::Int8TextRunner runner(model);
   const at::Tensor ids = test.features.contiguous();
   const int64_t length = ids.size(1), classes = model.head.num_classes;
   const int64_t batch = evaluation.batch_size;
@@ -77,13 +72,13 @@ evaluation::InferenceCall int8_text_inference_call(const runtime::Int8TextModel&
   DISTILL_CHECK(test.size() > 0, "timing an int8 text model needs at least one test text");
   struct State {
     runtime::Int8TextModel model;
-    std::unique_ptr<runtime::Int8BagRunner> runner;
+    std::unique_ptr<runtime::Int8TextRunner> runner;
     at::Tensor rows;
     std::vector<float> scores;
   };
   auto state = std::make_shared<State>();
   state->model = model;
-  state->runner = std::make_unique<runtime::Int8BagRunner>(state->model);
+  state->runner = std::make_unique<runtime::Int8TextRunner>(state->model);
   state->rows = test.features.index_select(0, at::arange(throughput_batch, at::kLong) % test.size())
                     .contiguous();
   state->scores.resize(static_cast<size_t>(throughput_batch * model.head.num_classes));

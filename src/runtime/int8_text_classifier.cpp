@@ -15,7 +15,7 @@ Int8TextClassifier::Int8TextClassifier(Int8TextModel model, int threads)
                                                     "the int8 text model's tokenizer"));
   DISTILL_CHECK(tokenizer_->vocab_size() == model_->vocab_size, "the int8 text model's tokenizer has ",
                 tokenizer_->vocab_size(), " pieces but its embeddings ", model_->vocab_size);
-  runner_ = std::make_unique<Int8BagRunner>(*model_, threads);
+  runner_ = std::make_unique<Int8TextRunner>(*model_, threads);
 }
 
 Int8TextClassifier Int8TextClassifier::load(const std::string& path, int threads) {

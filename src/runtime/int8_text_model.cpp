@@ -17,11 +17,61 @@ namespace {
 
 using namespace file_fields;
 
-constexpr uint32_t kTextFormatVersion = 1;
+// 1: the bag only; 2: adds `encoder` and the convolutional encoder.
+constexpr uint32_t kTextFormatVersion = 2;
+constexpr size_t kMaxConvolutions = 256;
 constexpr int64_t kMaxRows = int64_t{1} << 26;
 constexpr int64_t kMaxWidth = int64_t{1} << 16;
 
+void validate_convolutions(const Int8TextModel& m, const std::string& where) {
+  DISTILL_CHECK(m.bigram_buckets == 0, where, ": bigram_buckets = ", m.bigram_buckets,
+                ", but the convolutional encoder reads no bigram rows");
+  DISTILL_CHECK(std::isfinite(m.sequence_scale) && m.sequence_scale > 0, where,
+                ": sequence_scale = ", m.sequence_scale, ", expected a finite value > 0");
+  DISTILL_CHECK(m.sequence_zero_point >= 0 && m.sequence_zero_point <= 255, where,
+                ": sequence_zero_point = ", m.sequence_zero_point, ", expected 0 to 255");
+  DISTILL_CHECK(!m.convolutions.empty() && m.convolutions.size() <= kMaxConvolutions, where, ": ",
+                m.convolutions.size(), " convolutions, expected 1 to ", kMaxConvolutions);
+  for (size_t c = 0; c < m.convolutions.size(); ++c) {
+    const QuantizedTextConvolution& conv = m.convolutions[c];
+    const std::string at = where + ": convolution " + std::to_string(c + 1);
+    DISTILL_CHECK(conv.width >= 1 && conv.width <= m.max_tokens, at, " has width ", conv.width,
+                  ", expected 1 to max_tokens = ", m.max_tokens);
+    DISTILL_CHECK(conv.filters >= 1 && conv.filters <= kMaxWidth, at, " has ", conv.filters,
+                  " filters, expected 1 to ", kMaxWidth);
+    const size_t filters = static_cast<size_t>(conv.filters);
+    DISTILL_CHECK(conv.weights.size() == filters * static_cast<size_t>(conv.width * m.embedding_dim) &&
+                      conv.weight_scales.size() == filters && conv.bias.size() == filters,
+                  at, ": ", conv.weights.size(), " weights, ", conv.weight_scales.size(),
+                  " scales and ", conv.bias.size(), " biases for ", conv.filters, " filters of ",
+                  conv.width, " x ", m.embedding_dim);
+    for (size_t f = 0; f < filters; ++f)
+      DISTILL_CHECK(std::isfinite(conv.weight_scales[f]) && conv.weight_scales[f] > 0 &&
+                        std::isfinite(conv.bias[f]),
+                    at, ", filter ", f, ": scale ", conv.weight_scales[f], " and bias ",
+                    conv.bias[f], ", expected a finite scale > 0 and a finite bias");
+  }
+}
+
 }  // namespace
+
+const char* to_string(TextEncoder encoder) {
+  return encoder == TextEncoder::kBag ? "bag" : "convolutions";
+}
+
+int64_t Int8TextModel::head_input_width() const {
+  if (encoder == TextEncoder::kBag) return embedding_dim;
+  int64_t width = 0;
+  for (const QuantizedTextConvolution& conv : convolutions) width += conv.filters;
+  return width;
+}
+
+int64_t Int8TextModel::parameter_count() const {
+  int64_t count = static_cast<int64_t>(embeddings.size()) + runtime::parameter_count(head);
+  for (const QuantizedTextConvolution& conv : convolutions)
+    count += static_cast<int64_t>(conv.weights.size() + conv.bias.size());
+  return count;
+}
 
 void validate_int8_text_model(const Int8TextModel& m, const std::string& where) {
   DISTILL_CHECK(!m.tokenizer_model.empty(), where, ": no tokenizer");
@@ -42,9 +92,11 @@ void validate_int8_text_model(const Int8TextModel& m, const std::string& where) 
   for (size_t r = 0; r < m.row_scales.size(); ++r)
     DISTILL_CHECK(std::isfinite(m.row_scales[r]) && m.row_scales[r] > 0, where, ": row ", r,
                   " has scale ", m.row_scales[r], ", expected a finite value > 0");
-  DISTILL_CHECK(m.head.input_features() == m.embedding_dim && !m.head.is_cnn(), where,
+  if (m.encoder == TextEncoder::kConvolutions) validate_convolutions(m, where);
+  else DISTILL_CHECK(m.convolutions.empty(), where, ": a bag model with convolutions");
+  DISTILL_CHECK(m.head.input_features() == m.head_input_width() && !m.head.is_cnn(), where,
                 ": the head reads ", m.head.input_features(), " features, expected the ",
-                m.embedding_dim, "-wide pooled embedding");
+                m.head_input_width(), "-wide pooled vector of the ", to_string(m.encoder));
   DISTILL_CHECK(m.class_names.empty() ||
                     static_cast<int64_t>(m.class_names.size()) == m.head.num_classes,
                 where, ": ", m.class_names.size(), " class names for ", m.head.num_classes,
@@ -57,7 +109,7 @@ std::string encode_int8_text_model(const Int8TextModel& m) {
   const std::vector<char> tokenizer(m.tokenizer_model.begin(), m.tokenizer_model.end());
   const std::string head_bytes = encode_int8_model(m.head);
   const std::vector<char> head(head_bytes.begin(), head_bytes.end());
-  const json header{{"format", "distill-int8-text"},
+  json header{{"format", "distill-int8-text"},
                     {"description", m.description},
                     {"max_tokens", m.max_tokens},
                     {"cls_first", m.cls_first},
@@ -68,7 +120,20 @@ std::string encode_int8_text_model(const Int8TextModel& m) {
                     {"tokenizer", append_array(payload, tokenizer)},
                     {"embeddings", append_array(payload, m.embeddings)},
                     {"row_scales", append_array(payload, m.row_scales)},
-                    {"head", append_array(payload, head)}};
+                    {"head", append_array(payload, head)},
+                    {"encoder", to_string(m.encoder)}};
+  if (m.encoder == TextEncoder::kConvolutions) {
+    header["sequence_scale"] = m.sequence_scale;
+    header["sequence_zero_point"] = m.sequence_zero_point;
+    json convolutions = json::array();
+    for (const QuantizedTextConvolution& conv : m.convolutions)
+      convolutions.push_back({{"width", conv.width},
+                              {"filters", conv.filters},
+                              {"weights", append_array(payload, conv.weights)},
+                              {"weight_scales", append_array(payload, conv.weight_scales)},
+                              {"bias", append_array(payload, conv.bias)}});
+    header["convolutions"] = convolutions;
+  }
   return wrap_file(kInt8TextModelMagic, kTextFormatVersion, header, payload, "int8 text model");
 }
 
@@ -107,6 +172,32 @@ Int8TextModel decode_int8_text_model(const std::string& bytes, const std::string
   const std::vector<char> head = read_array<char>(root, "head", span_bytes("head"), file.payload,
                                                   file.payload_bytes);
   m.head = decode_int8_model(std::string(head.begin(), head.end()), source + " (head)");
+  // Version 1 files hold bags only.
+  const std::string encoder = file.version >= 2 ? root.text("encoder") : "bag";
+  if (encoder == "convolutions") {
+    m.encoder = TextEncoder::kConvolutions;
+    m.sequence_scale = static_cast<float>(root.number("sequence_scale"));
+    m.sequence_zero_point = static_cast<int32_t>(bounded(root, "sequence_zero_point", 0, 255));
+    const json& list = root.field("convolutions");
+    DISTILL_CHECK(list.is_array() && !list.empty() && list.size() <= kMaxConvolutions,
+                  root.where("convolutions"), " must be a list of 1 to ", kMaxConvolutions,
+                  " convolutions");
+    for (size_t c = 0; c < list.size(); ++c) {
+      const HeaderReader node(list[c], "convolutions[" + std::to_string(c) + "].", source);
+      QuantizedTextConvolution conv;
+      conv.width = bounded(node, "width", 1, m.max_tokens);
+      conv.filters = bounded(node, "filters", 1, kMaxWidth);
+      conv.weights = read_array<int8_t>(node, "weights", conv.filters * conv.width * m.embedding_dim,
+                                        file.payload, file.payload_bytes);
+      conv.weight_scales = read_array<float>(node, "weight_scales", conv.filters, file.payload,
+                                             file.payload_bytes);
+      conv.bias = read_array<float>(node, "bias", conv.filters, file.payload, file.payload_bytes);
+      m.convolutions.push_back(std::move(conv));
+    }
+  } else {
+    DISTILL_CHECK(encoder == "bag", root.where("encoder"), " is \"", encoder,
+                  "\", expected \"bag\" or \"convolutions\"");
+  }
   validate_int8_text_model(m, where);
   return m;
 }
@@ -116,63 +207,6 @@ Int8TextModel load_int8_text_model(const std::string& path) {
   DISTILL_CHECK(in.good(), "cannot open int8 text model '", path, "'");
   const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   return decode_int8_text_model(bytes, path);
-}
-
-Int8BagRunner::Int8BagRunner(const Int8TextModel& model, int threads)
-    : model_(&model),
-      head_(std::make_unique<Int8Classifier>(model.head, Int8Kernels::kOneDnn, threads)) {
-  validate_int8_text_model(model, "int8 text model");
-}
-
-Int8BagRunner::~Int8BagRunner() = default;
-Int8BagRunner::Int8BagRunner(Int8BagRunner&&) noexcept = default;
-
-std::vector<int64_t> Int8BagRunner::model_row(const std::vector<int32_t>& ids) const {
-  std::vector<int64_t> row;
-  row.reserve(static_cast<size_t>(model_->max_tokens));
-  if (model_->cls_first) row.push_back(text::kClsTokenId);
-  for (int32_t id : ids) {
-    if (static_cast<int64_t>(row.size()) == model_->max_tokens) break;
-    row.push_back(id);
-  }
-  return row;
-}
-
-void Int8BagRunner::pool(const int64_t* rows, int64_t batch, int64_t length, float* pooled) const {
-  const Int8TextModel& m = *model_;
-  const int64_t width = m.embedding_dim;
-  std::vector<float> sum(static_cast<size_t>(width));
-  const auto add_row = [&](int64_t r) {
-    const int8_t* codes = m.embeddings.data() + r * width;
-    const float scale = m.row_scales[static_cast<size_t>(r)];
-    for (int64_t e = 0; e < width; ++e) sum[static_cast<size_t>(e)] += scale * codes[e];
-  };
-  for (int64_t b = 0; b < batch; ++b) {
-    std::fill(sum.begin(), sum.end(), 0.0f);
-    int64_t count = 0, previous = -1;
-    for (int64_t i = 0; i < length; ++i) {
-      const int64_t id = rows[b * length + i];
-      DISTILL_CHECK(id >= 0 && id < m.vocab_size, "token id ", id, " is outside the vocabulary [0, ",
-                    m.vocab_size, ")");
-      if (!text::bag_counts_token(id)) continue;
-      add_row(id);
-      ++count;
-      if (m.bigram_buckets > 0 && previous >= 0) {
-        add_row(m.vocab_size + text::bigram_bucket(previous, id, m.bigram_buckets));
-        ++count;
-      }
-      previous = id;
-    }
-    float* out = pooled + b * width;
-    for (int64_t e = 0; e < width; ++e)
-      out[e] = count > 0 ? sum[static_cast<size_t>(e)] / static_cast<float>(count) : 0.0f;
-  }
-}
-
-void Int8BagRunner::logits(const int64_t* rows, int64_t batch, int64_t length, float* logits) {
-  pooled_.resize(static_cast<size_t>(batch * model_->embedding_dim));
-  pool(rows, batch, length, pooled_.data());
-  head_->logits(pooled_.data(), batch, logits);
 }
 
 }  // namespace distill::runtime

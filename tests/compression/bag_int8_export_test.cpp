@@ -1,4 +1,4 @@
-// The int8 text student: the runtime's logits (Int8BagRunner) equal libtorch's computation of
+// The int8 text student: the runtime's logits (Int8TextRunner) equal libtorch's computation of
 // the same int8 model — the dequantized rows pooled by at::embedding_bag, the head through the
 // independent fake-quantization simulation — and stay close to the fp32 student's; the file
 // round-trips and refuses corruption.
@@ -49,9 +49,9 @@ TEST(BagInt8Export, RuntimeLogitsEqualLibtorchsComputationOfTheSameInt8Model) {
   data::TextEncodingOptions encoding;
   encoding.max_tokens = 9;
   const runtime::Int8TextModel int8 = quantize_bag_of_embeddings(
-      *model, "tokenizer", encoding, {"a", "b", "c", "d"}, ids, Int8ExportOptions{});
+      *model, {"tokenizer", encoding, {"a", "b", "c", "d"}}, ids, Int8ExportOptions{});
 
-  runtime::Int8BagRunner runner(int8);
+  runtime::Int8TextRunner runner(int8);
   at::Tensor ours = at::empty({64, 4});
   runner.logits(ids.data_ptr<int64_t>(), 64, 9, ours.data_ptr<float>());
 
@@ -75,7 +75,8 @@ TEST(BagInt8Export, TheFileRoundTripsAndRefusesCorruption) {
   data::TextEncodingOptions encoding;
   encoding.max_tokens = 9;
   const runtime::Int8TextModel int8 = quantize_bag_of_embeddings(
-      *model, "tokenizer bytes", encoding, {"a", "b", "c", "d"}, token_rows(16), Int8ExportOptions{});
+      *model, {"tokenizer bytes", encoding, {"a", "b", "c", "d"}}, token_rows(16),
+      Int8ExportOptions{});
   const std::string bytes = runtime::encode_int8_text_model(int8);
   EXPECT_TRUE(runtime::is_int8_text_model(bytes));
   const runtime::Int8TextModel back = runtime::decode_int8_text_model(bytes, "m.int8text");

@@ -6,26 +6,15 @@
 
 #include <ATen/core/Tensor.h>
 
-#include <string>
-#include <vector>
-
-#include "distill/compression/int8_export.h"
-#include "distill/data/text_dataset.h"
+#include "distill/compression/text_int8_common.h"
 #include "distill/models/bag_of_embeddings.h"
-#include "distill/runtime/int8_text_model.h"
 
 namespace distill::compression {
 
-/// calibration_ids: (N, L) token ids as training saw them. `tokenizer_model`, `encoding` and
-/// `class_names` go into the model so the runtime reads texts as training did.
+/// calibration_ids: (N, L) token ids as training saw them.
 runtime::Int8TextModel quantize_bag_of_embeddings(models::BagOfEmbeddings& model,
-                                                  const std::string& tokenizer_model,
-                                                  const data::TextEncodingOptions& encoding,
-                                                  const std::vector<std::string>& class_names,
+                                                  const TextModelContext& context,
                                                   const at::Tensor& calibration_ids,
                                                   const Int8ExportOptions& options);
-
-/// The embedding table the runtime holds, back in float (rows × scale): (rows, E).
-at::Tensor dequantized_embeddings(const runtime::Int8TextModel& model);
 
 }  // namespace distill::compression

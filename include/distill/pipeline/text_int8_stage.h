@@ -1,4 +1,4 @@
-// The pipeline's int8 stage for text: the bag-of-embeddings student quantized into the runtime's
+// The pipeline's int8 stage for text: the student (bag of embeddings or text CNN) quantized into the runtime's
 // int8 text model (tokenizer included), written to its file and evaluated as the runtime runs
 // it from the test texts' token ids.
 #pragma once
@@ -21,7 +21,8 @@ class Communicator;
 
 namespace distill::pipeline {
 
-/// Quantizes `student` (a bag_of_embeddings; others are refused by name), calibrating on the
+/// Quantizes `student` (compression::quantize_text_classifier: a family with an int8 form;
+/// others are refused by name), calibrating on the
 /// first quantize.calibration_samples training texts, and writes the file atomically to `path`.
 runtime::Int8TextModel quantize_text_student(const models::SavedModel& student,
                                              const data::PreparedData& data,
@@ -29,7 +30,7 @@ runtime::Int8TextModel quantize_text_student(const models::SavedModel& student,
                                              const config::QuantizeStageConfig& quantize,
                                              const std::filesystem::path& path);
 
-/// Test metrics of `model` run by the runtime (Int8BagRunner) on the token ids of `test`. With a
+/// Test metrics of `model` run by the runtime (Int8TextRunner) on the token ids of `test`. With a
 /// group the ranks run a share each.
 report::ModelReport evaluate_int8_text_model(const std::string& title,
                                              const runtime::Int8TextModel& model,

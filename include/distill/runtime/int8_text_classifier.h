@@ -37,7 +37,7 @@ class Int8TextClassifier {
  private:
   std::unique_ptr<Int8TextModel> model_;  // stable address for the runner
   std::unique_ptr<text::SentencePieceTokenizer> tokenizer_;
-  std::unique_ptr<Int8BagRunner> runner_;
+  std::unique_ptr<Int8TextRunner> runner_;
 };
 
 }  // namespace distill::runtime

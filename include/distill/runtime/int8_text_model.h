@@ -1,9 +1,11 @@
-// The int8 text classifier of the libtorch-free runtime: a bag of embeddings (token rows and
-// hashed bigram rows, int8 with a scale per row) averaged into one vector, then the int8 linear
-// head the runtime already runs (an Int8Model over that vector). The file carries the
-// SentencePiece tokenizer too, so one file turns UTF-8 text into logits. This part needs no
-// tokenizer library: it starts from token ids (Int8TextClassifier in int8_text_classifier.h adds
-// the tokenizer).
+// The int8 text classifiers of the libtorch-free runtime. Token rows (int8 with a scale per row)
+// become one vector, then the int8 linear head the runtime already runs (an Int8Model over that
+// vector). Two encoders make the vector: the bag (token and hashed-bigram rows averaged:
+// fastText's student) and the convolutions (the text's rows as a uint8 sequence, 1-D
+// convolutions of several widths as int8 GEMMs over its windows, ReLU, each filter's maximum:
+// Kim's CNN). The file carries the SentencePiece tokenizer too, so one file turns UTF-8 text into
+// logits. This part needs no tokenizer library: it starts from token ids (Int8TextClassifier in
+// int8_text_classifier.h adds the tokenizer).
 #pragma once
 
 #include <cstdint>
@@ -16,6 +18,24 @@
 namespace distill::runtime {
 
 class Int8Classifier;
+enum class Int8Kernels;
+
+/// How the token rows become the head's input.
+enum class TextEncoder { kBag, kConvolutions };
+
+const char* to_string(TextEncoder encoder);
+
+/// One width of the convolutional encoder: `filters` outputs over windows of `width` tokens,
+///   y[f] = sequence_scale · weight_scales[f] · Σ (x − sequence_zero_point) · w[f] + bias[f],
+/// the window's codes read position by position (width × embedding_dim, row-major) — PyTorch's
+/// Conv1d weight (filters, E, width) transposed to (filters, width, E).
+struct QuantizedTextConvolution {
+  int64_t width = 0;
+  int64_t filters = 0;
+  std::vector<int8_t> weights;       // filters × width·E
+  std::vector<float> weight_scales;  // filters
+  std::vector<float> bias;           // filters
+};
 
 struct Int8TextModel {
   /// The serialized SentencePiece model that makes the token ids.
@@ -31,10 +51,22 @@ struct Int8TextModel {
   /// row_scales[r] · code.
   std::vector<int8_t> embeddings;
   std::vector<float> row_scales;
-  /// The head over the pooled (embedding_dim) vector.
+  TextEncoder encoder = TextEncoder::kBag;
+  /// Convolutions: a text's dequantized rows quantized to uint8 with this scale and zero point
+  /// (static, from calibration), and the convolutions, whose maxima are joined in order. A text
+  /// has windows at positions 0 .. max(0, tokens − width); shorter texts are padded to the width.
+  float sequence_scale = 1;
+  int32_t sequence_zero_point = 0;
+  std::vector<QuantizedTextConvolution> convolutions;
+  /// The head over the pooled vector (head_input_width(): embedding_dim for the bag, the
+  /// convolutions' filters together for the convolutions).
   Int8Model head;
   std::vector<std::string> class_names;
   std::string description;
+
+  int64_t head_input_width() const;
+  /// Parameters the model holds: embedding codes, convolution weights and biases, the head's.
+  int64_t parameter_count() const;
 };
 
 /// Throws distill::Error naming `where` and the field for an inconsistent model.
@@ -52,25 +84,36 @@ Int8TextModel load_int8_text_model(const std::string& path);
 bool is_int8_text_model(const std::string& bytes);
 
 /// Runs a text model from token ids (the tokenizer's output, before <cls> and cutting).
-class Int8BagRunner {
+/// `kernels` picks the plain reference GEMMs or oneDNN's (tests hold them together).
+class Int8TextRunner {
  public:
-  explicit Int8BagRunner(const Int8TextModel& model, int threads = 1);
-  ~Int8BagRunner();
-  Int8BagRunner(Int8BagRunner&&) noexcept;
+  explicit Int8TextRunner(const Int8TextModel& model, int threads = 1);
+  Int8TextRunner(const Int8TextModel& model, int threads, Int8Kernels kernels);
+  ~Int8TextRunner();
+  Int8TextRunner(Int8TextRunner&&) noexcept;
 
   /// The model's row for a text's ids: <cls> first when the model has it, cut to max_tokens.
   std::vector<int64_t> model_row(const std::vector<int32_t>& ids) const;
   /// rows: (batch, length) token ids as the student saw them (model_row, padded with 0);
   /// logits: (batch, classes).
   void logits(const int64_t* rows, int64_t batch, int64_t length, float* logits);
-  /// The pooled vectors (batch, embedding_dim) of the same rows: the mean of the dequantized
-  /// rows of every counted token and bigram (zeros for a text with none).
-  void pool(const int64_t* rows, int64_t batch, int64_t length, float* pooled) const;
+  /// The head's inputs (batch, head_input_width()) for the same rows. Bag: the mean of the
+  /// dequantized rows of every counted token and bigram (zeros for a text with none).
+  /// Convolutions: each filter's largest ReLU output over the text's windows.
+  void pool(const int64_t* rows, int64_t batch, int64_t length, float* pooled);
 
  private:
+  void pool_bag(const int64_t* rows, int64_t batch, int64_t length, float* pooled) const;
+  void pool_convolutions(const int64_t* rows, int64_t batch, int64_t length, float* pooled);
+
+  struct Convolutions;
   const Int8TextModel* model_;
   std::unique_ptr<Int8Classifier> head_;
+  std::unique_ptr<Convolutions> convolutions_;
   std::vector<float> pooled_;
 };
+
+/// The runner's former name (distill 0.x, when the bag was the only text encoder).
+using Int8BagRunner = Int8TextRunner;
 
 }  // namespace distill::runtime

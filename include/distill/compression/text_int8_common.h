@@ -1,0 +1,39 @@
+// What every int8 text exporter does alike: the embedding table as int8 rows with a scale each,
+// the head as the runtime's int8 MLP calibrated on the vectors the runtime will feed it, and the
+// fields that let the runtime read texts as training did.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <string>
+#include <vector>
+
+#include "distill/compression/int8_export.h"
+#include "distill/data/text_dataset.h"
+#include "distill/models/model_spec.h"
+#include "distill/runtime/int8_text_model.h"
+
+namespace distill::compression {
+
+/// How the runtime reads texts: the tokenizer, the encoding (cut, <cls>) and the class names.
+struct TextModelContext {
+  std::string tokenizer_model;
+  data::TextEncodingOptions encoding;
+  std::vector<std::string> class_names;
+};
+
+/// An Int8TextModel with the context's fields, the spec's vocabulary and width, and `table`
+/// (rows, E) as symmetric int8 rows: each row's largest magnitude maps to 127.
+runtime::Int8TextModel int8_text_model_with_rows(const models::ModelSpec& spec,
+                                                 const TextModelContext& context,
+                                                 const at::Tensor& table);
+
+/// The embedding table the runtime holds, back in float (rows × scale): (rows, E).
+at::Tensor dequantized_embeddings(const runtime::Int8TextModel& model);
+
+/// The linear head (weight (K, F), bias (K)) as the runtime's one-layer int8 MLP, its input range
+/// calibrated on `pooled` (N, F): the runtime's own head inputs for calibration texts.
+runtime::Int8Model quantize_text_head(const at::Tensor& weight, const at::Tensor& bias,
+                                      const at::Tensor& pooled, const Int8ExportOptions& options);
+
+}  // namespace distill::compression

@@ -1,0 +1,152 @@
+// The int8 convolutional text student: the runtime's maxima and logits equal libtorch's
+// computation of the same int8 model (the fake-quantized sequence through at::conv1d, the head
+// through the independent fake-quantization simulation), its reference and oneDNN GEMMs agree,
+// it stays close to the fp32 student, reads unpadded short rows as training's padded ones, and
+// its file round-trips and names what is wrong in a bad one.
+#include "distill/compression/text_cnn_int8_export.h"
+
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+
+#include "distill/compression/text_int8_export.h"
+#include "distill/core/error.h"
+#include "distill/runtime/int8_classifier.h"
+#include "distill/runtime/int8_text_model.h"
+#include "error_assertions.h"
+
+namespace distill::compression {
+namespace {
+
+using ::distill::testing::thrown_error;
+
+constexpr int64_t kLength = 12;
+
+std::shared_ptr<models::TextCnn> cnn_model() {
+  models::ModelSpec spec;
+  spec.kind = models::ModelKind::kTextCnn;
+  spec.input_shape = {kLength};
+  spec.num_classes = 4;
+  spec.vocab_size = 50;
+  spec.embedding_dim = 10;
+  spec.kernel_widths = {2, 3, 5};
+  spec.filters = 7;
+  auto model = std::dynamic_pointer_cast<models::TextCnn>(models::build_classifier(spec, 4));
+  model->eval();
+  return model;
+}
+
+/// <cls>, 1 to 11 tokens in [4, 50), padding.
+at::Tensor token_rows(int64_t n) {
+  at::Tensor ids = at::zeros({n, kLength}, at::kLong);
+  for (int64_t i = 0; i < n; ++i) {
+    ids[i][0] = 2;
+    const int64_t length = 1 + i % (kLength - 1);
+    ids[i].narrow(0, 1, length).copy_(at::randint(4, 50, {length}, at::kLong));
+  }
+  return ids;
+}
+
+TextModelContext context() {
+  data::TextEncodingOptions encoding;
+  encoding.max_tokens = kLength;
+  return {"tokenizer bytes", encoding, {"a", "b", "c", "d"}};
+}
+
+TEST(TextCnnInt8Export, RuntimeEqualsLibtorchsComputationOfTheSameInt8Model) {
+  at::manual_seed(3);
+  auto model = cnn_model();
+  const at::Tensor ids = token_rows(64);
+  const runtime::Int8TextModel int8 =
+      quantize_text_classifier(*model, context(), ids, Int8ExportOptions{});
+  ASSERT_EQ(int8.encoder, runtime::TextEncoder::kConvolutions);
+  ASSERT_EQ(int8.head_input_width(), 21);
+
+  runtime::Int8TextRunner fast(int8, 1, runtime::Int8Kernels::kOneDnn);
+  runtime::Int8TextRunner reference(int8, 1, runtime::Int8Kernels::kReference);
+  at::Tensor pooled = at::empty({64, 21}), pooled_reference = at::empty({64, 21});
+  fast.pool(ids.data_ptr<int64_t>(), 64, kLength, pooled.data_ptr<float>());
+  reference.pool(ids.data_ptr<int64_t>(), 64, kLength, pooled_reference.data_ptr<float>());
+  const at::Tensor simulated = simulate_text_convolutions(int8, ids);
+  EXPECT_TRUE(at::allclose(pooled, simulated, 1e-4, 1e-4)) << (pooled - simulated).abs().max();
+  EXPECT_TRUE(at::allclose(pooled, pooled_reference, 1e-5, 1e-5));
+
+  at::Tensor logits = at::empty({64, 4});
+  fast.logits(ids.data_ptr<int64_t>(), 64, kLength, logits.data_ptr<float>());
+  const at::Tensor expected = simulate_int8_logits(int8.head, simulated);
+  EXPECT_TRUE(at::allclose(logits, expected, 1e-4, 1e-4)) << (logits - expected).abs().max();
+
+  // int8 against fp32: close, and the same class for nearly every text.
+  const at::Tensor fp32 = model->forward(ids);
+  const double spread = (fp32.max() - fp32.min()).item<double>();
+  EXPECT_LT((logits - fp32).abs().max().item<double>(), 0.05 * spread)
+      << (logits - fp32).abs().max() << " of " << spread;
+  EXPECT_GE(logits.argmax(1).eq(fp32.argmax(1)).sum().item<int64_t>(), 60);
+}
+
+TEST(TextCnnInt8Export, ShortUnpaddedRowsReadAsTrainingsPaddedOnes) {
+  at::manual_seed(5);
+  auto model = cnn_model();
+  const runtime::Int8TextModel int8 =
+      quantize_text_classifier(*model, context(), token_rows(32), Int8ExportOptions{});
+  runtime::Int8TextRunner runner(int8);
+  // <cls> and one token: shorter than the widths 3 and 5; as the classifier passes it, and padded.
+  std::vector<int64_t> row = {2, 17};
+  std::vector<int64_t> padded(kLength, 0);
+  padded[0] = 2;
+  padded[1] = 17;
+  std::vector<float> short_logits(4), padded_logits(4);
+  runner.logits(row.data(), 1, 2, short_logits.data());
+  runner.logits(padded.data(), 1, kLength, padded_logits.data());
+  EXPECT_EQ(short_logits, padded_logits);
+  const std::vector<int64_t> outside = {2, 50};
+  EXPECT_STREQ(thrown_error([&] { runner.logits(outside.data(), 1, 2, short_logits.data()); }).what(),
+               "token id 50 is outside the vocabulary [0, 50)");
+}
+
+TEST(TextCnnInt8Export, TheFileRoundTripsAndNamesWhatIsWrong) {
+  at::manual_seed(4);
+  auto model = cnn_model();
+  const runtime::Int8TextModel int8 =
+      quantize_text_classifier(*model, context(), token_rows(16), Int8ExportOptions{});
+  const std::string bytes = runtime::encode_int8_text_model(int8);
+  const runtime::Int8TextModel back = runtime::decode_int8_text_model(bytes, "m.int8text");
+  EXPECT_EQ(back.encoder, runtime::TextEncoder::kConvolutions);
+  EXPECT_EQ(back.sequence_scale, int8.sequence_scale);
+  EXPECT_EQ(back.sequence_zero_point, int8.sequence_zero_point);
+  ASSERT_EQ(back.convolutions.size(), 3u);
+  EXPECT_EQ(back.convolutions[2].width, 5);
+  EXPECT_EQ(back.convolutions[2].weights, int8.convolutions[2].weights);
+  EXPECT_EQ(back.convolutions[1].bias, int8.convolutions[1].bias);
+  EXPECT_EQ(runtime::encode_int8_text_model(back), bytes);
+  EXPECT_EQ(back.parameter_count(), int8.parameter_count());
+
+  runtime::Int8TextModel wide = int8;
+  wide.convolutions[0].width = kLength + 1;
+  EXPECT_STREQ(thrown_error([&] { runtime::encode_int8_text_model(wide); }).what(),
+               "int8 text model to encode: convolution 1 has width 13, expected 1 to max_tokens = 12");
+  runtime::Int8TextModel short_weights = int8;
+  short_weights.convolutions[1].weights.pop_back();
+  EXPECT_STREQ(thrown_error([&] { runtime::encode_int8_text_model(short_weights); }).what(),
+               "int8 text model to encode: convolution 2: 209 weights, 7 scales and 7 biases for 7 "
+               "filters of 3 x 10");
+}
+
+TEST(TextCnnInt8Export, FamiliesWithoutAnInt8FormAreRefusedByName) {
+  models::ModelSpec spec = cnn_model()->spec();
+  spec.kind = models::ModelKind::kBiLstm;
+  spec.hidden = {4};
+  spec.layers = 1;
+  auto lstm = models::build_classifier(spec, 1);
+  const Error e = thrown_error(
+      [&] { quantize_text_classifier(*lstm, context(), token_rows(4), Int8ExportOptions{}); });
+  EXPECT_STREQ(e.what(),
+               "the int8 runtime runs text students of type bag_of_embeddings, text_cnn; the "
+               "student is bilstm 1x4 per direction, 10-d embeddings, 12 tokens, vocabulary 50, 4 "
+               "classes");
+  EXPECT_EQ(e.hint(), "use a bag_of_embeddings, text_cnn student, or quantize.enabled: false");
+  EXPECT_TRUE(has_int8_text_export(models::ModelKind::kTextCnn));
+  EXPECT_FALSE(has_int8_text_export(models::ModelKind::kBiLstm));
+}
+
+}  // namespace
+}  // namespace distill::compression
