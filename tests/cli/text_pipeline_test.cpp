@@ -69,6 +69,30 @@ std::vector<std::string> text_run(const TempDir& dir, const std::string& out,
   return testing::with_settings({kDistill, "run", "-q", "-j", "1", "-c", kExample, "-o", out}, base);
 }
 
+/// The accuracy of the runtime's own program (`int8_classify_text`) on a test file: it reads the
+/// raw texts from standard input and tokenizes them itself.
+double program_accuracy(const std::filesystem::path& test_file, const std::string& int8_file) {
+  std::ifstream in(test_file);
+  std::string line, texts;
+  std::vector<std::string> labels;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    labels.push_back(line.substr(0, line.find('\t')));
+    texts += line.substr(line.find('\t') + 1) + "\n";
+  }
+  const auto classified = run_command({DISTILL_CLASSIFY_TEXT, int8_file}, texts);
+  EXPECT_EQ(classified.exit_code, 0) << classified.output;
+  std::istringstream predictions(classified.output);
+  size_t correct = 0, seen = 0;
+  while (std::getline(predictions, line) && seen < labels.size()) {
+    if (line.find('\t') == std::string::npos) continue;  // the timing line on standard error
+    correct += line.substr(0, line.find('\t')) == labels[seen] ? 1 : 0;
+    ++seen;
+  }
+  EXPECT_EQ(seen, labels.size()) << classified.output;
+  return seen == 0 ? -1.0 : static_cast<double>(correct) / static_cast<double>(seen);
+}
+
 class TextPipeline : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -115,26 +139,7 @@ TEST_F(TextPipeline, TeacherAndStudentsTrainAndTheirFilesEvaluateAlike) {
   // from standard input and tokenizing them itself, predicts exactly what the run measured.
   const double int8_accuracy = models["student_int8"]["test"]["accuracy"].get<double>();
   EXPECT_NEAR(int8_accuracy, models["student_distilled"]["test"]["accuracy"].get<double>(), 0.02);
-  std::ifstream test_file(dir_ / "test.tsv");
-  std::string line, texts;
-  std::vector<std::string> labels;
-  std::getline(test_file, line);  // header
-  while (std::getline(test_file, line)) {
-    labels.push_back(line.substr(0, line.find('\t')));
-    texts += line.substr(line.find('\t') + 1) + "\n";
-  }
-  const std::string int8_file = models["student_int8"]["file"].get<std::string>();
-  const auto classified = run_command({DISTILL_CLASSIFY_TEXT, int8_file}, texts);
-  ASSERT_EQ(classified.exit_code, 0) << classified.output;
-  std::istringstream predictions(classified.output);
-  size_t correct = 0, seen = 0;
-  while (std::getline(predictions, line) && seen < labels.size()) {
-    if (line.find('\t') == std::string::npos) continue;  // the timing line on standard error
-    correct += line.substr(0, line.find('\t')) == labels[seen] ? 1 : 0;
-    ++seen;
-  }
-  ASSERT_EQ(seen, labels.size()) << classified.output;
-  EXPECT_DOUBLE_EQ(static_cast<double>(correct) / static_cast<double>(seen), int8_accuracy);
+  EXPECT_DOUBLE_EQ(program_accuracy(dir_ / "test.tsv", models["student_int8"]["file"]), int8_accuracy);
 
   // `distill quantize` makes the same int8 text file from the saved student.
   const auto quantized = run_command(testing::with_settings(
@@ -150,6 +155,57 @@ TEST_F(TextPipeline, TeacherAndStudentsTrainAndTheirFilesEvaluateAlike) {
   EXPECT_DOUBLE_EQ(nlohmann::json::parse(q_in)["models"]["int8"]["test"]["accuracy"].get<double>(),
                    int8_accuracy);
 }
+
+struct StudentCase {
+  const char* name;
+  std::vector<std::string> settings;
+  bool int8;
+};
+
+class TextStudentFamilies : public TextPipeline, public ::testing::WithParamInterface<StudentCase> {};
+
+// Each student family between the bag and the teacher trains on labels and from the teacher on
+// the augmented transfer set; the convolutional one also runs in int8, in the run and in the
+// runtime's own program.
+TEST_P(TextStudentFamilies, TrainDistilAndRunInInt8WhereTheRuntimeHasIt) {
+  const StudentCase& student = GetParam();
+  std::vector<std::string> settings = student.settings;
+  settings.push_back(std::string("student.model.type=") + student.name);
+  if (!student.int8) settings.push_back("quantize.enabled=false");
+  const auto r = run_command(text_run(dir_, (dir_ / "run").string(), settings));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::ifstream in(dir_ / "run" / "results.json");
+  const nlohmann::json models = nlohmann::json::parse(in)["models"];
+  for (const char* key : {"student_baseline", "student_distilled"}) {
+    EXPECT_GT(models[key]["test"]["accuracy"].get<double>(), 0.8) << key << r.output;
+    EXPECT_EQ(models[key]["architecture"].get<std::string>().rfind(student.name, 0), 0u)
+        << models[key]["architecture"];
+  }
+  if (!student.int8) {
+    EXPECT_FALSE(models.contains("student_int8"));
+    return;
+  }
+  const double int8_accuracy = models["student_int8"]["test"]["accuracy"].get<double>();
+  EXPECT_NEAR(int8_accuracy, models["student_distilled"]["test"]["accuracy"].get<double>(), 0.02);
+  EXPECT_DOUBLE_EQ(program_accuracy(dir_ / "test.tsv", models["student_int8"]["file"]), int8_accuracy);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Students, TextStudentFamilies,
+    ::testing::Values(
+        StudentCase{"text_cnn",
+                    {"student.model.kernel_widths=[2, 3]", "student.model.filters=16",
+                     "student.train.epochs=15"},
+                    true},
+        StudentCase{"bilstm",
+                    {"student.model.hidden=[16]", "student.model.layers=1", "student.train.epochs=15"},
+                    false},
+        StudentCase{"transformer",
+                    {"student.model.embedding_dim=16", "student.model.layers=2",
+                     "student.model.heads=2", "student.model.feed_forward=32",
+                     "student.train.lr=0.002"},
+                    false}),
+    [](const auto& info) { return std::string(info.param.name); });
 
 TEST_F(TextPipeline, BadTextInputIsRefusedWithFileLineAndValue) {
   write_corpus(dir_ / "test.tsv", 30, 3, "science\tan unknown class\n");
@@ -173,6 +229,16 @@ TEST_F(TextPipeline, BadTextInputIsRefusedWithFileLineAndValue) {
             std::string::npos)
       << image_model.output;
   EXPECT_FALSE(std::filesystem::exists(dir_ / "c" / "teacher.pt"));
+
+  // A student the int8 runtime has no form of, with quantize on: refused before any training.
+  const auto no_int8 = run_command(
+      text_run(dir_, (dir_ / "d").string(), {"student.model.type=bilstm", "student.model.hidden=[8]"}));
+  EXPECT_NE(no_int8.exit_code, 0);
+  EXPECT_NE(no_int8.output.find("quantize.enabled is true but the int8 runtime has no form of a "
+                                "bilstm text student yet"),
+            std::string::npos)
+      << no_int8.output;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "d" / "teacher.pt"));
 }
 
 }  // namespace
