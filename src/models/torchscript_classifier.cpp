@@ -11,10 +11,12 @@
 #include <vector>
 #include <string>
 #include <numeric>
+#include <sstream>
 
 #include "distill/core/error.h"
 #include "distill/models/model_family.h"
 #include "distill/models/model_io.h"
+#include "distill/text/tokenizer_options.h"
 
 namespace distill::models {
 
@@ -43,14 +45,15 @@ constexpr const char* kTapsMethod = "taps";
 
 /// The named outputs of the module's taps() for `x`, in the module's order. Errors name `source`.
 std::vector<std::pair<std::string, at::Tensor>> call_taps(torch::jit::Module& module,
-                                                          const at::Tensor& x,
+                                                          std::vector<c10::IValue> arguments,
                                                           const std::string& source) {
+  const auto shape = arguments.at(0).toTensor().sizes().vec();
   c10::IValue output;
   try {
-    output = module.get_method(kTapsMethod)({x});
+    output = module.get_method(kTapsMethod)(std::move(arguments));
   } catch (const std::exception& e) {
     DISTILL_FAIL("the TorchScript teacher ", source, " failed in taps() on a batch of shape ",
-                 x.sizes(), ": ", exception_message(e));
+                 at::IntArrayRef(shape), ": ", exception_message(e));
   }
   DISTILL_CHECK_HINT(output.isGenericDict(),
                      "declare it as `def taps(self, x) -> Dict[str, torch.Tensor]`",
@@ -68,13 +71,20 @@ std::vector<std::pair<std::string, at::Tensor>> call_taps(torch::jit::Module& mo
   return named;
 }
 
+/// A batch of token ids as the module is called with it: the ids, and the attention mask
+/// (1 for a token, 0 for padding: the convention of Hugging Face's models) when it takes one.
+std::vector<c10::IValue> token_arguments(const at::Tensor& ids, bool with_mask) {
+  if (!with_mask) return {ids};
+  return {ids, ids.ne(text::kPadTokenId).to(at::kLong)};
+}
+
 }  // namespace
 
 TorchScriptClassifier::TorchScriptClassifier(ModelSpec spec, std::unique_ptr<Module> module,
-                                             bool flatten_inputs, std::vector<std::string> tap_names)
+                                             InputForm input, std::vector<std::string> tap_names)
     : Classifier(std::move(spec)),
       module_(std::move(module)),
-      flatten_inputs_(flatten_inputs),
+      input_(input),
       tap_names_(std::move(tap_names)) {
   for (const auto& p : module_->module.named_parameters(/*recurse=*/true))
     register_parameter(sanitized(p.name), p.value, /*requires_grad=*/false);
@@ -84,15 +94,38 @@ TorchScriptClassifier::TorchScriptClassifier(ModelSpec spec, std::unique_ptr<Mod
 
 TorchScriptClassifier::~TorchScriptClassifier() = default;
 
+std::vector<c10::IValue> TorchScriptClassifier::arguments(const at::Tensor& inputs) const {
+  switch (input_) {
+    case InputForm::kAsShaped: return {inputs};
+    case InputForm::kFlattened: return {inputs.reshape({inputs.size(0), -1})};
+    case InputForm::kTokenIds: return token_arguments(inputs, false);
+    case InputForm::kTokenIdsAndMask: return token_arguments(inputs, true);
+  }
+  return {inputs};
+}
+
+at::Tensor TorchScriptClassifier::token_embedding() const {
+  if (input_ != InputForm::kTokenIds && input_ != InputForm::kTokenIdsAndMask) return {};
+  at::Tensor found;
+  for (const auto& p : named_parameters(/*recurse=*/false)) {
+    const at::Tensor& value = p.value();
+    if (value.dim() != 2 || value.size(0) != spec().vocab_size) continue;
+    if (found.defined()) return {};  // two candidates: no guess
+    found = value;
+  }
+  return found;
+}
+
 at::Tensor TorchScriptClassifier::run(const at::Tensor& inputs, FeatureTaps* taps) {
-  const at::Tensor x = flatten_inputs_ ? inputs.reshape({inputs.size(0), -1}) : inputs;
+  std::vector<c10::IValue> args = arguments(inputs);
+  const auto shape = args.at(0).toTensor().sizes().vec();
   const bool wants_features =
       taps != nullptr && std::any_of(tap_names_.begin(), tap_names_.end(), [&](const auto& name) {
         return name != "logits" && taps->wants(name);
       });
   if (wants_features) {
     at::Tensor logits;
-    for (auto& [name, value] : call_taps(module_->module, x, "module")) {
+    for (auto& [name, value] : call_taps(module_->module, std::move(args), "module")) {
       if (name == "logits") logits = value;
       taps->record(name, value);
     }
@@ -100,10 +133,10 @@ at::Tensor TorchScriptClassifier::run(const at::Tensor& inputs, FeatureTaps* tap
   }
   at::Tensor logits;
   try {
-    logits = module_->module.forward({x}).toTensor();
+    logits = module_->module.forward(std::move(args)).toTensor();
   } catch (const std::exception& e) {
-    DISTILL_FAIL("the TorchScript teacher failed on a batch of shape ", x.sizes(), ": ",
-                 exception_message(e));
+    DISTILL_FAIL("the TorchScript teacher failed on a batch of shape ", at::IntArrayRef(shape),
+                 ": ", exception_message(e));
   }
   if (taps) taps->record("logits", logits);
   return logits;
@@ -115,7 +148,8 @@ bool is_torchscript_file(const std::filesystem::path& path) {
 }
 
 ClassifierPtr load_torchscript_classifier(const std::filesystem::path& path,
-                                          const std::vector<int64_t>& sample_shape) {
+                                          const std::vector<int64_t>& sample_shape,
+                                          int64_t vocab_size) {
   const std::string source = path.string();
   auto module = std::make_unique<TorchScriptClassifier::Module>();
   try {
@@ -127,28 +161,51 @@ ClassifierPtr load_torchscript_classifier(const std::filesystem::path& path,
   module->module.eval();
   for (auto p : module->module.parameters()) p.set_requires_grad(false);
 
-  // Probe with two samples: as shaped, else flattened.
+  // Probe with two samples in each form the data allows, the first the module accepts wins:
+  // images or features as shaped, else flattened; token ids with an attention mask, else alone.
   torch::NoGradGuard no_grad;
   std::vector<int64_t> batch_shape = {2};
   batch_shape.insert(batch_shape.end(), sample_shape.begin(), sample_shape.end());
-  const at::Tensor probe = at::zeros(batch_shape);
-  bool flatten = false;
+  using Form = TorchScriptClassifier::InputForm;
+  std::vector<std::pair<Form, std::vector<c10::IValue>>> forms;
+  if (vocab_size > 0) {
+    // <cls>, one piece, padding: a text the tokenizer could have made.
+    at::Tensor ids = at::zeros(batch_shape, at::kLong);
+    ids.select(1, 0).fill_(text::kClsTokenId);
+    if (ids.size(1) > 1) ids.select(1, 1).fill_(std::min<int64_t>(text::kFirstPieceId, vocab_size - 1));
+    forms.push_back({Form::kTokenIdsAndMask, token_arguments(ids, true)});
+    forms.push_back({Form::kTokenIds, token_arguments(ids, false)});
+  } else {
+    const at::Tensor probe = at::zeros(batch_shape);
+    forms.push_back({Form::kAsShaped, {probe}});
+    forms.push_back({Form::kFlattened, {probe.reshape({2, -1})}});
+  }
+  const auto describe = [](const std::vector<c10::IValue>& args) {
+    std::ostringstream out;
+    out << args[0].toTensor().sizes() << (args[0].toTensor().scalar_type() == at::kLong ? " int64" : "");
+    if (args.size() > 1) out << " with a mask " << args[1].toTensor().sizes();
+    return out.str();
+  };
+  Form form = forms[0].first;
+  std::vector<c10::IValue> probe_args;
   c10::IValue output;
-  std::string first_error;
-  try {
-    output = module->module.forward({probe});
-  } catch (const std::exception& e) {
-    first_error = exception_message(e);
+  std::string tried;
+  for (const auto& [candidate, args] : forms) {
     try {
-      output = module->module.forward({probe.reshape({2, -1})});
-      flatten = true;
-    } catch (const std::exception& e2) {
-      DISTILL_FAIL_HINT("the module must map a batch (B, ...) to logits (B, K)", "'", source,
-                        "': the TorchScript module accepts neither batches of shape ",
-                        probe.sizes(), " (", first_error, ") nor ", probe.reshape({2, -1}).sizes(),
-                        " (", exception_message(e2), ")");
+      output = module->module.forward(args);
+      form = candidate;
+      probe_args = args;
+      break;
+    } catch (const std::exception& e) {
+      tried += (tried.empty() ? "" : "; ") + describe(args) + ": " + exception_message(e);
     }
   }
+  DISTILL_CHECK_HINT(!probe_args.empty(),
+                     vocab_size > 0 ? "the module must map token ids (B, L) int64 and an "
+                                      "attention mask (B, L) int64, or the ids alone, to logits (B, K)"
+                                    : "the module must map a batch (B, ...) to logits (B, K)",
+                     "'", source, "': the TorchScript module accepts none of the batches tried (",
+                     tried, ")");
   DISTILL_CHECK_HINT(output.isTensor() && output.toTensor().dim() == 2 &&
                          output.toTensor().size(0) == 2 && output.toTensor().size(1) >= 2 &&
                          output.toTensor().scalar_type() == at::kFloat,
@@ -161,9 +218,8 @@ ClassifierPtr load_torchscript_classifier(const std::filesystem::path& path,
   // The intermediate outputs a module offers through taps(), checked once on the probe batch.
   std::vector<std::string> tap_names;
   if (module->module.find_method(kTapsMethod)) {
-    const at::Tensor x = flatten ? probe.reshape({2, -1}) : probe;
     bool has_logits = false;
-    for (const auto& [name, value] : call_taps(module->module, x, "'" + source + "'")) {
+    for (const auto& [name, value] : call_taps(module->module, probe_args, "'" + source + "'")) {
       DISTILL_CHECK(value.dim() >= 1 && value.size(0) == 2, "the TorchScript teacher '", source,
                     "': taps() returned '", name, "' of shape ", value.sizes(),
                     " for a batch of 2; every output must have the batch as its first dimension");
@@ -186,8 +242,9 @@ ClassifierPtr load_torchscript_classifier(const std::filesystem::path& path,
   spec.kind = ModelKind::kTorchScript;
   spec.input_shape = sample_shape;
   spec.num_classes = output.toTensor().size(1);
+  spec.vocab_size = vocab_size;
   validate_model_spec(spec, source);
-  return ClassifierPtr(new TorchScriptClassifier(std::move(spec), std::move(module), flatten,
+  return ClassifierPtr(new TorchScriptClassifier(std::move(spec), std::move(module), form,
                                                  std::move(tap_names)));
 }
 

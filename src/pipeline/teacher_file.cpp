@@ -16,9 +16,17 @@ TeacherWithData load_teacher_with_data(const std::string& path, const data::Data
     loaded.data = data::prepare_data(options, seed, &loaded.teacher.normalization,
                                      loaded.teacher.tokenizer_model);
   } else {
+    // A text module reads the ids of the vocabulary it was trained with: the user's, never one
+    // trained here.
+    DISTILL_CHECK_HINT(options.source != data::DataSourceKind::kText || !options.text.tokenizer_file.empty(),
+                       "set data.text.tokenizer.file to the SentencePiece .model the teacher was "
+                       "trained with",
+                       where, ": a TorchScript text teacher reads the token ids of its own "
+                       "vocabulary, and data.text.tokenizer.file is not set");
     const data::Normalization none;  // PyTorch users' modules take the raw [0, 1] features
     loaded.data = data::prepare_data(options, seed, &none);
-    loaded.teacher.model = models::load_torchscript_classifier(path, loaded.data.train.sample_shape());
+    loaded.teacher.model = models::load_torchscript_classifier(
+        path, loaded.data.train.sample_shape(), loaded.data.train.vocab_size);
     loaded.teacher.role = "teacher";
   }
   check_teacher_matches_data(*loaded.teacher.model, loaded.data, where);
@@ -31,7 +39,9 @@ models::ClassifierPtr load_extra_teacher(const std::string& path, const data::Pr
   if (models::is_distill_model_file(path)) {
     teacher = models::load_model(path);
   } else {
-    teacher.model = models::load_torchscript_classifier(path, data.train.sample_shape());
+    teacher.model =
+        models::load_torchscript_classifier(path, data.train.sample_shape(), data.train.vocab_size);
+    teacher.tokenizer_model = data.tokenizer_model;  // the run's: set by the user for it
   }
   check_teacher_matches_data(*teacher.model, data, where);
   DISTILL_CHECK_HINT(teacher.tokenizer_model == data.tokenizer_model,

@@ -9,6 +9,7 @@
 #include "distill/core/random.h"
 #include "distill/models/bag_of_embeddings.h"
 #include "distill/models/text_transformer.h"
+#include "distill/models/torchscript_classifier.h"
 
 namespace distill::pipeline {
 namespace {
@@ -22,6 +23,8 @@ at::Tensor token_embedding_of(models::Classifier& teacher, int64_t vocab_size) {
     return transformer->token_embedding();
   if (auto* bag = dynamic_cast<models::BagOfEmbeddings*>(&teacher))
     return bag->embeddings().narrow(0, 0, vocab_size);
+  if (auto* module = dynamic_cast<models::TorchScriptClassifier*>(&teacher))
+    return module->token_embedding();
   return {};
 }
 
@@ -41,7 +44,8 @@ data::PreparedData with_transfer_set(const data::PreparedData& data,
     const at::Tensor embedding = token_embedding_of(teacher, data.train.vocab_size);
     DISTILL_CHECK_HINT(embedding.defined(), "set distill.transfer_set.replace_probability: 0",
                        "distill.transfer_set.replace_probability needs a teacher with a token "
-                       "embedding (transformer, bag_of_embeddings); the teacher is ",
+                       "embedding (transformer, bag_of_embeddings, or a TorchScript module with one "
+                       "(vocabulary, width) parameter); the teacher is ",
                        models::describe_model_spec(teacher.spec()));
     neighbours = data::nearest_tokens(embedding, transfer_set.neighbours);
   }

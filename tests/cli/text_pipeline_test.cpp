@@ -207,6 +207,108 @@ INSTANTIATE_TEST_SUITE_P(
                     false}),
     [](const auto& info) { return std::string(info.param.name); });
 
+/// A teacher as a PyTorch user brings one: a small Transformer written in PyTorch, its vocabulary
+/// trained by distill-tokenizer (SentencePiece with distill's special ids), trained on the
+/// training texts, scripted with forward(input_ids, attention_mask) and saved.
+const char* kTorchTeacherScript = R"(
+import struct, subprocess, sys, torch
+helper, train_tsv, out, L = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+torch.manual_seed(0)
+rows = [line.rstrip("\n").split("\t") for line in open(train_tsv)][1:]
+classes = sorted(set(r[0] for r in rows))
+with open(out + "/train.bin", "wb") as f:
+    f.write(b"DTXT" + struct.pack("<I", len(rows)))
+    for r in rows:
+        b = r[1].encode()
+        f.write(struct.pack("<I", len(b)) + b)
+subprocess.run([helper, "train", "--texts", out + "/train.bin", "--vocab-size", "60",
+                "--out", out + "/vocab.model"], check=True)
+subprocess.run([helper, "encode", "--model", out + "/vocab.model", "--texts", out + "/train.bin",
+                "--out", out + "/train.ids"], check=True)
+subprocess.run([helper, "describe", "--model", out + "/vocab.model", "--out", out + "/vocab.size"],
+               check=True)
+vocab = int(open(out + "/vocab.size").read())  # SentencePiece may make fewer pieces than asked
+data, offset, ids = open(out + "/train.ids", "rb").read(), 8, []
+for _ in range(len(rows)):
+    (n,) = struct.unpack_from("<I", data, offset)
+    pieces = [2] + list(struct.unpack_from("<%di" % n, data, offset + 4))[: L - 1]
+    ids.append(pieces + [0] * (L - len(pieces)))
+    offset += 4 + 4 * n
+x, y = torch.tensor(ids), torch.tensor([classes.index(r[0]) for r in rows])
+
+class Teacher(torch.nn.Module):
+    def __init__(self, vocab: int, classes: int, width: int = 32):
+        super().__init__()
+        self.embedding = torch.nn.Embedding(vocab, width, padding_idx=0)
+        self.positions = torch.nn.Parameter(torch.randn(L, width) * 0.02)
+        layer = torch.nn.TransformerEncoderLayer(width, 2, 64, dropout=0.0, batch_first=True)
+        self.encoder = torch.nn.TransformerEncoder(layer, 1, enable_nested_tensor=False)
+        self.head = torch.nn.Linear(width, classes)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        h = self.encoder(self.embedding(input_ids) + self.positions[: input_ids.shape[1]],
+                         src_key_padding_mask=attention_mask == 0)
+        m = attention_mask.unsqueeze(-1).to(h.dtype)
+        return self.head((h * m).sum(1) / m.sum(1).clamp(min=1.0))
+
+model = Teacher(vocab, len(classes))
+opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+for epoch in range(15):
+    for i in torch.randperm(len(x)).split(32):
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(model(x[i], (x[i] != 0).long()), y[i]).backward()
+        opt.step()
+model.eval()
+torch.jit.script(model).save(out + "/teacher.pt")
+)";
+
+// A teacher fine-tuned in PyTorch, brought as TorchScript with its tokenizer, distilled through
+// the pipeline into every student family (on the transfer set, whose token replacement reads the
+// module's own embedding), with distill's evaluation of the teacher checking it reads the same
+// ids PyTorch trained it on.
+TEST_F(TextPipeline, ATorchScriptTeacherFromPyTorchDistilsIntoEveryStudent) {
+  if (!testing::python_torch_available()) GTEST_SKIP() << "/usr/bin/python3 cannot import torch";
+  testing::write_bytes(dir_ / "teacher.py", kTorchTeacherScript);
+  const auto made = run_command({"/usr/bin/python3", (dir_ / "teacher.py").string(),
+                                 DISTILL_TOKENIZER_HELPER, (dir_ / "train.tsv").string(),
+                                 dir_.path().string(), "24"});
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+  const std::vector<std::string> teacher = {"teacher.load=" + (dir_ / "teacher.pt").string(),
+                                            "data.text.tokenizer.file=" + (dir_ / "vocab.model").string()};
+  const std::vector<std::vector<std::string>> students = {
+      {"student.model.type=bag_of_embeddings"},
+      {"student.model.type=text_cnn", "student.model.kernel_widths=[2, 3]",
+       "student.model.filters=16", "student.train.epochs=15"},
+      {"student.model.type=bilstm", "student.model.hidden=[16]", "student.model.layers=1",
+       "student.train.epochs=15", "quantize.enabled=false"},
+      {"student.model.type=transformer", "student.model.embedding_dim=16", "student.model.heads=2",
+       "student.model.feed_forward=32", "student.train.lr=0.002", "quantize.enabled=false"}};
+  for (size_t i = 0; i < students.size(); ++i) {
+    std::vector<std::string> settings = teacher;
+    settings.insert(settings.end(), students[i].begin(), students[i].end());
+    const std::string out = (dir_ / ("run" + std::to_string(i))).string();
+    const auto r = run_command(text_run(dir_, out, settings));
+    ASSERT_EQ(r.exit_code, 0) << students[i][0] << r.output;
+    std::ifstream in(out + "/results.json");
+    const nlohmann::json models = nlohmann::json::parse(in)["models"];
+    EXPECT_EQ(models["teacher"]["architecture"].get<std::string>().rfind("torchscript", 0), 0u);
+    EXPECT_GT(models["teacher"]["test"]["accuracy"].get<double>(), 0.85) << r.output;
+    EXPECT_GT(models["student_distilled"]["test"]["accuracy"].get<double>(), 0.8)
+        << students[i][0] << r.output;
+    EXPECT_GT(models["student_distilled"]["test"]["agreement_with_teacher"].get<double>(), 0.8)
+        << students[i][0] << r.output;
+  }
+
+  // Without the teacher's tokenizer the run would train another vocabulary: refused.
+  const auto no_tokenizer = run_command(
+      text_run(dir_, (dir_ / "bad").string(), {"teacher.load=" + (dir_ / "teacher.pt").string()}));
+  EXPECT_NE(no_tokenizer.exit_code, 0);
+  EXPECT_NE(no_tokenizer.output.find("a TorchScript text teacher reads the token ids of its own "
+                                     "vocabulary, and data.text.tokenizer.file is not set"),
+            std::string::npos)
+      << no_tokenizer.output;
+}
+
 TEST_F(TextPipeline, BadTextInputIsRefusedWithFileLineAndValue) {
   write_corpus(dir_ / "test.tsv", 30, 3, "science\tan unknown class\n");
   const auto unknown = run_command(text_run(dir_, (dir_ / "a").string(), {}));

@@ -8,6 +8,10 @@
 
 #include "distill/models/classifier.h"
 
+namespace c10 {
+struct IValue;
+}
+
 namespace distill::models {
 
 /// A TorchScript module as a Classifier: its forward maps a batch to (B, K) logits. Its
@@ -18,25 +22,37 @@ namespace distill::models {
 /// `@torch.jit.export`), returning its named intermediate outputs and "logits", offers those
 /// names to feature distillation (hints, attention transfer, relational KD); a module without
 /// one has only "logits".
+///
+/// Text: a module over token ids is called as forward(ids, attention_mask) — both (B, L) int64,
+/// the mask 1 for tokens and 0 for padding, as Hugging Face's models take them — or, when it
+/// refuses that, forward(ids). Its ids are the run's tokenizer's (`data.text.tokenizer.file`).
 class TorchScriptClassifier : public Classifier {
  public:
+  /// How a batch is passed to the module's forward (and taps).
+  enum class InputForm { kAsShaped, kFlattened, kTokenIds, kTokenIdsAndMask };
+
   ~TorchScriptClassifier() override;
   std::vector<std::string> tap_names() const override { return tap_names_; }
+  InputForm input_form() const { return input_; }
   /// Whether inputs are flattened to (B, F) before the module sees them.
-  bool flattens_inputs() const { return flatten_inputs_; }
+  bool flattens_inputs() const { return input_ == InputForm::kFlattened; }
+  /// A text module's token embedding: its one parameter of shape (vocab_size, E); undefined when
+  /// it has none or several (then nothing is guessed).
+  at::Tensor token_embedding() const;
 
  protected:
   at::Tensor run(const at::Tensor& inputs, FeatureTaps* taps) override;
 
  private:
   struct Module;
-  TorchScriptClassifier(ModelSpec spec, std::unique_ptr<Module> module, bool flatten_inputs,
+  TorchScriptClassifier(ModelSpec spec, std::unique_ptr<Module> module, InputForm input,
                         std::vector<std::string> tap_names);
   friend ClassifierPtr load_torchscript_classifier(const std::filesystem::path&,
-                                                   const std::vector<int64_t>&);
+                                                   const std::vector<int64_t>&, int64_t);
+  std::vector<c10::IValue> arguments(const at::Tensor& inputs) const;
 
   std::unique_ptr<Module> module_;
-  bool flatten_inputs_;
+  InputForm input_;
   std::vector<std::string> tap_names_;  // "logits" last; more when the module exports taps()
 };
 
@@ -45,9 +61,11 @@ class TorchScriptClassifier : public Classifier {
 bool is_torchscript_file(const std::filesystem::path& path);
 
 /// Loads a TorchScript classifier for samples of `sample_shape` (e.g. {1, 28, 28}). The module
-/// gets batches of that shape; if it rejects them, flattened (B, F) batches. A probe batch
-/// fixes the class count. Errors name the file and what the module returned.
+/// gets batches of that shape; if it rejects them, flattened (B, F) batches. With `vocab_size`
+/// > 0 the samples are token ids ({L}): ids and attention mask, else ids alone. A probe batch
+/// fixes the class count. Errors name the file and what the module returned for each form.
 ClassifierPtr load_torchscript_classifier(const std::filesystem::path& path,
-                                          const std::vector<int64_t>& sample_shape);
+                                          const std::vector<int64_t>& sample_shape,
+                                          int64_t vocab_size = 0);
 
 }  // namespace distill::models
