@@ -250,7 +250,8 @@ void read_distill(YamlSection s, DistillStageConfig& d) {
         {{"hint", distillation::FeatureLossKind::kHint},
          {"attention", distillation::FeatureLossKind::kAttention},
          {"rkd_distance", distillation::FeatureLossKind::kRkdDistance},
-         {"rkd_angle", distillation::FeatureLossKind::kRkdAngle}});
+         {"rkd_angle", distillation::FeatureLossKind::kRkdAngle},
+         {"attention_matrix", distillation::FeatureLossKind::kAttentionMatrix}});
     item.read("student", term.student_tap);
     item.read("teacher", term.teacher_tap);
     item.read("weight", term.weight);

@@ -33,9 +33,16 @@ std::shared_ptr<torch::nn::Module> make_adapter(const at::Tensor& s, const at::T
                   t.sizes().slice(1), " differ in spatial size; tap layers of the same resolution");
     return torch::nn::Conv2d(torch::nn::Conv2dOptions(s.size(1), t.size(1), 1)).ptr();
   }
+  if (s.dim() == 3 && t.dim() == 3) {
+    // Sequences (L, E): TinyBERT's learned projection of the student's width to the teacher's.
+    DISTILL_CHECK(s.size(1) == t.size(1), describe(term), ": the student's sequence ",
+                  s.sizes().slice(1), " and the teacher's ", t.sizes().slice(1),
+                  " differ in length; give both models the same data.text.max_tokens");
+    return torch::nn::Linear(s.size(2), t.size(2)).ptr();
+  }
   DISTILL_CHECK(s.dim() == 2 && t.dim() == 2, describe(term), ": student features ",
                 s.sizes().slice(1), " and teacher features ", t.sizes().slice(1),
-                " must both be maps (C, H, W) or both vectors (F)");
+                " must both be maps (C, H, W), both sequences (L, E) or both vectors (F)");
   return torch::nn::Linear(s.size(1), t.size(1)).ptr();
 }
 
@@ -52,6 +59,7 @@ const char* to_string(FeatureLossKind kind) {
     case FeatureLossKind::kAttention: return "attention";
     case FeatureLossKind::kRkdDistance: return "rkd_distance";
     case FeatureLossKind::kRkdAngle: return "rkd_angle";
+    case FeatureLossKind::kAttentionMatrix: return "attention_matrix";
   }
   return "unknown";
 }
@@ -96,6 +104,7 @@ FeatureDistillationObjective::FeatureDistillationObjective(
     const FeatureTerm& term = terms_[i];
     const at::Tensor& s = student_taps.get(term.student_tap);
     const at::Tensor& t = teacher_taps.get(term.teacher_tap);
+    if (term.kind == FeatureLossKind::kAttentionMatrix) check_attention_matrices(s, t, describe(term));
     if (term.kind != FeatureLossKind::kHint) {
       adapter_of_term_.push_back(nullptr);
       continue;
@@ -138,6 +147,7 @@ at::Tensor FeatureDistillationObjective::loss(const data::Batch& batch,
       case FeatureLossKind::kAttention: value = attention_transfer_loss(s, t); break;
       case FeatureLossKind::kRkdDistance: value = rkd_distance_loss(s, t); break;
       case FeatureLossKind::kRkdAngle: value = rkd_angle_loss(s, t); break;
+      case FeatureLossKind::kAttentionMatrix: value = attention_matrix_loss(s, t); break;
     }
     total = total + term.weight * value;
   }

@@ -81,4 +81,24 @@ at::Tensor rkd_angle_loss(const at::Tensor& student, const at::Tensor& teacher) 
                             triplet_angles(flattened(teacher.detach())));
 }
 
+void check_attention_matrices(const at::Tensor& student, const at::Tensor& teacher,
+                              const std::string& what) {
+  const auto square = [](const at::Tensor& t) {
+    return t.dim() == 4 && t.size(2) == t.size(3);
+  };
+  DISTILL_CHECK_HINT(square(student) && square(teacher), "tap attention1, attention2, ...",
+                     what, ": attention matrices are (B, heads, L, L); the student's tap is ",
+                     student.sizes(), " and the teacher's ", teacher.sizes());
+  DISTILL_CHECK(student.size(0) == teacher.size(0) && student.size(2) == teacher.size(2), what,
+                ": the student's attention ", student.sizes(), " and the teacher's ",
+                teacher.sizes(), " differ in batch or length");
+}
+
+at::Tensor attention_matrix_loss(const at::Tensor& student, const at::Tensor& teacher) {
+  check_attention_matrices(student, teacher, "attention_matrix");
+  const at::Tensor target = teacher.detach();
+  if (student.size(1) == target.size(1)) return at::mse_loss(student, target);
+  return at::mse_loss(student.mean(1), target.mean(1));
+}
+
 }  // namespace distill::distillation

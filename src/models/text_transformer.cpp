@@ -65,14 +65,18 @@ TextTransformer::TextTransformer(const ModelSpec& spec) : Classifier(spec) {
 
 std::vector<std::string> TextTransformer::tap_names() const {
   std::vector<std::string> names = {"embedding"};
-  for (size_t i = 0; i < layers_.size(); ++i) names.push_back("layer" + std::to_string(i + 1));
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    names.push_back("attention" + std::to_string(i + 1));
+    names.push_back("layer" + std::to_string(i + 1));
+  }
   names.push_back("pooled");
   names.push_back("logits");
   return names;
 }
 
 at::Tensor TextTransformer::attention(const EncoderLayer& layer, const at::Tensor& x,
-                                      const at::Tensor& key_mask) const {
+                                      const at::Tensor& key_mask, const std::string& tap,
+                                      FeatureTaps* taps) const {
   const int64_t batch = x.size(0), length = x.size(1), width = x.size(2);
   const int64_t heads = spec().heads, head_width = width / heads;
   // (B, L, 3, H, D) -> three (B, H, L, D)
@@ -82,6 +86,7 @@ at::Tensor TextTransformer::attention(const EncoderLayer& layer, const at::Tenso
   const at::Tensor scores =
       at::matmul(qkv[0], qkv[1].transpose(-2, -1)).mul_(1.0 / std::sqrt(double(head_width)));
   at::Tensor weights = at::softmax(scores + key_mask, -1);
+  if (taps) taps->record(tap, weights);
   weights = ops::dropout(weights, spec().dropout, is_training());
   const at::Tensor context =
       at::matmul(weights, qkv[2]).transpose(1, 2).reshape({batch, length, width});
@@ -103,7 +108,9 @@ at::Tensor TextTransformer::encode(const at::Tensor& token_ids, FeatureTaps* tap
       (token_ids == text::kPadTokenId).to(x.scalar_type()).mul_(-1e9).view({x.size(0), 1, 1, length});
   for (size_t i = 0; i < layers_.size(); ++i) {
     EncoderLayer& layer = layers_[i];
-    x = x + ops::dropout(attention(layer, layer.attention_norm->forward(x), key_mask),
+    const std::string attention_tap = "attention" + std::to_string(i + 1);
+    x = x + ops::dropout(attention(layer, layer.attention_norm->forward(x), key_mask, attention_tap,
+                                   taps != nullptr && taps->wants(attention_tap) ? taps : nullptr),
                          spec().dropout, is_training());
     at::Tensor hidden = activate(spec().activation,
                                  apply_linear(layer.feed_forward_in, layer.feed_forward_norm->forward(x)));

@@ -207,6 +207,27 @@ INSTANTIATE_TEST_SUITE_P(
                     false}),
     [](const auto& info) { return std::string(info.param.name); });
 
+// TinyBERT through the pipeline: a narrower Transformer student learns the teacher's embedding
+// and layer outputs through learned projections and its attention matrices, beside the soft labels.
+TEST_F(TextPipeline, TinyBertStyleLayerDistillationBetweenTransformers) {
+  const auto r = run_command(text_run(
+      dir_, (dir_ / "run").string(),
+      {"student.model.type=transformer", "student.model.embedding_dim=8", "student.model.heads=2",
+       "student.model.layers=1", "student.model.feed_forward=16", "student.train.lr=0.002",
+       "quantize.enabled=false",
+       "distill.features=[{kind: hint, student: embedding, teacher: embedding},"
+       " {kind: hint, student: layer1, teacher: layer1},"
+       " {kind: attention_matrix, student: attention1, teacher: attention1}]"}));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::ifstream in(dir_ / "run" / "results.json");
+  const nlohmann::json models = nlohmann::json::parse(in)["models"];
+  EXPECT_NE(models["student_distilled"]["objective"].get<std::string>().find(
+                "hint(layer1->layer1, w=1) + attention_matrix(attention1->attention1, w=1)"),
+            std::string::npos)
+      << models["student_distilled"]["objective"];
+  EXPECT_GT(models["student_distilled"]["test"]["accuracy"].get<double>(), 0.8) << r.output;
+}
+
 /// A teacher as a PyTorch user brings one: a small Transformer written in PyTorch, its vocabulary
 /// trained by distill-tokenizer (SentencePiece with distill's special ids), trained on the
 /// training texts, scripted with forward(input_ids, attention_mask) and saved.

@@ -68,6 +68,68 @@ TEST(FeatureDistillation, LossIsKdPlusWeightedTermsThroughTheAdapter) {
   EXPECT_TENSOR_CLOSE(objective.loss(batch, logits, student_taps), expected, 1e-6, 1e-5);
 }
 
+models::ClassifierPtr transformer(int64_t width, int64_t heads, int64_t layers, uint64_t seed) {
+  models::ModelSpec spec;
+  spec.kind = models::ModelKind::kTransformer;
+  spec.input_shape = {6};
+  spec.num_classes = 3;
+  spec.vocab_size = 30;
+  spec.embedding_dim = width;
+  spec.heads = heads;
+  spec.layers = layers;
+  spec.feed_forward = 2 * width;
+  return models::build_classifier(spec, seed);
+}
+
+// TinyBERT between Transformers of different widths, heads and depths: a layer mapping
+// (student layer 1 -> teacher layer 2), hidden states through a learned projection W_h, and
+// attention matrices; the loss is what the formulas give with the objective's own projection.
+TEST(FeatureDistillation, TinyBertHiddenStatesThroughAProjectionAndAttentionMatrices) {
+  kernels::ScopedComputePath reference(kernels::ComputePath::kReference);
+  auto teacher = transformer(16, 4, 2, 1), student = transformer(8, 2, 1, 2);
+  teacher->eval();
+  const at::Tensor ids = at::tensor({2, 5, 9, 0, 0, 0, 2, 7, 7, 8, 29, 4}, at::kLong).view({2, 6});
+  const at::Tensor labels = at::tensor({0, 2}, at::kLong);
+  const std::vector<FeatureTerm> terms = {
+      {FeatureLossKind::kHint, "embedding", "embedding", 1.0},
+      {FeatureLossKind::kHint, "layer1", "layer2", 1.0},
+      {FeatureLossKind::kAttentionMatrix, "attention1", "attention2", 3.0}};
+  FeatureDistillationObjective objective(std::make_shared<LiveTeacher>(teacher), {1.0, 0.0},
+                                         DistillationMode::kSoft, terms, true, *student, ids, 3);
+  // Two projections 8 -> 16 (weight and bias each); none for the attention term.
+  const auto projections = objective.trainable()->parameters();
+  ASSERT_EQ(projections.size(), 4u);
+  EXPECT_EQ(projections[2].sizes(), at::IntArrayRef({16, 8}));
+
+  const data::Batch batch{ids, labels, at::arange(2)};
+  models::FeatureTaps student_taps(objective.student_taps());
+  const at::Tensor logits = student->forward(ids, student_taps);
+  models::FeatureTaps teacher_taps({"embedding", "layer2", "attention2"});
+  const at::Tensor teacher_logits = teacher->forward(ids, teacher_taps);
+  const auto projected = [&](const char* tap, size_t k) {
+    return at::linear(student_taps.get(tap), projections[2 * k], projections[2 * k + 1]);
+  };
+  // 2 heads against 4: the heads' mean maps.
+  const at::Tensor attention = (student_taps.get("attention1").mean(1) -
+                                teacher_taps.get("attention2").mean(1)).pow(2).mean();
+  const at::Tensor expected =
+      kd_loss(logits, teacher_logits, labels, {1.0, 0.0}) +
+      (projected("embedding", 0) - teacher_taps.get("embedding")).pow(2).mean() +
+      (projected("layer1", 1) - teacher_taps.get("layer2")).pow(2).mean() + 3.0 * attention;
+  EXPECT_TENSOR_CLOSE(objective.loss(batch, logits, student_taps), expected, 1e-6, 1e-5);
+  // A sequence tap against a vector tap is refused by name.
+  const Error e = thrown_error([&] {
+    FeatureDistillationObjective bad(std::make_shared<LiveTeacher>(teacher), {1.0, 0.0},
+                                     DistillationMode::kSoft,
+                                     {{FeatureLossKind::kHint, "layer1", "pooled", 1.0}}, true,
+                                     *student, ids, 3);
+  });
+  EXPECT_NE(std::string(e.what()).find("must both be maps (C, H, W), both sequences (L, E) or both "
+                                       "vectors (F)"),
+            std::string::npos)
+      << e.what();
+}
+
 TEST(FeatureDistillation, RefusesCachedTeachersUnknownTapsAndMismatchedShapes) {
   auto teacher = mlp({12}, 1), student = mlp({5}, 2);
   const data::Dataset d = blobs(8);

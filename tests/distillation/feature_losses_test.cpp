@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "distill/core/error.h"
+#include "error_assertions.h"
 #include "tensor_assertions.h"
 #include "test_support.h"
 
@@ -80,10 +81,13 @@ TEST(FeatureLosses, GradientsMatchFiniteDifferences) {
                                              teacher_embeddings);
   expect_gradient_matches_finite_differences(rkd_angle_loss, seeded({5, 3}, 10),
                                              teacher_embeddings);
+  expect_gradient_matches_finite_differences(attention_matrix_loss, seeded({2, 2, 3, 3}, 11),
+                                             seeded({2, 4, 3, 3}, 12));
 }
 
 TEST(FeatureLosses, TeacherReceivesNoGradient) {
-  for (const Loss& loss : std::vector<Loss>{attention_transfer_loss, rkd_distance_loss, rkd_angle_loss}) {
+  for (const Loss& loss : std::vector<Loss>{attention_transfer_loss, rkd_distance_loss,
+                                            rkd_angle_loss, attention_matrix_loss}) {
     at::Tensor s = seeded({4, 2, 3, 3}, 1).requires_grad_();
     at::Tensor t = seeded({4, 2, 3, 3}, 2).requires_grad_();
     loss(s, t).backward();
@@ -114,14 +118,20 @@ def rkd_d(s, t):
 def rkd_a(s, t):
     ang = lambda x: torch.bmm(F.normalize(x.unsqueeze(0) - x.unsqueeze(1), p=2, dim=2), F.normalize(x.unsqueeze(0) - x.unsqueeze(1), p=2, dim=2).transpose(1, 2)).view(-1)
     return F.smooth_l1_loss(ang(s), ang(t))
-for loss in [(at(s4) - at(t4)).pow(2).mean(), rkd_d(s2, t2), rkd_a(s2, t2)]:
+# TinyBERT's attention loss: MSE per head (equal heads), or of the heads' mean maps.
+sa = torch.softmax(seq(2*2*3*3, 5).view(2, 2, 3, 3), -1)
+ta = torch.softmax(seq(2*2*3*3, 6).view(2, 2, 3, 3), -1)
+ta4 = torch.softmax(seq(2*4*3*3, 7).view(2, 4, 3, 3), -1)
+for loss in [(at(s4) - at(t4)).pow(2).mean(), rkd_d(s2, t2), rkd_a(s2, t2), F.mse_loss(sa, ta),
+             F.mse_loss(sa.mean(1), ta4.mean(1))]:
     print(repr(loss.item()))
 )";
   const auto result = testing::run_command({"/usr/bin/python3", "-c", script});
   ASSERT_EQ(result.exit_code, 0) << result.output;
   std::istringstream in(result.output);
-  double at_expected = 0, distance_expected = 0, angle_expected = 0;
-  in >> at_expected >> distance_expected >> angle_expected;
+  double at_expected = 0, distance_expected = 0, angle_expected = 0, heads_expected = 0,
+         mean_expected = 0;
+  in >> at_expected >> distance_expected >> angle_expected >> heads_expected >> mean_expected;
   auto seq = [](int64_t n, int64_t k) {
     at::Tensor t = at::empty({n}, at::kDouble);
     for (int64_t i = 0; i < n; ++i) t[i] = static_cast<double>((i * 37 + k * 11) % 17 - 8) / 4.0;
@@ -134,6 +144,21 @@ for loss in [(at(s4) - at(t4)).pow(2).mean(), rkd_d(s2, t2), rkd_a(s2, t2)]:
               distance_expected, 1e-12);
   EXPECT_NEAR(rkd_angle_loss(seq(15, 3).view({5, 3}), seq(20, 4).view({5, 4})).item<double>(),
               angle_expected, 1e-12);
+  const at::Tensor sa = at::softmax(seq(36, 5).view({2, 2, 3, 3}), -1);
+  const at::Tensor ta = at::softmax(seq(36, 6).view({2, 2, 3, 3}), -1);
+  const at::Tensor ta4 = at::softmax(seq(72, 7).view({2, 4, 3, 3}), -1);
+  EXPECT_NEAR(attention_matrix_loss(sa, ta).item<double>(), heads_expected, 1e-12);
+  EXPECT_NEAR(attention_matrix_loss(sa, ta4).item<double>(), mean_expected, 1e-12);
+}
+
+TEST(FeatureLosses, AttentionMatricesMustBeSquareAndAgreeInBatchAndLength) {
+  EXPECT_NO_THROW(attention_matrix_loss(seeded({2, 2, 5, 5}, 1), seeded({2, 4, 5, 5}, 2)));
+  EXPECT_STREQ(testing::thrown_error([] {
+                 attention_matrix_loss(seeded({2, 5, 8}, 1), seeded({2, 2, 5, 5}, 2));
+               }).what(),
+               "attention_matrix: attention matrices are (B, heads, L, L); the student's tap is "
+               "[2, 5, 8] and the teacher's [2, 2, 5, 5]");
+  EXPECT_THROW(attention_matrix_loss(seeded({2, 2, 4, 4}, 1), seeded({2, 2, 5, 5}, 2)), Error);
 }
 
 }  // namespace

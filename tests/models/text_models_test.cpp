@@ -46,8 +46,10 @@ at::Tensor token_batch() {
       .view({3, 7});
 }
 
-/// PyTorch's logits for `model`'s weights on `ids`: nn.TransformerEncoder with the same layout.
-at::Tensor pytorch_logits(TextTransformer& model, const at::Tensor& ids) {
+/// PyTorch's logits for `model`'s weights on `ids`: nn.TransformerEncoder with the same layout;
+/// also the first layer's attention probabilities (B, heads, L, L) when `attention` is given.
+at::Tensor pytorch_logits(TextTransformer& model, const at::Tensor& ids,
+                          at::Tensor* attention = nullptr) {
   const ModelSpec& spec = model.spec();
   const nlohmann::json request = {{"ids", testing::tensor_json(ids)},
                                   {"layers", spec.layers},
@@ -82,9 +84,21 @@ with torch.no_grad():
         present = (ids != 0).double().unsqueeze(-1)
         pooled = (h * present).sum(1) / present.sum(1)
     logits = torch.nn.functional.linear(pooled, w["head.weight"], w["head.bias"])
-print(" ".join(repr(v) for v in logits.flatten().tolist()))
+    # The first layer's attention probabilities per head, from nn.MultiheadAttention itself.
+    l = enc.layers[0]
+    y = l.norm1(x)
+    _, attention = l.self_attn(y, y, y, key_padding_mask=(ids == 0), need_weights=True,
+                               average_attn_weights=False)
+print(" ".join(repr(v) for v in torch.cat([logits.flatten(), attention.flatten()]).tolist()))
 )";
-  return testing::run_pytorch_reference(script, model, request, {ids.size(0), spec.num_classes});
+  const int64_t batch = ids.size(0), length = ids.size(1);
+  const at::Tensor both = testing::run_pytorch_reference(
+      script, model, request, {batch * spec.num_classes + batch * spec.heads * length * length});
+  if (attention) {
+    *attention = both.narrow(0, batch * spec.num_classes, batch * spec.heads * length * length)
+                     .view({batch, spec.heads, length, length});
+  }
+  return both.narrow(0, 0, batch * spec.num_classes).view({batch, spec.num_classes});
 }
 
 class TransformerAgainstPyTorch : public ::testing::TestWithParam<Pooling> {};
@@ -100,9 +114,14 @@ TEST_P(TransformerAgainstPyTorch, LogitsEqualNnTransformerEncoderWithTheSameWeig
   }
   model->eval();
   const at::Tensor ids = token_batch();
-  const at::Tensor ours = model->forward(ids);
-  const at::Tensor theirs = pytorch_logits(*model, ids);
+  FeatureTaps taps({"attention1"});
+  const at::Tensor ours = model->forward(ids, taps);
+  at::Tensor their_attention;
+  const at::Tensor theirs = pytorch_logits(*model, ids, &their_attention);
   EXPECT_TRUE(at::allclose(ours, theirs, 1e-4, 1e-5)) << ours << "\nPyTorch:\n" << theirs;
+  // The attention tap (what TinyBERT's attention loss reads) is PyTorch's per-head attention.
+  EXPECT_TRUE(at::allclose(taps.get("attention1"), their_attention, 1e-4, 1e-6))
+      << (taps.get("attention1") - their_attention).abs().max();
 }
 
 INSTANTIATE_TEST_SUITE_P(Pooling, TransformerAgainstPyTorch,
@@ -123,7 +142,8 @@ TEST(TextTransformer, PaddingDoesNotChangeATextsLogitsAndTapsHaveTheirShapes) {
   EXPECT_EQ(taps.get("layer2").sizes(), (std::vector<int64_t>{3, 7, 16}));
   EXPECT_EQ(taps.get("pooled").sizes(), (std::vector<int64_t>{3, 16}));
   EXPECT_EQ(model->tap_names(),
-            (std::vector<std::string>{"embedding", "layer1", "layer2", "pooled", "logits"}));
+            (std::vector<std::string>{"embedding", "attention1", "layer1", "attention2", "layer2",
+                                      "pooled", "logits"}));
   auto transformer = std::dynamic_pointer_cast<TextTransformer>(model);
   const at::Tensor all = transformer->token_logits(ids);
   EXPECT_EQ(all.sizes(), (std::vector<int64_t>{3, 7, 40}));

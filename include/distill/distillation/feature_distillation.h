@@ -1,5 +1,6 @@
 // Distillation with intermediate-layer terms: the KD loss on logits plus weighted feature losses
-// (FitNets hints through learned adapters, attention transfer, relational KD) between named taps
+// (FitNets hints through learned adapters, attention transfer, relational KD, TinyBERT's hidden
+// states through a learned projection and attention matrices) between named taps
 // of the student and the teacher (Classifier::tap_names()).
 #pragma once
 
@@ -14,7 +15,7 @@
 
 namespace distill::distillation {
 
-enum class FeatureLossKind { kHint, kAttention, kRkdDistance, kRkdAngle };
+enum class FeatureLossKind { kHint, kAttention, kRkdDistance, kRkdAngle, kAttentionMatrix };
 
 const char* to_string(FeatureLossKind kind);
 
@@ -31,8 +32,9 @@ std::string describe(const FeatureTerm& term);
 
 /// The KD loss on logits (weight 1, or 0 for the hint-only first stage of FitNets) plus the
 /// feature terms. The teacher runs live (feature maps are not cached). Hint terms train an
-/// adapter each — a 1x1 convolution for (B, C, H, W) taps, a linear layer for (B, F) ones —
-/// mapping the student's channels to the teacher's; their shapes come from one probe batch.
+/// adapter each — a 1x1 convolution for (B, C, H, W) taps, a linear layer for (B, F) ones and
+/// for (B, L, E) sequences (TinyBERT's W_h) — mapping the student's channels to the teacher's;
+/// their shapes come from one probe batch.
 class FeatureDistillationObjective : public TrainingObjective {
  public:
   /// `probe` is a small batch of training inputs (to size the adapters); `seed` initialises them.

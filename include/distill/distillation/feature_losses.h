@@ -34,4 +34,13 @@ at::Tensor rkd_distance_loss(const at::Tensor& student, const at::Tensor& teache
 /// averaged over all B³ triples. Features are flattened to (B, D).
 at::Tensor rkd_angle_loss(const at::Tensor& student, const at::Tensor& teacher);
 
+/// TinyBERT's attention loss (Jiao et al. 2020), on attention probabilities (B, heads, L, L):
+/// the mean squared difference per head, averaged over heads. Models with different head counts
+/// compare their heads' mean maps instead. Batch and length must agree.
+at::Tensor attention_matrix_loss(const at::Tensor& student, const at::Tensor& teacher);
+
+/// Throws distill::Error, naming `what`, unless both are (B, heads, L, L) with the same B and L.
+void check_attention_matrices(const at::Tensor& student, const at::Tensor& teacher,
+                              const std::string& what);
+
 }  // namespace distill::distillation

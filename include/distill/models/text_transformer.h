@@ -24,7 +24,8 @@ struct EncoderLayer {
 };
 
 /// inputs: (B, L) int64 token ids, 0 for padding -> logits (B, K).
-/// Taps: "embedding" (B, L, E), "layer1" ... "layerN" (B, L, E), "pooled" (B, E), "logits".
+/// Taps: "embedding" (B, L, E), per layer i "attention<i>" (B, heads, L, L: the attention
+/// probabilities, before dropout) and "layer<i>" (B, L, E), "pooled" (B, E), "logits".
 class TextTransformer : public Classifier {
  public:
   explicit TextTransformer(const ModelSpec& spec);
@@ -46,8 +47,9 @@ class TextTransformer : public Classifier {
   at::Tensor run(const at::Tensor& inputs, FeatureTaps* taps) override;
 
  private:
-  at::Tensor attention(const EncoderLayer& layer, const at::Tensor& x,
-                       const at::Tensor& key_mask) const;
+  /// Self-attention of one layer; records its probabilities as `tap` when `taps` is given.
+  at::Tensor attention(const EncoderLayer& layer, const at::Tensor& x, const at::Tensor& key_mask,
+                       const std::string& tap, FeatureTaps* taps) const;
 
   torch::nn::Embedding token_embedding_{nullptr};
   torch::nn::Embedding position_embedding_{nullptr};
