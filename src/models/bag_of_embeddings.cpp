@@ -71,12 +71,8 @@ at::Tensor BagOfEmbeddings::run(const at::Tensor& inputs, FeatureTaps* taps) {
 namespace {
 
 void validate_bag(const ModelSpec& spec, const std::string& where) {
-  DISTILL_CHECK(spec.embedding_dim >= 1 && spec.embedding_dim <= kMaxModelDimension, where,
-                ".embedding_dim = ", spec.embedding_dim, ": expected a value in [1, ",
-                kMaxModelDimension, "]");
-  DISTILL_CHECK(spec.bigram_buckets >= 0 && spec.bigram_buckets <= kMaxModelDimension * 16, where,
-                ".bigram_buckets = ", spec.bigram_buckets, ": expected a value in [0, ",
-                kMaxModelDimension * 16, "]");
+  check_spec_range(where, "embedding_dim", spec.embedding_dim, 1, kMaxModelDimension);
+  check_spec_range(where, "bigram_buckets", spec.bigram_buckets, 0, kMaxModelDimension * 16);
 }
 
 double bag_parameters(const ModelSpec& spec) {

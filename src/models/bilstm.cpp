@@ -79,17 +79,12 @@ at::Tensor BiLstm::run(const at::Tensor& inputs, FeatureTaps* taps) {
 namespace {
 
 void validate_bilstm(const ModelSpec& spec, const std::string& where) {
-  DISTILL_CHECK(spec.embedding_dim >= 1 && spec.embedding_dim <= kMaxModelDimension, where,
-                ".embedding_dim = ", spec.embedding_dim, ": expected a value in [1, ",
-                kMaxModelDimension, "]");
+  check_spec_range(where, "embedding_dim", spec.embedding_dim, 1, kMaxModelDimension);
   DISTILL_CHECK_HINT(spec.hidden.size() == 1, "write hidden: [150] for 150 units per direction",
                      where, ".hidden has ", spec.hidden.size(),
                      " entries: a bilstm takes one, its units per direction");
-  DISTILL_CHECK(spec.hidden[0] >= 1 && spec.hidden[0] <= kMaxModelDimension, where,
-                ".hidden[0] = ", spec.hidden[0], ": expected a value in [1, ", kMaxModelDimension,
-                "]");
-  DISTILL_CHECK(spec.layers >= 1 && spec.layers <= 16, where, ".layers = ", spec.layers,
-                ": expected a value in [1, 16]");
+  check_spec_range(where, "hidden[0]", spec.hidden[0], 1, kMaxModelDimension);
+  check_spec_range(where, "layers", spec.layers, 1, 16);
 }
 
 double bilstm_parameters(const ModelSpec& spec) {

@@ -61,11 +61,8 @@ at::Tensor TextCnn::run(const at::Tensor& inputs, FeatureTaps* taps) {
 namespace {
 
 void validate_text_cnn(const ModelSpec& spec, const std::string& where) {
-  DISTILL_CHECK(spec.embedding_dim >= 1 && spec.embedding_dim <= kMaxModelDimension, where,
-                ".embedding_dim = ", spec.embedding_dim, ": expected a value in [1, ",
-                kMaxModelDimension, "]");
-  DISTILL_CHECK(spec.filters >= 1 && spec.filters <= kMaxModelDimension, where, ".filters = ",
-                spec.filters, ": expected a value in [1, ", kMaxModelDimension, "]");
+  check_spec_range(where, "embedding_dim", spec.embedding_dim, 1, kMaxModelDimension);
+  check_spec_range(where, "filters", spec.filters, 1, kMaxModelDimension);
   DISTILL_CHECK(!spec.kernel_widths.empty() && spec.kernel_widths.size() <= kMaxModelLayers, where,
                 ".kernel_widths has ", spec.kernel_widths.size(), " entries: expected 1 to ",
                 kMaxModelLayers);

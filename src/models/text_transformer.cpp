@@ -153,8 +153,7 @@ namespace {
 
 void validate_transformer(const ModelSpec& spec, const std::string& where) {
   const auto check = [&](int64_t value, const char* field, int64_t most) {
-    DISTILL_CHECK(value >= 1 && value <= most, where, ".", field, " = ", value,
-                  ": expected a value in [1, ", most, "]");
+    check_spec_range(where, field, value, 1, most);
   };
   check(spec.embedding_dim, "embedding_dim", kMaxModelDimension);
   check(spec.layers, "layers", static_cast<int64_t>(kMaxModelLayers));

@@ -21,6 +21,12 @@ void check_token_batch(const ModelSpec& spec, const at::Tensor& ids, int64_t lea
                      " token positions per text, got ", ids.size(1));
 }
 
+void check_spec_range(const std::string& where, const std::string& field, int64_t value, int64_t lo,
+                      int64_t hi) {
+  DISTILL_CHECK(value >= lo && value <= hi, where, ".", field, " = ", value,
+                ": expected a value in [", lo, ", ", hi, "]");
+}
+
 at::Tensor token_lengths(const at::Tensor& ids) {
   return (ids != text::kPadTokenId).sum(1).clamp_min(1);
 }

@@ -6,6 +6,8 @@
 #include <ATen/core/Tensor.h>
 #include <torch/nn/modules/embedding.h>
 
+#include <string>
+
 #include "distill/models/model_spec.h"
 
 namespace distill::models {
@@ -16,6 +18,10 @@ torch::nn::Embedding make_token_embedding(const ModelSpec& spec);
 
 /// Throws distill::Error naming the model unless `ids` is (B, L) int64 with L >= `least_length`.
 void check_token_batch(const ModelSpec& spec, const at::Tensor& ids, int64_t least_length = 1);
+
+/// Throws distill::Error "<where>.<field> = <value>: expected a value in [lo, hi]" when out of range.
+void check_spec_range(const std::string& where, const std::string& field, int64_t value, int64_t lo,
+                      int64_t hi);
 
 /// (B) int64: each text's tokens before its padding, at least 1 (an all-padding row counts its
 /// first position, so every text has a last position to read).
