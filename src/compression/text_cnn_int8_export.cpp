@@ -5,22 +5,12 @@
 #include <torch/csrc/autograd/grad_mode.h>
 
 #include <algorithm>
-#include <limits>
 
-#include "distill/compression/observers.h"
 #include "distill/core/error.h"
-#include "distill/kernels/quantize.h"
 #include "distill/text/tokenizer_options.h"
 
 namespace distill::compression {
 namespace {
-
-/// The dequantized rows of `ids` (N, L), padded with zero rows to `positions`: (N, P, E).
-at::Tensor sequence_rows(const runtime::Int8TextModel& model, const at::Tensor& ids, int64_t positions) {
-  const at::Tensor rows = at::embedding(dequantized_embeddings(model), ids);
-  if (rows.size(1) >= positions) return rows;
-  return at::constant_pad_nd(rows, {0, 0, 0, positions - rows.size(1)}, 0.0);
-}
 
 int64_t widest(const runtime::Int8TextModel& model) {
   int64_t width = 1;
@@ -42,26 +32,18 @@ runtime::Int8TextModel quantize_text_cnn(models::TextCnn& model, const TextModel
   runtime::Int8TextModel out =
       int8_text_model_with_rows(spec, context, model.token_embedding()->weight);
   out.encoder = runtime::TextEncoder::kConvolutions;
-  // The sequence's range: the calibration texts' rows as the runtime will dequantize them.
-  const at::Tensor rows = at::embedding(dequantized_embeddings(out), calibration_ids);
-  const auto [lo, hi] = observe_range(rows, options.observer);
-  kernels::uint8_range_parameters(lo, hi, &out.sequence_scale, &out.sequence_zero_point);
+  calibrate_sequence_encoding(out, calibration_ids, options);
 
   for (size_t i = 0; i < model.convolutions().size(); ++i) {
     const auto& conv = model.convolutions()[i];
     // (F, E, w) -> (F, w, E): a window's codes are read position by position.
-    const at::Tensor weight =
-        conv->weight.detach().permute({0, 2, 1}).reshape({spec.filters, -1}).contiguous();
-    const at::Tensor scales =
-        (weight.abs().amax(1) / 127.0).clamp_min(std::numeric_limits<float>::min()).contiguous();
-    const at::Tensor codes =
-        at::round(weight / scales.unsqueeze(1)).clamp(-127, 127).to(at::kChar).contiguous();
+    Int8Rows weights = quantize_rows(conv->weight.permute({0, 2, 1}).reshape({spec.filters, -1}));
     const at::Tensor bias = conv->bias.detach().contiguous();
     runtime::QuantizedTextConvolution q;
     q.width = spec.kernel_widths[i];
     q.filters = spec.filters;
-    q.weights.assign(codes.data_ptr<int8_t>(), codes.data_ptr<int8_t>() + codes.numel());
-    q.weight_scales.assign(scales.data_ptr<float>(), scales.data_ptr<float>() + scales.numel());
+    q.weights = std::move(weights.codes);
+    q.weight_scales = std::move(weights.scales);
     q.bias.assign(bias.data_ptr<float>(), bias.data_ptr<float>() + bias.numel());
     out.convolutions.push_back(std::move(q));
   }
@@ -76,19 +58,15 @@ runtime::Int8TextModel quantize_text_cnn(models::TextCnn& model, const TextModel
 at::Tensor simulate_text_convolutions(const runtime::Int8TextModel& model, const at::Tensor& ids) {
   at::NoGradGuard no_grad;
   const int64_t width = model.embedding_dim;
-  const at::Tensor rows = sequence_rows(model, ids, std::max(ids.size(1), widest(model)));
-  const float scale = model.sequence_scale;
-  const float zero = static_cast<float>(model.sequence_zero_point);
-  const at::Tensor codes = at::round(rows * (1.0f / scale) + zero).clamp(0, 255);
-  const at::Tensor sequence = ((codes - zero) * scale).transpose(1, 2);  // (N, E, P)
+  const at::Tensor sequence =
+      fake_quantized_sequence(model, ids, std::max(ids.size(1), widest(model))).transpose(1, 2);
   const at::Tensor lengths = (ids != text::kPadTokenId).sum(1).clamp_min(1).unsqueeze(1);
   std::vector<at::Tensor> maxima;
   for (const auto& conv : model.convolutions) {
-    const at::Tensor codes_w = at::from_blob(const_cast<int8_t*>(conv.weights.data()),
-                                             {conv.filters, conv.width, width}, at::kChar);
-    const at::Tensor scales_w = at::from_blob(const_cast<float*>(conv.weight_scales.data()),
-                                              {conv.filters, 1, 1}, at::kFloat);
-    const at::Tensor weight = (codes_w.to(at::kFloat) * scales_w).permute({0, 2, 1}).contiguous();
+    const at::Tensor weight = dequantized_rows(conv.weights, conv.weight_scales, conv.width * width)
+                                  .view({conv.filters, conv.width, width})
+                                  .permute({0, 2, 1})
+                                  .contiguous();
     const at::Tensor bias =
         at::from_blob(const_cast<float*>(conv.bias.data()), {conv.filters}, at::kFloat);
     const at::Tensor y = at::relu(at::conv1d(sequence, weight, bias));  // (N, F, windows)

@@ -6,6 +6,8 @@
 
 #include <limits>
 
+#include "distill/compression/observers.h"
+#include "distill/kernels/quantize.h"
 #include "distill/models/classifier.h"
 
 namespace distill::compression {
@@ -21,23 +23,53 @@ runtime::Int8TextModel int8_text_model_with_rows(const models::ModelSpec& spec,
   out.class_names = context.class_names;
   out.vocab_size = spec.vocab_size;
   out.embedding_dim = spec.embedding_dim;
-  const at::Tensor rows = table.detach().to(at::kFloat).contiguous();
+  Int8Rows rows = quantize_rows(table);
+  out.embeddings = std::move(rows.codes);
+  out.row_scales = std::move(rows.scales);
+  return out;
+}
+
+Int8Rows quantize_rows(const at::Tensor& matrix) {
+  at::NoGradGuard no_grad;
+  const at::Tensor rows = matrix.detach().to(at::kFloat).contiguous();
   const at::Tensor scales =
       (rows.abs().amax(1) / 127.0).clamp_min(std::numeric_limits<float>::min()).contiguous();
   const at::Tensor codes =
       at::round(rows / scales.unsqueeze(1)).clamp(-127, 127).to(at::kChar).contiguous();
-  out.embeddings.assign(codes.data_ptr<int8_t>(), codes.data_ptr<int8_t>() + codes.numel());
-  out.row_scales.assign(scales.data_ptr<float>(), scales.data_ptr<float>() + scales.numel());
+  Int8Rows out;
+  out.codes.assign(codes.data_ptr<int8_t>(), codes.data_ptr<int8_t>() + codes.numel());
+  out.scales.assign(scales.data_ptr<float>(), scales.data_ptr<float>() + scales.numel());
   return out;
 }
 
+at::Tensor dequantized_rows(const std::vector<int8_t>& codes, const std::vector<float>& scales,
+                            int64_t columns) {
+  const int64_t rows = static_cast<int64_t>(scales.size());
+  return at::from_blob(const_cast<int8_t*>(codes.data()), {rows, columns}, at::kChar).to(at::kFloat) *
+         at::from_blob(const_cast<float*>(scales.data()), {rows, 1}, at::kFloat);
+}
+
+void calibrate_sequence_encoding(runtime::Int8TextModel& model, const at::Tensor& calibration_ids,
+                                 const Int8ExportOptions& options) {
+  at::NoGradGuard no_grad;
+  const at::Tensor rows = at::embedding(dequantized_embeddings(model), calibration_ids);
+  const auto [lo, hi] = observe_range(rows, options.observer);
+  kernels::uint8_range_parameters(lo, hi, &model.sequence_scale, &model.sequence_zero_point);
+}
+
+at::Tensor fake_quantized_sequence(const runtime::Int8TextModel& model, const at::Tensor& ids,
+                                   int64_t positions) {
+  at::NoGradGuard no_grad;
+  at::Tensor rows = at::embedding(dequantized_embeddings(model), ids);
+  if (rows.size(1) < positions)
+    rows = at::constant_pad_nd(rows, {0, 0, 0, positions - rows.size(1)}, 0.0);
+  const float scale = model.sequence_scale;
+  const float zero = static_cast<float>(model.sequence_zero_point);
+  return (at::round(rows * (1.0f / scale) + zero).clamp(0, 255) - zero) * scale;
+}
+
 at::Tensor dequantized_embeddings(const runtime::Int8TextModel& model) {
-  const int64_t rows = model.vocab_size + model.bigram_buckets;
-  const at::Tensor codes =
-      at::from_blob(const_cast<int8_t*>(model.embeddings.data()), {rows, model.embedding_dim}, at::kChar);
-  const at::Tensor scales =
-      at::from_blob(const_cast<float*>(model.row_scales.data()), {rows, 1}, at::kFloat);
-  return codes.to(at::kFloat) * scales;
+  return dequantized_rows(model.embeddings, model.row_scales, model.embedding_dim);
 }
 
 runtime::Int8Model quantize_text_head(const at::Tensor& weight, const at::Tensor& bias,

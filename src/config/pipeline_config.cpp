@@ -457,14 +457,17 @@ PipelineConfig parse_pipeline_config(const std::string& yaml_text, const std::st
                      "config '", source_name, "': distill.teacher_outputs = cached cannot be exact "
                      "with student.train.augmentation on: the cache holds the teacher's outputs "
                      "for the unaugmented samples");
-  // CNN students are quantized with static activations (ranges from calibration); asking for
-  // dynamic ones fails here rather than after training.
+  // CNN, text CNN and BiLSTM students are quantized with static activations (ranges from
+  // calibration); asking for dynamic ones fails here rather than after training.
   const models::ModelKind student_kind = config.student.model.kind;
-  const bool cnn_student = models::is_cnn(student_kind) || student_kind == models::ModelKind::kTextCnn;
+  const bool static_only_student = models::is_cnn(student_kind) ||
+                                   student_kind == models::ModelKind::kTextCnn ||
+                                   student_kind == models::ModelKind::kBiLstm;
   const bool static_activations =
       config.quantize.options.activations == runtime::ActivationQuantization::kStatic;
-  DISTILL_CHECK_HINT(!config.quantize.enabled || !cnn_student || static_activations,
-                     "set quantize.activations: static for a CNN student", "config '",
+  DISTILL_CHECK_HINT(!config.quantize.enabled || !static_only_student || static_activations,
+                     std::string("set quantize.activations: static for a ") +
+                         models::to_string(student_kind) + " student", "config '",
                      source_name, "': the ", models::to_string(config.student.model.kind),
                      " student is quantized with static activations; dynamic activations cover "
                      "MLP students");

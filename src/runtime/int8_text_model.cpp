@@ -20,16 +20,14 @@ using namespace file_fields;
 // 1: the bag only; 2: adds `encoder` and the convolutional encoder.
 constexpr uint32_t kTextFormatVersion = 2;
 constexpr size_t kMaxConvolutions = 256;
+constexpr size_t kMaxLstmLayers = 16;
 constexpr int64_t kMaxRows = int64_t{1} << 26;
 constexpr int64_t kMaxWidth = int64_t{1} << 16;
 
+void validate_sequence_encoding(const Int8TextModel& m, const std::string& where);
+
 void validate_convolutions(const Int8TextModel& m, const std::string& where) {
-  DISTILL_CHECK(m.bigram_buckets == 0, where, ": bigram_buckets = ", m.bigram_buckets,
-                ", but the convolutional encoder reads no bigram rows");
-  DISTILL_CHECK(std::isfinite(m.sequence_scale) && m.sequence_scale > 0, where,
-                ": sequence_scale = ", m.sequence_scale, ", expected a finite value > 0");
-  DISTILL_CHECK(m.sequence_zero_point >= 0 && m.sequence_zero_point <= 255, where,
-                ": sequence_zero_point = ", m.sequence_zero_point, ", expected 0 to 255");
+  validate_sequence_encoding(m, where);
   DISTILL_CHECK(!m.convolutions.empty() && m.convolutions.size() <= kMaxConvolutions, where, ": ",
                 m.convolutions.size(), " convolutions, expected 1 to ", kMaxConvolutions);
   for (size_t c = 0; c < m.convolutions.size(); ++c) {
@@ -53,14 +51,63 @@ void validate_convolutions(const Int8TextModel& m, const std::string& where) {
   }
 }
 
+void validate_sequence_encoding(const Int8TextModel& m, const std::string& where) {
+  DISTILL_CHECK(m.bigram_buckets == 0, where, ": bigram_buckets = ", m.bigram_buckets, ", but the ",
+                to_string(m.encoder), " encoder reads no bigram rows");
+  DISTILL_CHECK(std::isfinite(m.sequence_scale) && m.sequence_scale > 0, where,
+                ": sequence_scale = ", m.sequence_scale, ", expected a finite value > 0");
+  DISTILL_CHECK(m.sequence_zero_point >= 0 && m.sequence_zero_point <= 255, where,
+                ": sequence_zero_point = ", m.sequence_zero_point, ", expected 0 to 255");
+}
+
+void check_scales(const std::vector<float>& scales, const std::string& what) {
+  for (size_t i = 0; i < scales.size(); ++i)
+    DISTILL_CHECK(std::isfinite(scales[i]) && scales[i] > 0, what, ": scale ", i, " is ",
+                  scales[i], ", expected a finite value > 0");
+}
+
+void validate_recurrent(const Int8TextModel& m, const std::string& where) {
+  validate_sequence_encoding(m, where);
+  DISTILL_CHECK(m.lstm_units >= 1 && m.lstm_units <= kMaxWidth, where, ": lstm_units = ",
+                m.lstm_units, ", expected 1 to ", kMaxWidth);
+  DISTILL_CHECK(!m.lstm.empty() && m.lstm.size() % 2 == 0 && m.lstm.size() <= 2 * kMaxLstmLayers,
+                where, ": ", m.lstm.size(), " LSTM directions, expected 2 per layer, 1 to ",
+                kMaxLstmLayers, " layers");
+  const size_t gates = static_cast<size_t>(4 * m.lstm_units), units = static_cast<size_t>(m.lstm_units);
+  for (size_t d = 0; d < m.lstm.size(); ++d) {
+    const QuantizedLstmDirection& direction = m.lstm[d];
+    const size_t input = d < 2 ? static_cast<size_t>(m.embedding_dim) : 2 * units;
+    const std::string at = where + ": LSTM layer " + std::to_string(d / 2 + 1) +
+                           (d % 2 == 0 ? " forward" : " backward");
+    DISTILL_CHECK(direction.input_weights.size() == gates * input &&
+                      direction.recurrent_weights.size() == gates * units &&
+                      direction.input_scales.size() == gates &&
+                      direction.recurrent_scales.size() == gates && direction.bias.size() == gates,
+                  at, ": ", direction.input_weights.size(), " input and ",
+                  direction.recurrent_weights.size(), " recurrent weights, ",
+                  direction.input_scales.size(), " + ", direction.recurrent_scales.size(),
+                  " scales and ", direction.bias.size(), " biases; expected ", gates, " x ", input,
+                  ", ", gates, " x ", units, " and ", gates, " of each");
+    check_scales(direction.input_scales, at + " input weights");
+    check_scales(direction.recurrent_scales, at + " recurrent weights");
+    for (float b : direction.bias) DISTILL_CHECK(std::isfinite(b), at, ": a bias is ", b);
+  }
+}
+
 }  // namespace
 
 const char* to_string(TextEncoder encoder) {
-  return encoder == TextEncoder::kBag ? "bag" : "convolutions";
+  switch (encoder) {
+    case TextEncoder::kBag: return "bag";
+    case TextEncoder::kConvolutions: return "convolutions";
+    case TextEncoder::kRecurrent: return "recurrent";
+  }
+  return "unknown";
 }
 
 int64_t Int8TextModel::head_input_width() const {
   if (encoder == TextEncoder::kBag) return embedding_dim;
+  if (encoder == TextEncoder::kRecurrent) return 2 * lstm_units;
   int64_t width = 0;
   for (const QuantizedTextConvolution& conv : convolutions) width += conv.filters;
   return width;
@@ -70,6 +117,8 @@ int64_t Int8TextModel::parameter_count() const {
   int64_t count = static_cast<int64_t>(embeddings.size()) + runtime::parameter_count(head);
   for (const QuantizedTextConvolution& conv : convolutions)
     count += static_cast<int64_t>(conv.weights.size() + conv.bias.size());
+  for (const QuantizedLstmDirection& d : lstm)
+    count += static_cast<int64_t>(d.input_weights.size() + d.recurrent_weights.size() + d.bias.size());
   return count;
 }
 
@@ -93,7 +142,11 @@ void validate_int8_text_model(const Int8TextModel& m, const std::string& where) 
     DISTILL_CHECK(std::isfinite(m.row_scales[r]) && m.row_scales[r] > 0, where, ": row ", r,
                   " has scale ", m.row_scales[r], ", expected a finite value > 0");
   if (m.encoder == TextEncoder::kConvolutions) validate_convolutions(m, where);
-  else DISTILL_CHECK(m.convolutions.empty(), where, ": a bag model with convolutions");
+  if (m.encoder == TextEncoder::kRecurrent) validate_recurrent(m, where);
+  DISTILL_CHECK(m.encoder == TextEncoder::kConvolutions || m.convolutions.empty(), where, ": a ",
+                to_string(m.encoder), " model with convolutions");
+  DISTILL_CHECK(m.encoder == TextEncoder::kRecurrent || m.lstm.empty(), where, ": a ",
+                to_string(m.encoder), " model with LSTM layers");
   DISTILL_CHECK(m.head.input_features() == m.head_input_width() && !m.head.is_cnn(), where,
                 ": the head reads ", m.head.input_features(), " features, expected the ",
                 m.head_input_width(), "-wide pooled vector of the ", to_string(m.encoder));
@@ -122,9 +175,22 @@ std::string encode_int8_text_model(const Int8TextModel& m) {
                     {"row_scales", append_array(payload, m.row_scales)},
                     {"head", append_array(payload, head)},
                     {"encoder", to_string(m.encoder)}};
-  if (m.encoder == TextEncoder::kConvolutions) {
+  if (m.encoder != TextEncoder::kBag) {
     header["sequence_scale"] = m.sequence_scale;
     header["sequence_zero_point"] = m.sequence_zero_point;
+  }
+  if (m.encoder == TextEncoder::kRecurrent) {
+    header["lstm_units"] = m.lstm_units;
+    json directions = json::array();
+    for (const QuantizedLstmDirection& d : m.lstm)
+      directions.push_back({{"input_weights", append_array(payload, d.input_weights)},
+                            {"input_scales", append_array(payload, d.input_scales)},
+                            {"recurrent_weights", append_array(payload, d.recurrent_weights)},
+                            {"recurrent_scales", append_array(payload, d.recurrent_scales)},
+                            {"bias", append_array(payload, d.bias)}});
+    header["lstm"] = directions;
+  }
+  if (m.encoder == TextEncoder::kConvolutions) {
     json convolutions = json::array();
     for (const QuantizedTextConvolution& conv : m.convolutions)
       convolutions.push_back({{"width", conv.width},
@@ -174,10 +240,36 @@ Int8TextModel decode_int8_text_model(const std::string& bytes, const std::string
   m.head = decode_int8_model(std::string(head.begin(), head.end()), source + " (head)");
   // Version 1 files hold bags only.
   const std::string encoder = file.version >= 2 ? root.text("encoder") : "bag";
-  if (encoder == "convolutions") {
-    m.encoder = TextEncoder::kConvolutions;
+  if (encoder == "convolutions" || encoder == "recurrent") {
     m.sequence_scale = static_cast<float>(root.number("sequence_scale"));
     m.sequence_zero_point = static_cast<int32_t>(bounded(root, "sequence_zero_point", 0, 255));
+  }
+  if (encoder == "recurrent") {
+    m.encoder = TextEncoder::kRecurrent;
+    m.lstm_units = bounded(root, "lstm_units", 1, kMaxWidth);
+    const json& list = root.field("lstm");
+    DISTILL_CHECK(list.is_array() && !list.empty() && list.size() % 2 == 0 &&
+                      list.size() <= 2 * kMaxLstmLayers,
+                  root.where("lstm"), " must be a list of 2 to ", 2 * kMaxLstmLayers,
+                  " directions, two per layer");
+    const int64_t gates = 4 * m.lstm_units;
+    for (size_t d = 0; d < list.size(); ++d) {
+      const HeaderReader node(list[d], "lstm[" + std::to_string(d) + "].", source);
+      const int64_t input = d < 2 ? m.embedding_dim : 2 * m.lstm_units;
+      QuantizedLstmDirection direction;
+      direction.input_weights = read_array<int8_t>(node, "input_weights", gates * input,
+                                                   file.payload, file.payload_bytes);
+      direction.input_scales =
+          read_array<float>(node, "input_scales", gates, file.payload, file.payload_bytes);
+      direction.recurrent_weights = read_array<int8_t>(
+          node, "recurrent_weights", gates * m.lstm_units, file.payload, file.payload_bytes);
+      direction.recurrent_scales =
+          read_array<float>(node, "recurrent_scales", gates, file.payload, file.payload_bytes);
+      direction.bias = read_array<float>(node, "bias", gates, file.payload, file.payload_bytes);
+      m.lstm.push_back(std::move(direction));
+    }
+  } else if (encoder == "convolutions") {
+    m.encoder = TextEncoder::kConvolutions;
     const json& list = root.field("convolutions");
     DISTILL_CHECK(list.is_array() && !list.empty() && list.size() <= kMaxConvolutions,
                   root.where("convolutions"), " must be a list of 1 to ", kMaxConvolutions,
@@ -196,7 +288,7 @@ Int8TextModel decode_int8_text_model(const std::string& bytes, const std::string
     }
   } else {
     DISTILL_CHECK(encoder == "bag", root.where("encoder"), " is \"", encoder,
-                  "\", expected \"bag\" or \"convolutions\"");
+                  "\", expected \"bag\", \"convolutions\" or \"recurrent\"");
   }
   validate_int8_text_model(m, where);
   return m;

@@ -1,6 +1,8 @@
-// Running an int8 text model from token ids: the bag's mean of rows, or the convolutions' int8
-// GEMMs over each text's windows and their maxima; then the int8 head.
+// Running an int8 text model from token ids: the bag's mean of rows; the convolutions' int8 GEMMs
+// over each text's windows and their maxima; or the bidirectional LSTM's int8 gate GEMMs with
+// float state; then the int8 head.
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "distill/core/error.h"
@@ -12,18 +14,76 @@
 #include "distill/text/tokenizer_options.h"
 
 namespace distill::runtime {
+namespace {
 
-/// The convolutional encoder's prepared state: every vocabulary row already in the sequence's
-/// uint8 encoding, each width's GEMM, and scratch buffers reused across calls.
-struct Int8TextRunner::Convolutions {
+/// One int8 product y = x·Wᵀ (+ bias) with float output, by the reference kernel or oneDNN.
+class Int8Product {
+ public:
+  Int8Product(const kernels::Int8GemmParams& params, const int8_t* weights, Int8Kernels kernels)
+      : params_(params), weights_(weights) {
+    if (kernels == Int8Kernels::kOneDnn) fast_ = std::make_unique<kernels::OneDnnInt8Linear>(params, weights);
+  }
+  void run(int64_t m, const uint8_t* x, float* y) {
+    if (fast_) return fast_->run(m, x, y);
+    kernels::Int8GemmParams p = params_;
+    p.m = m;
+    kernels::reference_int8_gemm(p, x, weights_, y);
+  }
+
+ private:
+  kernels::Int8GemmParams params_;
+  const int8_t* weights_;
+  std::unique_ptr<kernels::OneDnnInt8Linear> fast_;
+};
+
+kernels::Int8GemmParams float_output(int64_t n, int64_t k, float input_scale, int32_t input_zero,
+                                     const std::vector<float>& scales, const float* bias) {
+  kernels::Int8GemmParams p;
+  p.n = n;
+  p.k = k;
+  p.input_scale = input_scale;
+  p.input_zero_point = input_zero;
+  p.weight_scales = scales.data();
+  p.bias = bias;
+  p.output = kernels::Int8Output::kFloat;
+  return p;
+}
+
+void check_token(const Int8TextModel& m, int64_t id) {
+  DISTILL_CHECK(id >= 0 && id < m.vocab_size, "token id ", id, " is outside the vocabulary [0, ",
+                m.vocab_size, ")");
+}
+
+float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+
+}  // namespace
+
+/// The sequence encoders' input: every vocabulary row already in the sequence's uint8 encoding,
+/// and the current batch's codes and lengths.
+struct Int8TextRunner::Sequences {
   std::vector<uint8_t> row_codes;  // vocab_size × E
-  std::vector<kernels::Int8GemmParams> params;
-  std::vector<kernels::OneDnnInt8Linear> fast;  // empty with the reference kernels
-  int64_t widest = 1;
-  std::vector<uint8_t> sequences;  // batch × positions × E
-  std::vector<uint8_t> windows;    // windows × width·E
-  std::vector<float> outputs;      // windows × filters
+  std::vector<uint8_t> codes;      // batch × positions × E
   std::vector<int64_t> lengths;    // batch
+};
+
+/// Each width's GEMM and the buffers it reuses.
+struct Int8TextRunner::Convolutions {
+  std::vector<Int8Product> products;
+  int64_t widest = 1;
+  std::vector<uint8_t> windows;  // windows × width·E
+  std::vector<float> outputs;    // windows × filters
+};
+
+/// Each direction's two GEMMs and the buffers of the recurrence.
+struct Int8TextRunner::Recurrent {
+  std::vector<Int8Product> input_products, recurrent_products;  // one per direction
+  std::vector<float> projected;     // batch × positions × 4H: W_ih·x_t + bias
+  std::vector<uint8_t> states;      // batch × positions × 2H: the layer's output, state encoding
+  std::vector<uint8_t> next_input;  // the same, as the next layer reads it
+  std::vector<float> h, c;          // batch × H
+  std::vector<uint8_t> h_codes;     // active × H
+  std::vector<float> gates;         // active × 4H
+  std::vector<int64_t> active;      // the texts still reading at this step
 };
 
 Int8TextRunner::Int8TextRunner(const Int8TextModel& model, int threads)
@@ -33,31 +93,44 @@ Int8TextRunner::Int8TextRunner(const Int8TextModel& model, int threads, Int8Kern
     : model_(&model) {
   validate_int8_text_model(model, "int8 text model");
   head_ = std::make_unique<Int8Classifier>(model.head, kernels, threads);
-  if (model.encoder != TextEncoder::kConvolutions) return;
-  convolutions_ = std::make_unique<Convolutions>();
-  Convolutions& c = *convolutions_;
+  if (model.encoder == TextEncoder::kBag) return;
+  sequences_ = std::make_unique<Sequences>();
   const int64_t width = model.embedding_dim;
-  c.row_codes.resize(static_cast<size_t>(model.vocab_size * width));
+  sequences_->row_codes.resize(static_cast<size_t>(model.vocab_size * width));
   std::vector<float> row(static_cast<size_t>(width));
   for (int64_t r = 0; r < model.vocab_size; ++r) {
     const float scale = model.row_scales[static_cast<size_t>(r)];
     for (int64_t e = 0; e < width; ++e)
       row[static_cast<size_t>(e)] = scale * model.embeddings[static_cast<size_t>(r * width + e)];
     kernels::quantize_to_uint8(row.data(), width, model.sequence_scale, model.sequence_zero_point,
-                               c.row_codes.data() + r * width);
+                               sequences_->row_codes.data() + r * width);
   }
-  for (const QuantizedTextConvolution& conv : model.convolutions) {
-    kernels::Int8GemmParams p;
-    p.n = conv.filters;
-    p.k = conv.width * width;
-    p.input_scale = model.sequence_scale;
-    p.input_zero_point = model.sequence_zero_point;
-    p.weight_scales = conv.weight_scales.data();
-    p.bias = conv.bias.data();
-    p.output = kernels::Int8Output::kFloat;
-    c.params.push_back(p);
-    if (kernels == Int8Kernels::kOneDnn) c.fast.emplace_back(p, conv.weights.data());
-    c.widest = std::max(c.widest, conv.width);
+  if (model.encoder == TextEncoder::kConvolutions) {
+    convolutions_ = std::make_unique<Convolutions>();
+    for (const QuantizedTextConvolution& conv : model.convolutions) {
+      convolutions_->products.emplace_back(
+          float_output(conv.filters, conv.width * width, model.sequence_scale,
+                       model.sequence_zero_point, conv.weight_scales, conv.bias.data()),
+          conv.weights.data(), kernels);
+      convolutions_->widest = std::max(convolutions_->widest, conv.width);
+    }
+    return;
+  }
+  recurrent_ = std::make_unique<Recurrent>();
+  const int64_t units = model.lstm_units;
+  for (size_t d = 0; d < model.lstm.size(); ++d) {
+    const QuantizedLstmDirection& direction = model.lstm[d];
+    const bool first_layer = d < 2;
+    recurrent_->input_products.emplace_back(
+        float_output(4 * units, first_layer ? width : 2 * units,
+                     first_layer ? model.sequence_scale : kLstmStateScale,
+                     first_layer ? model.sequence_zero_point : kLstmStateZeroPoint,
+                     direction.input_scales, direction.bias.data()),
+        direction.input_weights.data(), kernels);
+    recurrent_->recurrent_products.emplace_back(
+        float_output(4 * units, units, kLstmStateScale, kLstmStateZeroPoint,
+                     direction.recurrent_scales, nullptr),
+        direction.recurrent_weights.data(), kernels);
   }
 }
 
@@ -75,18 +148,12 @@ std::vector<int64_t> Int8TextRunner::model_row(const std::vector<int32_t>& ids) 
   return row;
 }
 
-namespace {
-
-void check_token(const Int8TextModel& m, int64_t id) {
-  DISTILL_CHECK(id >= 0 && id < m.vocab_size, "token id ", id, " is outside the vocabulary [0, ",
-                m.vocab_size, ")");
-}
-
-}  // namespace
-
 void Int8TextRunner::pool(const int64_t* rows, int64_t batch, int64_t length, float* pooled) {
-  if (model_->encoder == TextEncoder::kBag) pool_bag(rows, batch, length, pooled);
-  else pool_convolutions(rows, batch, length, pooled);
+  switch (model_->encoder) {
+    case TextEncoder::kBag: return pool_bag(rows, batch, length, pooled);
+    case TextEncoder::kConvolutions: return pool_convolutions(rows, batch, length, pooled);
+    case TextEncoder::kRecurrent: return pool_recurrent(rows, batch, length, pooled);
+  }
 }
 
 void Int8TextRunner::pool_bag(const int64_t* rows, int64_t batch, int64_t length,
@@ -120,6 +187,27 @@ void Int8TextRunner::pool_bag(const int64_t* rows, int64_t batch, int64_t length
   }
 }
 
+void Int8TextRunner::encode_sequences(const int64_t* rows, int64_t batch, int64_t length,
+                                      int64_t positions) {
+  const Int8TextModel& m = *model_;
+  Sequences& s = *sequences_;
+  const int64_t width = m.embedding_dim;
+  s.codes.assign(static_cast<size_t>(batch * positions * width),
+                 static_cast<uint8_t>(m.sequence_zero_point));
+  s.lengths.assign(static_cast<size_t>(batch), 0);
+  for (int64_t b = 0; b < batch; ++b) {
+    int64_t tokens = 0;
+    for (int64_t i = 0; i < length; ++i) {
+      const int64_t id = rows[b * length + i];
+      check_token(m, id);
+      tokens += id != text::kPadTokenId ? 1 : 0;
+      std::memcpy(s.codes.data() + (b * positions + i) * width, s.row_codes.data() + id * width,
+                  static_cast<size_t>(width));
+    }
+    s.lengths[static_cast<size_t>(b)] = std::max<int64_t>(tokens, 1);
+  }
+}
+
 void Int8TextRunner::pool_convolutions(const int64_t* rows, int64_t batch, int64_t length,
                                        float* pooled) {
   const Int8TextModel& m = *model_;
@@ -127,20 +215,8 @@ void Int8TextRunner::pool_convolutions(const int64_t* rows, int64_t batch, int64
   const int64_t width = m.embedding_dim;
   // Rows shorter than the widest convolution are padded to it, as training's batches were.
   const int64_t positions = std::max(length, c.widest);
-  c.sequences.assign(static_cast<size_t>(batch * positions * width),
-                     static_cast<uint8_t>(m.sequence_zero_point));
-  c.lengths.assign(static_cast<size_t>(batch), 0);
-  for (int64_t b = 0; b < batch; ++b) {
-    int64_t tokens = 0;
-    for (int64_t i = 0; i < length; ++i) {
-      const int64_t id = rows[b * length + i];
-      check_token(m, id);
-      tokens += id != text::kPadTokenId ? 1 : 0;
-      std::memcpy(c.sequences.data() + (b * positions + i) * width, c.row_codes.data() + id * width,
-                  static_cast<size_t>(width));
-    }
-    c.lengths[static_cast<size_t>(b)] = std::max<int64_t>(tokens, 1);
-  }
+  encode_sequences(rows, batch, length, positions);
+  const Sequences& s = *sequences_;
   const int64_t pooled_width = m.head_input_width();
   int64_t first_filter = 0;
   for (size_t k = 0; k < m.convolutions.size(); ++k) {
@@ -152,18 +228,12 @@ void Int8TextRunner::pool_convolutions(const int64_t* rows, int64_t batch, int64
     for (int64_t b = 0; b < batch; ++b)
       for (int64_t t = 0; t < per_text; ++t)
         std::memcpy(c.windows.data() + (b * per_text + t) * span,
-                    c.sequences.data() + (b * positions + t) * width, static_cast<size_t>(span));
+                    s.codes.data() + (b * positions + t) * width, static_cast<size_t>(span));
     c.outputs.resize(static_cast<size_t>(windows * conv.filters));
-    if (c.fast.empty()) {
-      kernels::Int8GemmParams p = c.params[k];
-      p.m = windows;
-      kernels::reference_int8_gemm(p, c.windows.data(), conv.weights.data(), c.outputs.data());
-    } else {
-      c.fast[k].run(windows, c.windows.data(), c.outputs.data());
-    }
+    c.products[k].run(windows, c.windows.data(), c.outputs.data());
     // ReLU and each filter's maximum over the text's own windows (0 .. tokens − width).
     for (int64_t b = 0; b < batch; ++b) {
-      const int64_t last = std::max<int64_t>(c.lengths[static_cast<size_t>(b)] - conv.width, 0);
+      const int64_t last = std::max<int64_t>(s.lengths[static_cast<size_t>(b)] - conv.width, 0);
       float* out = pooled + b * pooled_width + first_filter;
       std::fill(out, out + conv.filters, 0.0f);
       for (int64_t t = 0; t <= last; ++t) {
@@ -172,6 +242,73 @@ void Int8TextRunner::pool_convolutions(const int64_t* rows, int64_t batch, int64
       }
     }
     first_filter += conv.filters;
+  }
+}
+
+void Int8TextRunner::pool_recurrent(const int64_t* rows, int64_t batch, int64_t length,
+                                    float* pooled) {
+  const Int8TextModel& m = *model_;
+  Recurrent& r = *recurrent_;
+  const int64_t positions = std::max<int64_t>(length, 1), units = m.lstm_units;
+  encode_sequences(rows, batch, length, positions);
+  const std::vector<int64_t>& lengths = sequences_->lengths;
+  const int64_t layers = static_cast<int64_t>(m.lstm.size()) / 2;
+  const uint8_t* input = sequences_->codes.data();
+  r.states.assign(static_cast<size_t>(batch * positions * 2 * units),
+                  static_cast<uint8_t>(kLstmStateZeroPoint));
+  r.projected.resize(static_cast<size_t>(batch * positions * 4 * units));
+  r.h.resize(static_cast<size_t>(batch * units));
+  r.c.resize(static_cast<size_t>(batch * units));
+  for (int64_t layer = 0; layer < layers; ++layer) {
+    for (int64_t direction = 0; direction < 2; ++direction) {
+      const size_t d = static_cast<size_t>(2 * layer + direction);
+      // W_ih·x_t + bias at every position of every text: one GEMM.
+      r.input_products[d].run(batch * positions, input, r.projected.data());
+      std::fill(r.h.begin(), r.h.end(), 0.0f);
+      std::fill(r.c.begin(), r.c.end(), 0.0f);
+      for (int64_t step = 0; step < positions; ++step) {
+        r.active.clear();
+        for (int64_t b = 0; b < batch; ++b)
+          if (lengths[static_cast<size_t>(b)] > step) r.active.push_back(b);
+        if (r.active.empty()) break;
+        const int64_t count = static_cast<int64_t>(r.active.size());
+        r.h_codes.resize(static_cast<size_t>(count * units));
+        for (int64_t a = 0; a < count; ++a)
+          kernels::quantize_to_uint8(r.h.data() + r.active[static_cast<size_t>(a)] * units, units,
+                                     kLstmStateScale, kLstmStateZeroPoint,
+                                     r.h_codes.data() + a * units);
+        r.gates.resize(static_cast<size_t>(count * 4 * units));
+        r.recurrent_products[d].run(count, r.h_codes.data(), r.gates.data());
+        for (int64_t a = 0; a < count; ++a) {
+          const int64_t b = r.active[static_cast<size_t>(a)], n = lengths[static_cast<size_t>(b)];
+          // The backward direction reads the text from its last token to its first.
+          const int64_t position = direction == 0 ? step : n - 1 - step;
+          const float* in = r.projected.data() + (b * positions + position) * 4 * units;
+          const float* rec = r.gates.data() + a * 4 * units;
+          float* h = r.h.data() + b * units;
+          float* c = r.c.data() + b * units;
+          for (int64_t u = 0; u < units; ++u) {
+            const float i = sigmoid(in[u] + rec[u]);
+            const float f = sigmoid(in[units + u] + rec[units + u]);
+            const float g = std::tanh(in[2 * units + u] + rec[2 * units + u]);
+            const float o = sigmoid(in[3 * units + u] + rec[3 * units + u]);
+            c[u] = f * c[u] + i * g;
+            h[u] = o * std::tanh(c[u]);
+          }
+          kernels::quantize_to_uint8(
+              h, units, kLstmStateScale, kLstmStateZeroPoint,
+              r.states.data() + (b * positions + position) * 2 * units + direction * units);
+        }
+      }
+      // The last layer's final states: the forward one after the last token, the backward one
+      // after the first.
+      if (layer + 1 == layers)
+        for (int64_t b = 0; b < batch; ++b)
+          std::memcpy(pooled + b * 2 * units + direction * units, r.h.data() + b * units,
+                      static_cast<size_t>(units) * sizeof(float));
+    }
+    r.next_input = r.states;
+    input = r.next_input.data();
   }
 }
 

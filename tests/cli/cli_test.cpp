@@ -253,7 +253,7 @@ TEST(Cli, CnnStudentIsQuantizedForTheRuntime) {
                                     "quantize.activations=dynamic", "--set",
                                     "quantize.qat_epochs=0"});
   EXPECT_EQ(refused.exit_code, 1);
-  EXPECT_NE(refused.output.find("hint: set quantize.activations: static for a CNN student"),
+  EXPECT_NE(refused.output.find("hint: set quantize.activations: static for a mobilenet student"),
             std::string::npos)
       << refused.output;
 }

@@ -165,8 +165,8 @@ struct StudentCase {
 class TextStudentFamilies : public TextPipeline, public ::testing::WithParamInterface<StudentCase> {};
 
 // Each student family between the bag and the teacher trains on labels and from the teacher on
-// the augmented transfer set; the convolutional one also runs in int8, in the run and in the
-// runtime's own program.
+// the augmented transfer set; the convolutional and recurrent ones also run in int8, in the run
+// and in the runtime's own program.
 TEST_P(TextStudentFamilies, TrainDistilAndRunInInt8WhereTheRuntimeHasIt) {
   const StudentCase& student = GetParam();
   std::vector<std::string> settings = student.settings;
@@ -199,7 +199,7 @@ INSTANTIATE_TEST_SUITE_P(
                     true},
         StudentCase{"bilstm",
                     {"student.model.hidden=[16]", "student.model.layers=1", "student.train.epochs=15"},
-                    false},
+                    true},
         StudentCase{"transformer",
                     {"student.model.embedding_dim=16", "student.model.layers=2",
                      "student.model.heads=2", "student.model.feed_forward=32",
@@ -301,7 +301,7 @@ TEST_F(TextPipeline, ATorchScriptTeacherFromPyTorchDistilsIntoEveryStudent) {
       {"student.model.type=text_cnn", "student.model.kernel_widths=[2, 3]",
        "student.model.filters=16", "student.train.epochs=15"},
       {"student.model.type=bilstm", "student.model.hidden=[16]", "student.model.layers=1",
-       "student.train.epochs=15", "quantize.enabled=false"},
+       "student.train.epochs=15"},
       {"student.model.type=transformer", "student.model.embedding_dim=16", "student.model.heads=2",
        "student.model.feed_forward=32", "student.train.lr=0.002", "quantize.enabled=false"}};
   for (size_t i = 0; i < students.size(); ++i) {
@@ -354,11 +354,12 @@ TEST_F(TextPipeline, BadTextInputIsRefusedWithFileLineAndValue) {
   EXPECT_FALSE(std::filesystem::exists(dir_ / "c" / "teacher.pt"));
 
   // A student the int8 runtime has no form of, with quantize on: refused before any training.
-  const auto no_int8 = run_command(
-      text_run(dir_, (dir_ / "d").string(), {"student.model.type=bilstm", "student.model.hidden=[8]"}));
+  const auto no_int8 = run_command(text_run(
+      dir_, (dir_ / "d").string(),
+      {"student.model.type=transformer", "student.model.embedding_dim=8", "student.model.heads=2"}));
   EXPECT_NE(no_int8.exit_code, 0);
   EXPECT_NE(no_int8.output.find("quantize.enabled is true but the int8 runtime has no form of a "
-                                "bilstm text student yet"),
+                                "transformer text student yet"),
             std::string::npos)
       << no_int8.output;
   EXPECT_FALSE(std::filesystem::exists(dir_ / "d" / "teacher.pt"));

@@ -28,6 +28,27 @@ runtime::Int8TextModel int8_text_model_with_rows(const models::ModelSpec& spec,
                                                  const TextModelContext& context,
                                                  const at::Tensor& table);
 
+/// A float matrix (N, K) as symmetric int8 rows: each row's largest magnitude maps to 127.
+struct Int8Rows {
+  std::vector<int8_t> codes;  // N × K
+  std::vector<float> scales;  // N
+};
+Int8Rows quantize_rows(const at::Tensor& matrix);
+
+/// `rows` back in float: (N, K).
+at::Tensor dequantized_rows(const std::vector<int8_t>& codes, const std::vector<float>& scales,
+                            int64_t columns);
+
+/// The sequence encoders' uint8 encoding of a text's dequantized rows: the range the observer
+/// chooses on the calibration texts' rows (sequence_scale, sequence_zero_point).
+void calibrate_sequence_encoding(runtime::Int8TextModel& model, const at::Tensor& calibration_ids,
+                                 const Int8ExportOptions& options);
+
+/// What the sequence encoders read, in libtorch: `ids`' dequantized rows through the sequence
+/// encoding and back (fake quantization), padded with the encoding of 0 to `positions`: (N, P, E).
+at::Tensor fake_quantized_sequence(const runtime::Int8TextModel& model, const at::Tensor& ids,
+                                   int64_t positions);
+
 /// The embedding table the runtime holds, back in float (rows × scale): (rows, E).
 at::Tensor dequantized_embeddings(const runtime::Int8TextModel& model);
 

@@ -1,6 +1,7 @@
 // The int8 exporter for a text student's architecture: the bag of embeddings
-// (bag_int8_export.h) and the convolutional student (text_cnn_int8_export.h). Other text
-// families have no int8 form yet; the config check refuses them before any training.
+// (bag_int8_export.h), the convolutional student (text_cnn_int8_export.h) and the BiLSTM
+// (bilstm_int8_export.h). The Transformer has no int8 form yet; the config check refuses it as
+// a quantized student before any training.
 #pragma once
 
 #include <ATen/core/Tensor.h>

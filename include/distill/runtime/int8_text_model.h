@@ -21,7 +21,7 @@ class Int8Classifier;
 enum class Int8Kernels;
 
 /// How the token rows become the head's input.
-enum class TextEncoder { kBag, kConvolutions };
+enum class TextEncoder { kBag, kConvolutions, kRecurrent };
 
 const char* to_string(TextEncoder encoder);
 
@@ -36,6 +36,23 @@ struct QuantizedTextConvolution {
   std::vector<float> weight_scales;  // filters
   std::vector<float> bias;           // filters
 };
+
+/// One direction of one bidirectional LSTM layer (gates i, f, g, o as PyTorch orders them):
+///   gates = W_ih·x_t + W_hh·h_{t−1} + bias, both products int8 GEMMs — x_t in the layer's uint8
+/// input encoding, h_{t−1} in the state encoding (kLstmStateScale, kLstmStateZeroPoint) — and
+/// the cell state, the gates' nonlinearities and h_t in float.
+struct QuantizedLstmDirection {
+  std::vector<int8_t> input_weights;      // 4H × input width, row-major
+  std::vector<float> input_scales;        // 4H
+  std::vector<int8_t> recurrent_weights;  // 4H × H
+  std::vector<float> recurrent_scales;    // 4H
+  std::vector<float> bias;                // 4H: PyTorch's b_ih + b_hh
+};
+
+/// A hidden state lies in (−1, 1): it is quantized as round(h · 127) + 128, exactly the same way
+/// in every model, so the recurrent encoder needs no calibration beyond its input sequence.
+inline constexpr float kLstmStateScale = 1.0f / 127.0f;
+inline constexpr int32_t kLstmStateZeroPoint = 128;
 
 struct Int8TextModel {
   /// The serialized SentencePiece model that makes the token ids.
@@ -58,6 +75,13 @@ struct Int8TextModel {
   float sequence_scale = 1;
   int32_t sequence_zero_point = 0;
   std::vector<QuantizedTextConvolution> convolutions;
+  /// Recurrent: a bidirectional LSTM of lstm_units per direction, its directions in order
+  /// (layer 1 forward, layer 1 backward, layer 2 forward, ...). The first layer reads the
+  /// sequence (sequence_scale, sequence_zero_point), later ones the states of both directions
+  /// (2·lstm_units, the state encoding). The head reads the forward state after a text's last
+  /// token joined with the backward state after its first.
+  int64_t lstm_units = 0;
+  std::vector<QuantizedLstmDirection> lstm;
   /// The head over the pooled vector (head_input_width(): embedding_dim for the bag, the
   /// convolutions' filters together for the convolutions).
   Int8Model head;
@@ -99,17 +123,26 @@ class Int8TextRunner {
   void logits(const int64_t* rows, int64_t batch, int64_t length, float* logits);
   /// The head's inputs (batch, head_input_width()) for the same rows. Bag: the mean of the
   /// dequantized rows of every counted token and bigram (zeros for a text with none).
-  /// Convolutions: each filter's largest ReLU output over the text's windows.
+  /// Convolutions: each filter's largest ReLU output over the text's windows. Recurrent: the
+  /// last layer's final forward and backward states.
   void pool(const int64_t* rows, int64_t batch, int64_t length, float* pooled);
 
  private:
   void pool_bag(const int64_t* rows, int64_t batch, int64_t length, float* pooled) const;
+  /// Every row's codes in the sequence encoding, (batch, positions, E), positions ≥ length
+  /// padded; fills the texts' lengths (at least 1).
+  void encode_sequences(const int64_t* rows, int64_t batch, int64_t length, int64_t positions);
   void pool_convolutions(const int64_t* rows, int64_t batch, int64_t length, float* pooled);
+  void pool_recurrent(const int64_t* rows, int64_t batch, int64_t length, float* pooled);
 
+  struct Sequences;
   struct Convolutions;
+  struct Recurrent;
   const Int8TextModel* model_;
   std::unique_ptr<Int8Classifier> head_;
+  std::unique_ptr<Sequences> sequences_;
   std::unique_ptr<Convolutions> convolutions_;
+  std::unique_ptr<Recurrent> recurrent_;
   std::vector<float> pooled_;
 };
 

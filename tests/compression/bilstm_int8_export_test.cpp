@@ -1,0 +1,127 @@
+// The int8 BiLSTM text student: the runtime's final states and logits equal libtorch's
+// computation of the same int8 model (fake-quantized inputs and states, dequantized gate
+// weights, the cell step by step), its reference and oneDNN GEMMs agree, it stays close to the
+// fp32 student, padding does not change a text's logits, and its file round-trips and names
+// what is wrong in a bad one.
+#include "distill/compression/bilstm_int8_export.h"
+
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+
+#include "distill/compression/text_int8_export.h"
+#include "distill/core/error.h"
+#include "distill/runtime/int8_classifier.h"
+#include "distill/runtime/int8_text_model.h"
+#include "error_assertions.h"
+
+namespace distill::compression {
+namespace {
+
+using ::distill::testing::thrown_error;
+
+constexpr int64_t kLength = 10;
+
+std::shared_ptr<models::BiLstm> lstm_model(int64_t layers) {
+  models::ModelSpec spec;
+  spec.kind = models::ModelKind::kBiLstm;
+  spec.input_shape = {kLength};
+  spec.num_classes = 4;
+  spec.vocab_size = 50;
+  spec.embedding_dim = 12;
+  spec.hidden = {9};
+  spec.layers = layers;
+  auto model = std::dynamic_pointer_cast<models::BiLstm>(models::build_classifier(spec, 4));
+  model->eval();
+  return model;
+}
+
+/// <cls>, 1 to 9 tokens in [4, 50), padding.
+at::Tensor token_rows(int64_t n) {
+  at::Tensor ids = at::zeros({n, kLength}, at::kLong);
+  for (int64_t i = 0; i < n; ++i) {
+    ids[i][0] = 2;
+    const int64_t length = 1 + i % (kLength - 1);
+    ids[i].narrow(0, 1, length).copy_(at::randint(4, 50, {length}, at::kLong));
+  }
+  return ids;
+}
+
+TextModelContext context() {
+  data::TextEncodingOptions encoding;
+  encoding.max_tokens = kLength;
+  return {"tokenizer bytes", encoding, {"a", "b", "c", "d"}};
+}
+
+class BiLstmInt8Export : public ::testing::TestWithParam<int64_t> {};
+
+TEST_P(BiLstmInt8Export, RuntimeEqualsLibtorchsComputationOfTheSameInt8Model) {
+  at::manual_seed(3);
+  auto model = lstm_model(GetParam());
+  const at::Tensor ids = token_rows(48);
+  const runtime::Int8TextModel int8 =
+      quantize_text_classifier(*model, context(), ids, Int8ExportOptions{});
+  ASSERT_EQ(int8.encoder, runtime::TextEncoder::kRecurrent);
+  ASSERT_EQ(int8.head_input_width(), 18);
+
+  runtime::Int8TextRunner fast(int8, 1, runtime::Int8Kernels::kOneDnn);
+  runtime::Int8TextRunner reference(int8, 1, runtime::Int8Kernels::kReference);
+  at::Tensor states = at::empty({48, 18}), states_reference = at::empty({48, 18});
+  fast.pool(ids.data_ptr<int64_t>(), 48, kLength, states.data_ptr<float>());
+  reference.pool(ids.data_ptr<int64_t>(), 48, kLength, states_reference.data_ptr<float>());
+  const at::Tensor simulated = simulate_recurrent_states(int8, ids);
+  EXPECT_TRUE(at::allclose(states, simulated, 1e-4, 1e-4)) << (states - simulated).abs().max();
+  EXPECT_TRUE(at::allclose(states, states_reference, 1e-5, 1e-5));
+
+  at::Tensor logits = at::empty({48, 4});
+  fast.logits(ids.data_ptr<int64_t>(), 48, kLength, logits.data_ptr<float>());
+  const at::Tensor expected = simulate_int8_logits(int8.head, simulated);
+  EXPECT_TRUE(at::allclose(logits, expected, 1e-4, 1e-4)) << (logits - expected).abs().max();
+
+  // int8 against fp32: close, and the same class for nearly every text.
+  const at::Tensor fp32 = model->forward(ids);
+  const double spread = (fp32.max() - fp32.min()).item<double>();
+  EXPECT_LT((logits - fp32).abs().max().item<double>(), 0.05 * spread)
+      << (logits - fp32).abs().max() << " of " << spread;
+  EXPECT_GE(logits.argmax(1).eq(fp32.argmax(1)).sum().item<int64_t>(), 45);
+
+  // A text alone and unpadded reads as it does inside the padded batch.
+  const at::Tensor first = ids[3].narrow(0, 0, 5).contiguous();  // <cls> and 4 tokens
+  std::vector<float> alone(4);
+  fast.logits(first.data_ptr<int64_t>(), 1, 5, alone.data());
+  EXPECT_TRUE(at::allclose(at::tensor(alone), logits[3], 1e-5, 1e-6));
+}
+
+INSTANTIATE_TEST_SUITE_P(Layers, BiLstmInt8Export, ::testing::Values(1, 2),
+                         [](const auto& info) { return std::to_string(info.param) + "_layers"; });
+
+TEST(BiLstmInt8File, RoundTripsAndNamesWhatIsWrong) {
+  at::manual_seed(4);
+  auto model = lstm_model(2);
+  const runtime::Int8TextModel int8 =
+      quantize_text_classifier(*model, context(), token_rows(16), Int8ExportOptions{});
+  const std::string bytes = runtime::encode_int8_text_model(int8);
+  const runtime::Int8TextModel back = runtime::decode_int8_text_model(bytes, "m.int8text");
+  EXPECT_EQ(back.encoder, runtime::TextEncoder::kRecurrent);
+  EXPECT_EQ(back.lstm_units, 9);
+  ASSERT_EQ(back.lstm.size(), 4u);
+  EXPECT_EQ(back.lstm[3].recurrent_weights, int8.lstm[3].recurrent_weights);
+  EXPECT_EQ(back.lstm[2].bias, int8.lstm[2].bias);
+  EXPECT_EQ(runtime::encode_int8_text_model(back), bytes);
+  int64_t fp32_parameters = 0;
+  for (const auto& p : model->parameters()) fp32_parameters += p.numel();
+  // The two LSTM biases of each direction are stored summed: 4H fewer values per direction.
+  EXPECT_EQ(back.parameter_count(), fp32_parameters - 4 * 4 * 9);
+
+  runtime::Int8TextModel odd = int8;
+  odd.lstm.pop_back();
+  EXPECT_STREQ(thrown_error([&] { runtime::encode_int8_text_model(odd); }).what(),
+               "int8 text model to encode: 3 LSTM directions, expected 2 per layer, 1 to 16 layers");
+  runtime::Int8TextModel short_weights = int8;
+  short_weights.lstm[2].input_weights.pop_back();
+  EXPECT_STREQ(thrown_error([&] { runtime::encode_int8_text_model(short_weights); }).what(),
+               "int8 text model to encode: LSTM layer 2 forward: 647 input and 324 recurrent "
+               "weights, 36 + 36 scales and 36 biases; expected 36 x 18, 36 x 9 and 36 of each");
+}
+
+}  // namespace
+}  // namespace distill::compression
