@@ -62,6 +62,27 @@ int main(int argc, char** argv) {
     text.head = runtime::testing::random_model({4, 3}, runtime::ActivationQuantization::kStatic);
     text.class_names = {"a", "b", "c"};
     write(out / "int8_text_model_fuzz", "bag.int8text", runtime::encode_int8_text_model(text));
+
+    // The sequence encoders read no bigram rows.
+    text.bigram_buckets = 0;
+    text.embeddings.assign(10 * 4, 5);
+    text.row_scales.assign(10, 0.01f);
+    text.sequence_scale = 0.02f;
+    text.sequence_zero_point = 120;
+    text.encoder = runtime::TextEncoder::kConvolutions;
+    for (int64_t width : {2, 3})
+      text.convolutions.push_back({width, 2, std::vector<int8_t>(static_cast<size_t>(2 * width * 4), 3),
+                                   {0.01f, 0.02f}, {0.1f, -0.1f}});
+    write(out / "int8_text_model_fuzz", "convolutions.int8text", runtime::encode_int8_text_model(text));
+
+    text.convolutions.clear();
+    text.encoder = runtime::TextEncoder::kRecurrent;
+    text.lstm_units = 2;
+    for (int direction = 0; direction < 2; ++direction)
+      text.lstm.push_back({std::vector<int8_t>(8 * 4, 2), std::vector<float>(8, 0.01f),
+                           std::vector<int8_t>(8 * 2, -3), std::vector<float>(8, 0.02f),
+                           std::vector<float>(8, 0.05f)});
+    write(out / "int8_text_model_fuzz", "recurrent.int8text", runtime::encode_int8_text_model(text));
   }
 
   // csv_fuzz: the first byte holds the options (csv_fuzz.cpp).
