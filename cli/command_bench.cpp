@@ -1,5 +1,6 @@
 // `distill bench`: accuracy, bytes, batch-1 latency and batch-256 throughput of model files,
-// fp32 (.pt, libtorch) or int8 (runtime file), on the config's test set. The models are timed
+// fp32 (.pt, libtorch) or int8 (runtime files: .int8, and .int8text for text), on the config's
+// test set. The models are timed
 // together, in interleaved rounds (pipeline::SpeedQueue), so their ratios come from the same
 // spells of the machine.
 #include <ATen/ATen.h>
@@ -14,18 +15,21 @@
 #include "distill/models/model_io.h"
 #include "distill/pipeline/int8_stage.h"
 #include "distill/pipeline/speed_queue.h"
+#include "distill/pipeline/text_int8_stage.h"
 #include "distill/pipeline/stages.h"
 #include "distill/report/run_report.h"
 #include "distill/runtime/int8_model_file.h"
+#include "distill/runtime/int8_text_model.h"
 
 namespace distill::cli {
 namespace {
 
-bool is_int8_file(const std::string& path) {
-  char magic[8] = {};
+/// Whether the file starts with `magic` (8 bytes).
+bool starts_with_magic(const std::string& path, const char* magic) {
+  char head[8] = {};
   std::ifstream in(path, std::ios::binary);
-  in.read(magic, sizeof magic);
-  return in.gcount() == 8 && std::equal(magic, magic + 8, runtime::kInt8ModelMagic);
+  in.read(head, sizeof head);
+  return in.gcount() == 8 && std::equal(head, head + 8, magic);
 }
 
 }  // namespace
@@ -39,9 +43,9 @@ void register_bench_command(CLI::App& app) {
   auto args = std::make_shared<Arguments>();
   CLI::App* command = app.add_subcommand(
       "bench", "Accuracy, bytes, batch-1 latency and throughput of model files, fp32 (.pt) or "
-               "int8 (from distill quantize), side by side on the config's test set");
+               "int8 (.int8, .int8text), side by side on the config's test set");
   add_config_arguments(*command, args->config);
-  command->add_option("models", args->models, "model files (fp32 .pt or int8)")
+  command->add_option("models", args->models, "model files (fp32 .pt, int8 .int8 or .int8text)")
       ->required()
       ->check(CLI::ExistingFile);
   command->add_option("--json", args->json, "also write the results as JSON to this file");
@@ -63,9 +67,26 @@ void register_bench_command(CLI::App& app) {
     for (size_t i = 0; i < args->models.size(); ++i) {
       const std::string& path = args->models[i];
       report::ModelReport r;
-      if (is_int8_file(path)) {
-        DISTILL_CHECK_HINT(!text, "bench the fp32 text model files (.pt)", "'", path,
-                           "': int8 text models are timed by the run that makes them");
+      if (starts_with_magic(path, runtime::kInt8TextModelMagic)) {
+        DISTILL_CHECK_HINT(text, "bench it with a text config (data.source: text)", "'", path,
+                           "' is an int8 text model but the config's data is not text");
+        const runtime::Int8TextModel model = runtime::load_int8_text_model(path);
+        const int64_t max_tokens = loaded.config.data.text.encoding.max_tokens;
+        DISTILL_CHECK_HINT(model.max_tokens == max_tokens,
+                           "set data.text.max_tokens=" + std::to_string(model.max_tokens), "'",
+                           path, "' reads ", model.max_tokens, " tokens per text but the config's "
+                           "data.text.max_tokens is ", max_tokens);
+        const data::Dataset test = data::load_test_split(loaded.config.data, model.tokenizer_model);
+        if (run.class_names.empty()) {
+          run.test_samples = test.size();
+          run.class_names = test.class_names;
+        }
+        r = pipeline::evaluate_int8_text_model(path, model, test, at::Tensor(), accuracy_only, path,
+                                               !args->config.quiet, nullptr);
+        speeds.add(i, pipeline::int8_text_inference_call(model, test, speed.throughput_batch));
+      } else if (starts_with_magic(path, runtime::kInt8ModelMagic)) {
+        DISTILL_CHECK_HINT(!text, "bench the text models (.pt, .int8text)", "'", path,
+                           "' is an int8 image or tabular model but the config's data is text");
         const runtime::Int8Model model = runtime::load_int8_model(path);
         r = pipeline::evaluate_int8_model(path, model, raw_test, data::Normalization{}, at::Tensor(),
                                           accuracy_only, path, !args->config.quiet);

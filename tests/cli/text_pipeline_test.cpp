@@ -187,7 +187,21 @@ TEST_P(TextStudentFamilies, TrainDistilAndRunInInt8WhereTheRuntimeHasIt) {
   }
   const double int8_accuracy = models["student_int8"]["test"]["accuracy"].get<double>();
   EXPECT_NEAR(int8_accuracy, models["student_distilled"]["test"]["accuracy"].get<double>(), 0.02);
-  EXPECT_DOUBLE_EQ(program_accuracy(dir_ / "test.tsv", models["student_int8"]["file"]), int8_accuracy);
+  const std::string int8_file = models["student_int8"]["file"];
+  EXPECT_DOUBLE_EQ(program_accuracy(dir_ / "test.tsv", int8_file), int8_accuracy);
+  // `distill bench` reads the int8 text file beside the fp32 one and finds the run's figures.
+  const auto benched = run_command(testing::with_settings(
+      {kDistill, "bench", "-q", "-c", kExample, "--json", (dir_ / "bench.json").string(),
+       (dir_ / "run" / "student_distilled.pt").string(), int8_file},
+      {"data.text.train=" + (dir_ / "train.tsv").string(),
+       "data.text.test=" + (dir_ / "test.tsv").string(), "data.text.max_tokens=24",
+       "evaluation.speed_rounds=1", "evaluation.latency_repetitions=3",
+       "evaluation.throughput_repetitions=1", "evaluation.throughput_batch=8"}));
+  ASSERT_EQ(benched.exit_code, 0) << benched.output;
+  std::ifstream bench_in(dir_ / "bench.json");
+  const nlohmann::json bench = nlohmann::json::parse(bench_in)["models"];
+  EXPECT_DOUBLE_EQ(bench["model2"]["test"]["accuracy"].get<double>(), int8_accuracy);
+  EXPECT_GT(bench["model2"]["speed"]["latency_us_batch1_median"].get<double>(), 0.0);
 }
 
 INSTANTIATE_TEST_SUITE_P(

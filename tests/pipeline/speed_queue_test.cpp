@@ -57,12 +57,12 @@ TEST(SpeedQueue, QueuedRowsGetTheirOwnCallsFiguresAndOthersNone) {
 
   ASSERT_TRUE(report.models[0].speed && report.models[1].speed && report.models[3].speed);
   EXPECT_FALSE(report.models[2].speed);  // not queued
-  // Each row has its own call's figures: 8 ms per call in row 1, 2 ms in row 3 (sleeps only
-  // overshoot, by less than the 2 ms margins here).
+  // Each row has its own call's figures: 8 ms per call in row 1, 2 ms in row 3. Sleeps only
+  // overshoot — on a loaded machine by milliseconds (a 10 ms bound on row 1 failed under a
+  // parallel suite plus a training run) — so the bounds tell the two calls apart, no more.
   EXPECT_GE(report.models[1].speed->latency_us_median, 8000.0);
-  EXPECT_LT(report.models[1].speed->latency_us_median, 10000.0);
   EXPECT_GE(report.models[3].speed->latency_us_median, 2000.0);
-  EXPECT_LT(report.models[3].speed->latency_us_median, 4000.0);
+  EXPECT_LT(report.models[3].speed->latency_us_median, 8000.0);
   EXPECT_EQ(report.models[0].speed->throughput_batch, 4);
   EXPECT_GT(report.models[0].speed->throughput_per_s, 0.0);
   EXPECT_TRUE(model->is_training());  // timed in eval mode, then given back as it was
