@@ -37,17 +37,11 @@ runtime::QuantizedLstmDirection quantize_direction(const torch::nn::LSTM& lstm) 
 runtime::Int8TextModel quantize_bilstm(models::BiLstm& model, const TextModelContext& context,
                                        const at::Tensor& calibration_ids,
                                        const Int8ExportOptions& options) {
-  DISTILL_CHECK_HINT(options.activations == runtime::ActivationQuantization::kStatic,
-                     "set quantize.activations: static",
-                     "the bilstm student is quantized with static activations; dynamic ones "
-                     "cover MLP students");
   at::NoGradGuard no_grad;
   const models::ModelSpec& spec = model.spec();
   runtime::Int8TextModel out =
-      int8_text_model_with_rows(spec, context, model.token_embedding()->weight);
-  out.encoder = runtime::TextEncoder::kRecurrent;
-  out.lstm_units = spec.hidden.at(0);
-  calibrate_sequence_encoding(out, calibration_ids, options);
+      int8_sequence_model(spec, context, model.token_embedding()->weight,
+                          runtime::TextEncoder::kRecurrent, calibration_ids, options);  out.lstm_units = spec.hidden.at(0);
   for (size_t layer = 0; layer < model.forward_layers().size(); ++layer) {
     out.lstm.push_back(quantize_direction(model.forward_layers()[layer]));
     out.lstm.push_back(quantize_direction(model.backward_layers()[layer]));

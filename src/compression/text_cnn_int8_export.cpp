@@ -23,17 +23,11 @@ int64_t widest(const runtime::Int8TextModel& model) {
 runtime::Int8TextModel quantize_text_cnn(models::TextCnn& model, const TextModelContext& context,
                                          const at::Tensor& calibration_ids,
                                          const Int8ExportOptions& options) {
-  DISTILL_CHECK_HINT(options.activations == runtime::ActivationQuantization::kStatic,
-                     "set quantize.activations: static",
-                     "the text_cnn student is quantized with static activations; dynamic ones "
-                     "cover MLP students");
   at::NoGradGuard no_grad;
   const models::ModelSpec& spec = model.spec();
   runtime::Int8TextModel out =
-      int8_text_model_with_rows(spec, context, model.token_embedding()->weight);
-  out.encoder = runtime::TextEncoder::kConvolutions;
-  calibrate_sequence_encoding(out, calibration_ids, options);
-
+      int8_sequence_model(spec, context, model.token_embedding()->weight,
+                          runtime::TextEncoder::kConvolutions, calibration_ids, options);
   for (size_t i = 0; i < model.convolutions().size(); ++i) {
     const auto& conv = model.convolutions()[i];
     // (F, E, w) -> (F, w, E): a window's codes are read position by position.

@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "distill/compression/observers.h"
+#include "distill/core/error.h"
 #include "distill/kernels/quantize.h"
 #include "distill/models/classifier.h"
 
@@ -49,12 +50,22 @@ at::Tensor dequantized_rows(const std::vector<int8_t>& codes, const std::vector<
          at::from_blob(const_cast<float*>(scales.data()), {rows, 1}, at::kFloat);
 }
 
-void calibrate_sequence_encoding(runtime::Int8TextModel& model, const at::Tensor& calibration_ids,
-                                 const Int8ExportOptions& options) {
+runtime::Int8TextModel int8_sequence_model(const models::ModelSpec& spec,
+                                           const TextModelContext& context, const at::Tensor& table,
+                                           runtime::TextEncoder encoder,
+                                           const at::Tensor& calibration_ids,
+                                           const Int8ExportOptions& options) {
+  DISTILL_CHECK_HINT(options.activations == runtime::ActivationQuantization::kStatic,
+                     "set quantize.activations: static", "the ", models::to_string(spec.kind),
+                     " student is quantized with static activations; dynamic ones cover MLP "
+                     "students");
   at::NoGradGuard no_grad;
-  const at::Tensor rows = at::embedding(dequantized_embeddings(model), calibration_ids);
+  runtime::Int8TextModel out = int8_text_model_with_rows(spec, context, table);
+  out.encoder = encoder;
+  const at::Tensor rows = at::embedding(dequantized_embeddings(out), calibration_ids);
   const auto [lo, hi] = observe_range(rows, options.observer);
-  kernels::uint8_range_parameters(lo, hi, &model.sequence_scale, &model.sequence_zero_point);
+  kernels::uint8_range_parameters(lo, hi, &out.sequence_scale, &out.sequence_zero_point);
+  return out;
 }
 
 at::Tensor fake_quantized_sequence(const runtime::Int8TextModel& model, const at::Tensor& ids,

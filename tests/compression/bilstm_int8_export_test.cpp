@@ -13,6 +13,7 @@
 #include "distill/runtime/int8_classifier.h"
 #include "distill/runtime/int8_text_model.h"
 #include "error_assertions.h"
+#include "text_int8_test_inputs.h"
 
 namespace distill::compression {
 namespace {
@@ -35,22 +36,9 @@ std::shared_ptr<models::BiLstm> lstm_model(int64_t layers) {
   return model;
 }
 
-/// <cls>, 1 to 9 tokens in [4, 50), padding.
-at::Tensor token_rows(int64_t n) {
-  at::Tensor ids = at::zeros({n, kLength}, at::kLong);
-  for (int64_t i = 0; i < n; ++i) {
-    ids[i][0] = 2;
-    const int64_t length = 1 + i % (kLength - 1);
-    ids[i].narrow(0, 1, length).copy_(at::randint(4, 50, {length}, at::kLong));
-  }
-  return ids;
-}
+at::Tensor token_rows(int64_t n) { return testing::token_rows(n, kLength); }
 
-TextModelContext context() {
-  data::TextEncodingOptions encoding;
-  encoding.max_tokens = kLength;
-  return {"tokenizer bytes", encoding, {"a", "b", "c", "d"}};
-}
+TextModelContext context() { return testing::text_context(kLength); }
 
 class BiLstmInt8Export : public ::testing::TestWithParam<int64_t> {};
 
@@ -63,31 +51,14 @@ TEST_P(BiLstmInt8Export, RuntimeEqualsLibtorchsComputationOfTheSameInt8Model) {
   ASSERT_EQ(int8.encoder, runtime::TextEncoder::kRecurrent);
   ASSERT_EQ(int8.head_input_width(), 18);
 
-  runtime::Int8TextRunner fast(int8, 1, runtime::Int8Kernels::kOneDnn);
-  runtime::Int8TextRunner reference(int8, 1, runtime::Int8Kernels::kReference);
-  at::Tensor states = at::empty({48, 18}), states_reference = at::empty({48, 18});
-  fast.pool(ids.data_ptr<int64_t>(), 48, kLength, states.data_ptr<float>());
-  reference.pool(ids.data_ptr<int64_t>(), 48, kLength, states_reference.data_ptr<float>());
-  const at::Tensor simulated = simulate_recurrent_states(int8, ids);
-  EXPECT_TRUE(at::allclose(states, simulated, 1e-4, 1e-4)) << (states - simulated).abs().max();
-  EXPECT_TRUE(at::allclose(states, states_reference, 1e-5, 1e-5));
-
-  at::Tensor logits = at::empty({48, 4});
-  fast.logits(ids.data_ptr<int64_t>(), 48, kLength, logits.data_ptr<float>());
-  const at::Tensor expected = simulate_int8_logits(int8.head, simulated);
-  EXPECT_TRUE(at::allclose(logits, expected, 1e-4, 1e-4)) << (logits - expected).abs().max();
-
-  // int8 against fp32: close, and the same class for nearly every text.
-  const at::Tensor fp32 = model->forward(ids);
-  const double spread = (fp32.max() - fp32.min()).item<double>();
-  EXPECT_LT((logits - fp32).abs().max().item<double>(), 0.05 * spread)
-      << (logits - fp32).abs().max() << " of " << spread;
-  EXPECT_GE(logits.argmax(1).eq(fp32.argmax(1)).sum().item<int64_t>(), 45);
+  const at::Tensor logits = testing::expect_runtime_matches(
+      int8, ids, simulate_recurrent_states(int8, ids), model->forward(ids), 45);
 
   // A text alone and unpadded reads as it does inside the padded batch.
   const at::Tensor first = ids[3].narrow(0, 0, 5).contiguous();  // <cls> and 4 tokens
   std::vector<float> alone(4);
-  fast.logits(first.data_ptr<int64_t>(), 1, 5, alone.data());
+  runtime::Int8TextRunner runner(int8);
+  runner.logits(first.data_ptr<int64_t>(), 1, 5, alone.data());
   EXPECT_TRUE(at::allclose(at::tensor(alone), logits[3], 1e-5, 1e-6));
 }
 

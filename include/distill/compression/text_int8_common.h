@@ -39,10 +39,15 @@ Int8Rows quantize_rows(const at::Tensor& matrix);
 at::Tensor dequantized_rows(const std::vector<int8_t>& codes, const std::vector<float>& scales,
                             int64_t columns);
 
-/// The sequence encoders' uint8 encoding of a text's dequantized rows: the range the observer
-/// chooses on the calibration texts' rows (sequence_scale, sequence_zero_point).
-void calibrate_sequence_encoding(runtime::Int8TextModel& model, const at::Tensor& calibration_ids,
-                                 const Int8ExportOptions& options);
+/// What every sequence encoder (convolutions, recurrent) starts from: int8_text_model_with_rows
+/// with `encoder`, and the uint8 encoding of a text's dequantized rows — the range the observer
+/// chooses on the calibration texts' rows (sequence_scale, sequence_zero_point). Static
+/// activations only: dynamic ones are refused naming the spec's family.
+runtime::Int8TextModel int8_sequence_model(const models::ModelSpec& spec,
+                                           const TextModelContext& context, const at::Tensor& table,
+                                           runtime::TextEncoder encoder,
+                                           const at::Tensor& calibration_ids,
+                                           const Int8ExportOptions& options);
 
 /// What the sequence encoders read, in libtorch: `ids`' dequantized rows through the sequence
 /// encoding and back (fake quantization), padded with the encoding of 0 to `positions`: (N, P, E).

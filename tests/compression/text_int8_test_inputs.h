@@ -1,0 +1,62 @@
+// Inputs the int8 text exporters' tests share: token rows as the text data makes them, the
+// runtime context, and the check that holds a runtime model to its libtorch simulation, to the
+// reference kernels and to the fp32 student.
+#pragma once
+
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+
+#include "distill/compression/int8_export.h"
+#include "distill/compression/text_int8_common.h"
+#include "distill/runtime/int8_classifier.h"
+#include "distill/runtime/int8_text_model.h"
+
+namespace distill::compression::testing {
+
+/// n rows of `length`: <cls>, 1 to length − 1 tokens in [4, vocab), padding.
+inline at::Tensor token_rows(int64_t n, int64_t length, int64_t vocab = 50) {
+  at::Tensor ids = at::zeros({n, length}, at::kLong);
+  for (int64_t i = 0; i < n; ++i) {
+    ids[i][0] = 2;
+    const int64_t tokens = 1 + i % (length - 1);
+    ids[i].narrow(0, 1, tokens).copy_(at::randint(4, vocab, {tokens}, at::kLong));
+  }
+  return ids;
+}
+
+inline TextModelContext text_context(int64_t max_tokens) {
+  data::TextEncodingOptions encoding;
+  encoding.max_tokens = max_tokens;
+  return {"tokenizer bytes", encoding, {"a", "b", "c", "d"}};
+}
+
+/// The runtime's head inputs and logits for `ids` equal `simulated_pooled` and its head's
+/// simulation; the reference kernels give the oneDNN ones' head inputs; the logits stay within
+/// 5 % of the fp32 logits' spread and agree on at least `least_agreement` texts. Returns the
+/// runtime's logits.
+inline at::Tensor expect_runtime_matches(const runtime::Int8TextModel& int8, const at::Tensor& ids,
+                                         const at::Tensor& simulated_pooled,
+                                         const at::Tensor& fp32_logits, int64_t least_agreement) {
+  const int64_t n = ids.size(0), length = ids.size(1), width = int8.head_input_width();
+  runtime::Int8TextRunner fast(int8, 1, runtime::Int8Kernels::kOneDnn);
+  runtime::Int8TextRunner reference(int8, 1, runtime::Int8Kernels::kReference);
+  at::Tensor pooled = at::empty({n, width}), pooled_reference = at::empty({n, width});
+  fast.pool(ids.data_ptr<int64_t>(), n, length, pooled.data_ptr<float>());
+  reference.pool(ids.data_ptr<int64_t>(), n, length, pooled_reference.data_ptr<float>());
+  EXPECT_TRUE(at::allclose(pooled, simulated_pooled, 1e-4, 1e-4))
+      << (pooled - simulated_pooled).abs().max();
+  EXPECT_TRUE(at::allclose(pooled, pooled_reference, 1e-5, 1e-5));
+
+  at::Tensor logits = at::empty({n, int8.head.num_classes});
+  fast.logits(ids.data_ptr<int64_t>(), n, length, logits.data_ptr<float>());
+  const at::Tensor expected = simulate_int8_logits(int8.head, simulated_pooled);
+  EXPECT_TRUE(at::allclose(logits, expected, 1e-4, 1e-4)) << (logits - expected).abs().max();
+
+  const double spread = (fp32_logits.max() - fp32_logits.min()).item<double>();
+  EXPECT_LT((logits - fp32_logits).abs().max().item<double>(), 0.05 * spread)
+      << (logits - fp32_logits).abs().max() << " of " << spread;
+  EXPECT_GE(logits.argmax(1).eq(fp32_logits.argmax(1)).sum().item<int64_t>(), least_agreement);
+  return logits;
+}
+
+}  // namespace distill::compression::testing
