@@ -49,6 +49,7 @@ PreparedData prepare_text_data(const DataOptions& options, uint64_t seed,
   }
   prepared.test = std::move(splits.test);
   prepared.tokenizer_model = std::move(splits.tokenizer_model);
+  prepared.tokenizer_is_users_file = fixed_tokenizer.empty() && !options.text.tokenizer_file.empty();
   return prepared;
 }
 

@@ -77,7 +77,7 @@ TextSplits load_text_splits(const TextDataOptions& options, int64_t train_limit,
   if (!fixed_tokenizer.empty()) {
     splits.tokenizer_model = fixed_tokenizer;
   } else if (!options.tokenizer_file.empty()) {
-    DISTILL_CHECK(fs::exists(options.tokenizer_file), "data.text.tokenizer_file '",
+    DISTILL_CHECK(fs::exists(options.tokenizer_file), "data.text.tokenizer.file '",
                   options.tokenizer_file, "': no such file");
     splits.tokenizer_model = read_file_bytes(options.tokenizer_file);
   } else {

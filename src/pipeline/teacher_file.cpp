@@ -39,9 +39,14 @@ models::ClassifierPtr load_extra_teacher(const std::string& path, const data::Pr
   if (models::is_distill_model_file(path)) {
     teacher = models::load_model(path);
   } else {
+    DISTILL_CHECK_HINT(!data.train.has_token_ids() || data.tokenizer_is_users_file,
+                       "set data.text.tokenizer.file to the SentencePiece .model the teachers "
+                       "were trained with",
+                       where, ": a TorchScript text teacher reads the token ids of its own "
+                       "vocabulary, and this run's vocabulary is not the user's file");
     teacher.model =
         models::load_torchscript_classifier(path, data.train.sample_shape(), data.train.vocab_size);
-    teacher.tokenizer_model = data.tokenizer_model;  // the run's: set by the user for it
+    teacher.tokenizer_model = data.tokenizer_model;  // the user's file, checked above
   }
   check_teacher_matches_data(*teacher.model, data, where);
   DISTILL_CHECK_HINT(teacher.tokenizer_model == data.tokenizer_model,

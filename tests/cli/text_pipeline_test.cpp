@@ -342,6 +342,15 @@ TEST_F(TextPipeline, ATorchScriptTeacherFromPyTorchDistilsIntoEveryStudent) {
                                      "vocabulary, and data.text.tokenizer.file is not set"),
             std::string::npos)
       << no_tokenizer.output;
+  // As a further teacher of a run whose vocabulary distill trained: refused the same way.
+  const auto extra = run_command(text_run(
+      dir_, (dir_ / "bad-extra").string(),
+      {"distill.extra_teachers=[" + (dir_ / "teacher.pt").string() + "]", "quantize.enabled=false"}));
+  EXPECT_NE(extra.exit_code, 0);
+  EXPECT_NE(extra.output.find("a TorchScript text teacher reads the token ids of its own "
+                              "vocabulary, and this run's vocabulary is not the user's file"),
+            std::string::npos)
+      << extra.output;
 }
 
 TEST_F(TextPipeline, BadTextInputIsRefusedWithFileLineAndValue) {

@@ -66,6 +66,9 @@ struct PreparedData {
   std::vector<float> background;
   /// Text: the serialized SentencePiece model the token ids come from (saved with every model).
   std::string tokenizer_model;
+  /// Text: whether that model is the user's own (data.text.tokenizer.file), not one trained
+  /// here or a loaded teacher's — what a TorchScript text teacher must have been trained with.
+  bool tokenizer_is_users_file = false;
 };
 
 /// Loads and prepares the splits. The normalisation is fitted on the training split, unless
