@@ -41,7 +41,8 @@ runtime::Int8TextModel quantize_bilstm(models::BiLstm& model, const TextModelCon
   const models::ModelSpec& spec = model.spec();
   runtime::Int8TextModel out =
       int8_sequence_model(spec, context, model.token_embedding()->weight,
-                          runtime::TextEncoder::kRecurrent, calibration_ids, options);  out.lstm_units = spec.hidden.at(0);
+                          runtime::TextEncoder::kRecurrent, calibration_ids, options);
+  out.lstm_units = spec.hidden.at(0);
   for (size_t layer = 0; layer < model.forward_layers().size(); ++layer) {
     out.lstm.push_back(quantize_direction(model.forward_layers()[layer]));
     out.lstm.push_back(quantize_direction(model.backward_layers()[layer]));
