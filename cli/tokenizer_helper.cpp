@@ -1,6 +1,7 @@
-// distill-tokenizer: SentencePiece training and encoding for the processes that hold libtorch,
-// which cannot load SentencePiece themselves (include/distill/text/tokenizer_process.h). Reads
-// and writes the list files that header defines; errors go to standard error, exit status 1.
+// distill-tokenizer: SentencePiece training, and encoding with SentencePiece or WordPiece, for the
+// processes that hold libtorch, which cannot load SentencePiece themselves
+// (include/distill/text/tokenizer_process.h). Reads and writes the list files that header
+// defines; errors go to standard error, exit status 1.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -9,11 +10,17 @@
 #include "distill/core/atomic_file.h"
 #include "distill/core/error.h"
 #include "distill/text/sentencepiece_tokenizer.h"
+#include "distill/text/tokenizer.h"
 #include "distill/text/tokenizer_process.h"
 
 namespace {
 
 using distill::text::SentencePieceTokenizer;
+
+/// A serialized tokenizer (SentencePiece .model, or WordPiece in distill's form) from a file.
+std::unique_ptr<distill::text::Tokenizer> load(const std::string& path) {
+  return distill::text::load_tokenizer(distill::read_file_bytes(path), "'" + path + "'");
+}
 
 void train(const std::string& texts_path, const distill::text::TokenizerOptions& options,
            const std::string& out) {
@@ -22,18 +29,18 @@ void train(const std::string& texts_path, const distill::text::TokenizerOptions&
 }
 
 void encode(const std::string& model, const std::string& texts_path, const std::string& out) {
-  const SentencePieceTokenizer tokenizer = SentencePieceTokenizer::load(model);
+  const auto tokenizer = load(model);
   const std::vector<std::string> texts = distill::text::read_text_list(texts_path);
   std::vector<std::vector<int32_t>> ids;
   ids.reserve(texts.size());
-  for (const std::string& text : texts) ids.push_back(tokenizer.encode(text));
+  for (const std::string& text : texts) ids.push_back(tokenizer->encode(text));
   distill::text::write_token_lists(out, ids);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"distill-tokenizer: SentencePiece for distill's libtorch processes"};
+  CLI::App app{"distill-tokenizer: SentencePiece and WordPiece for distill's libtorch processes"};
   app.require_subcommand(1);
   std::string texts, model, out, model_type = "unigram";
   distill::text::TokenizerOptions options;
@@ -64,7 +71,7 @@ int main(int argc, char** argv) {
       encode(model, texts, out);
     } else {
       distill::write_file_atomically(
-          out, std::to_string(SentencePieceTokenizer::load(model).vocab_size()));
+          out, std::to_string(load(model)->vocab_size()));
     }
     return 0;
   } catch (const CLI::ParseError& e) {

@@ -83,7 +83,7 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_NAME libdistill-runtime-dev)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_DEPENDS
-    "libdnnl-dev, zlib1g-dev, nlohmann-json3-dev, libsentencepiece-dev, libgomp1")
+    "libdnnl-dev, zlib1g-dev, nlohmann-json3-dev, libsentencepiece-dev, libutf8proc-dev, libgomp1")
 set(CPACK_COMPONENT_RUNTIME_DESCRIPTION
     "distill's int8 inference runtime (no libtorch): static libraries, headers, CMake package")
 set(CPACK_DEBIAN_TOOL_PACKAGE_NAME distill)

@@ -10,6 +10,7 @@ packages=(
   libdnnl-dev                         # oneDNN kernels
   libyaml-cpp-dev libcli11-dev libfmt-dev nlohmann-json3-dev zlib1g-dev
   libsentencepiece-dev sentencepiece  # subword tokenization of text (spm_encode: a test's reference)
+  libutf8proc-dev                     # Unicode tables for WordPiece tokenization (BERT's vocab.txt)
   libgtest-dev libbenchmark-dev
   python3-torch                       # PyTorch reference values in tests, and the peer benchmark
   libjs-chart.js                      # the HTML report's charts (inlined into every report)

@@ -9,6 +9,7 @@
 #include "distill/core/error.h"
 #include "distill/core/run_recipe.h"
 #include "distill/text/tokenizer_process.h"
+#include "distill/text/wordpiece_vocabulary.h"
 
 namespace distill::data {
 namespace fs = std::filesystem;
@@ -79,7 +80,8 @@ TextSplits load_text_splits(const TextDataOptions& options, int64_t train_limit,
   } else if (!options.tokenizer_file.empty()) {
     DISTILL_CHECK(fs::exists(options.tokenizer_file), "data.text.tokenizer.file '",
                   options.tokenizer_file, "': no such file");
-    splits.tokenizer_model = read_file_bytes(options.tokenizer_file);
+    splits.tokenizer_model =
+        text::read_tokenizer_file(options.tokenizer_file, options.tokenizer_lowercase);
   } else {
     DISTILL_CHECK_HINT(!test_only, "evaluate a model saved with its tokenizer",
                        "evaluating on text needs the model's tokenizer");

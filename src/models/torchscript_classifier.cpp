@@ -17,6 +17,7 @@
 #include "distill/models/model_family.h"
 #include "distill/models/model_io.h"
 #include "distill/text/tokenizer_options.h"
+#include "distill/text/wordpiece_vocabulary.h"
 
 namespace distill::models {
 
@@ -71,11 +72,38 @@ std::vector<std::pair<std::string, at::Tensor>> call_taps(torch::jit::Module& mo
   return named;
 }
 
-/// A batch of token ids as the module is called with it: the ids, and the attention mask
-/// (1 for a token, 0 for padding: the convention of Hugging Face's models) when it takes one.
-std::vector<c10::IValue> token_arguments(const at::Tensor& ids, bool with_mask) {
-  if (!with_mask) return {ids};
-  return {ids, ids.ne(text::kPadTokenId).to(at::kLong)};
+/// How distill's token ids become the module's: none (the same ids), or a WordPiece
+/// vocabulary's map back to its file's ids and its [SEP].
+struct ModuleTokenIds {
+  at::Tensor of_distill_id;  // (V) int64, or undefined
+  int64_t separator = -1;
+};
+
+ModuleTokenIds module_token_ids(const std::string& tokenizer_model, const std::string& source) {
+  if (!text::is_serialized_wordpiece_vocabulary(tokenizer_model)) return {};
+  const text::WordPieceVocabulary vocabulary =
+      text::deserialize_wordpiece_vocabulary(tokenizer_model, source);
+  return {at::tensor(vocabulary.file_ids, at::kLong), vocabulary.separator_file_id};
+}
+
+/// A batch of token ids (B, L) as the module is called with it: the ids, mapped to the module's
+/// own, and the attention mask (1 for a token, 0 for padding: the convention of Hugging Face's
+/// models) when it takes one. With a separator, [SEP] follows each text's last token — over the
+/// last one when the row is full, as BERT's tokenizer truncates a text to leave it room.
+std::vector<c10::IValue> token_arguments(const at::Tensor& ids, bool with_mask,
+                                         const ModuleTokenIds& map) {
+  at::Tensor mask = ids.ne(text::kPadTokenId).to(at::kLong);
+  at::Tensor module_ids = ids;
+  if (map.of_distill_id.defined()) {
+    module_ids = map.of_distill_id.index_select(0, ids.reshape({-1})).view(ids.sizes());
+    if (map.separator >= 0) {
+      const at::Tensor after_last = mask.sum(1, /*keepdim=*/true).clamp_max(ids.size(1) - 1);
+      module_ids = module_ids.scatter(1, after_last, map.separator);
+      mask = mask.scatter(1, after_last, 1);
+    }
+  }
+  if (!with_mask) return {module_ids};
+  return {module_ids, mask};
 }
 
 }  // namespace
@@ -98,8 +126,10 @@ std::vector<c10::IValue> TorchScriptClassifier::arguments(const at::Tensor& inpu
   switch (input_) {
     case InputForm::kAsShaped: return {inputs};
     case InputForm::kFlattened: return {inputs.reshape({inputs.size(0), -1})};
-    case InputForm::kTokenIds: return token_arguments(inputs, false);
-    case InputForm::kTokenIdsAndMask: return token_arguments(inputs, true);
+    case InputForm::kTokenIds:
+      return token_arguments(inputs, false, {module_token_ids_, separator_id_});
+    case InputForm::kTokenIdsAndMask:
+      return token_arguments(inputs, true, {module_token_ids_, separator_id_});
   }
   return {inputs};
 }
@@ -113,6 +143,8 @@ at::Tensor TorchScriptClassifier::token_embedding() const {
     if (found.defined()) return {};  // two candidates: no guess
     found = value;
   }
+  // Rows in distill's id order.
+  if (found.defined() && module_token_ids_.defined()) return found.index_select(0, module_token_ids_);
   return found;
 }
 
@@ -149,8 +181,9 @@ bool is_torchscript_file(const std::filesystem::path& path) {
 
 ClassifierPtr load_torchscript_classifier(const std::filesystem::path& path,
                                           const std::vector<int64_t>& sample_shape,
-                                          int64_t vocab_size) {
+                                          int64_t vocab_size, const std::string& tokenizer_model) {
   const std::string source = path.string();
+  const ModuleTokenIds token_ids = module_token_ids(tokenizer_model, "the run's tokenizer");
   auto module = std::make_unique<TorchScriptClassifier::Module>();
   try {
     module->module = torch::jit::load(source, at::kCPU);
@@ -173,8 +206,8 @@ ClassifierPtr load_torchscript_classifier(const std::filesystem::path& path,
     at::Tensor ids = at::zeros(batch_shape, at::kLong);
     ids.select(1, 0).fill_(text::kClsTokenId);
     if (ids.size(1) > 1) ids.select(1, 1).fill_(std::min<int64_t>(text::kFirstPieceId, vocab_size - 1));
-    forms.push_back({Form::kTokenIdsAndMask, token_arguments(ids, true)});
-    forms.push_back({Form::kTokenIds, token_arguments(ids, false)});
+    forms.push_back({Form::kTokenIdsAndMask, token_arguments(ids, true, token_ids)});
+    forms.push_back({Form::kTokenIds, token_arguments(ids, false, token_ids)});
   } else {
     const at::Tensor probe = at::zeros(batch_shape);
     forms.push_back({Form::kAsShaped, {probe}});
@@ -244,8 +277,11 @@ ClassifierPtr load_torchscript_classifier(const std::filesystem::path& path,
   spec.num_classes = output.toTensor().size(1);
   spec.vocab_size = vocab_size;
   validate_model_spec(spec, source);
-  return ClassifierPtr(new TorchScriptClassifier(std::move(spec), std::move(module), form,
-                                                 std::move(tap_names)));
+  auto classifier = std::shared_ptr<TorchScriptClassifier>(new TorchScriptClassifier(
+      std::move(spec), std::move(module), form, std::move(tap_names)));
+  classifier->module_token_ids_ = token_ids.of_distill_id;
+  classifier->separator_id_ = token_ids.separator;
+  return classifier;
 }
 
 }  // namespace distill::models

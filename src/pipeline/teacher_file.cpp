@@ -19,14 +19,15 @@ TeacherWithData load_teacher_with_data(const std::string& path, const data::Data
     // A text module reads the ids of the vocabulary it was trained with: the user's, never one
     // trained here.
     DISTILL_CHECK_HINT(options.source != data::DataSourceKind::kText || !options.text.tokenizer_file.empty(),
-                       "set data.text.tokenizer.file to the SentencePiece .model the teacher was "
-                       "trained with",
+                       "set data.text.tokenizer.file to the tokenizer the teacher was trained "
+                       "with (a SentencePiece .model or a WordPiece vocab.txt)",
                        where, ": a TorchScript text teacher reads the token ids of its own "
                        "vocabulary, and data.text.tokenizer.file is not set");
     const data::Normalization none;  // PyTorch users' modules take the raw [0, 1] features
     loaded.data = data::prepare_data(options, seed, &none);
     loaded.teacher.model = models::load_torchscript_classifier(
-        path, loaded.data.train.sample_shape(), loaded.data.train.vocab_size);
+        path, loaded.data.train.sample_shape(), loaded.data.train.vocab_size,
+        loaded.data.tokenizer_model);
     loaded.teacher.role = "teacher";
   }
   check_teacher_matches_data(*loaded.teacher.model, loaded.data, where);
@@ -40,12 +41,13 @@ models::ClassifierPtr load_extra_teacher(const std::string& path, const data::Pr
     teacher = models::load_model(path);
   } else {
     DISTILL_CHECK_HINT(!data.train.has_token_ids() || data.tokenizer_is_users_file,
-                       "set data.text.tokenizer.file to the SentencePiece .model the teachers "
-                       "were trained with",
+                       "set data.text.tokenizer.file to the tokenizer the teachers were trained "
+                       "with (a SentencePiece .model or a WordPiece vocab.txt)",
                        where, ": a TorchScript text teacher reads the token ids of its own "
                        "vocabulary, and this run's vocabulary is not the user's file");
     teacher.model =
-        models::load_torchscript_classifier(path, data.train.sample_shape(), data.train.vocab_size);
+        models::load_torchscript_classifier(path, data.train.sample_shape(), data.train.vocab_size,
+                                            data.tokenizer_model);
     teacher.tokenizer_model = data.tokenizer_model;  // the user's file, checked above
   }
   check_teacher_matches_data(*teacher.model, data, where);

@@ -93,28 +93,6 @@ std::vector<int32_t> SentencePieceTokenizer::encode(std::string_view text) const
   return std::vector<int32_t>(ids.begin(), ids.end());
 }
 
-std::vector<int32_t> SentencePieceTokenizer::encode_prefix(std::string_view text,
-                                                           size_t max_pieces) const {
-  // A piece holds a few bytes: start from 8 bytes a piece and double until enough pieces come
-  // out or the whole text was encoded. The cut lies at a space, so the prefix ends with a whole
-  // word and its ids are the first ids of the whole text.
-  size_t bytes = std::max<size_t>(64, 8 * max_pieces);
-  while (bytes < text.size()) {
-    const size_t cut = text.rfind(' ', bytes);
-    if (cut != std::string_view::npos && cut > 0) {
-      std::vector<int32_t> ids = encode(text.substr(0, cut));
-      if (ids.size() >= max_pieces) {
-        ids.resize(max_pieces);
-        return ids;
-      }
-    }
-    bytes *= 2;
-  }
-  std::vector<int32_t> ids = encode(text);
-  if (ids.size() > max_pieces) ids.resize(max_pieces);
-  return ids;
-}
-
 std::string SentencePieceTokenizer::decode(const std::vector<int32_t>& ids) const {
   std::vector<int> kept;
   for (int32_t id : ids)

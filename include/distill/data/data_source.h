@@ -27,8 +27,11 @@ struct TextDataOptions {
   TextFileOptions file;
   TextEncodingOptions encoding;
   text::TokenizerOptions tokenizer;
-  /// A SentencePiece .model to use instead of training one on the training file.
+  /// A tokenizer to use instead of training one on the training file: a SentencePiece .model,
+  /// or a WordPiece vocabulary (BERT's vocab.txt, a `.txt` file).
   std::string tokenizer_file;
+  /// WordPiece only: lower-case texts and strip their accents first (an uncased vocabulary).
+  bool tokenizer_lowercase = true;
   /// Where trained vocabularies are kept, keyed by the training texts and tokenizer options
   /// (empty: trained on every run).
   std::string tokenizer_cache_dir;

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "distill/models/classifier.h"
@@ -25,7 +26,9 @@ namespace distill::models {
 ///
 /// Text: a module over token ids is called as forward(ids, attention_mask) — both (B, L) int64,
 /// the mask 1 for tokens and 0 for padding, as Hugging Face's models take them — or, when it
-/// refuses that, forward(ids). Its ids are the run's tokenizer's (`data.text.tokenizer.file`).
+/// refuses that, forward(ids). Its ids are the run's tokenizer's (`data.text.tokenizer.file`);
+/// with a WordPiece vocabulary, distill's ids are mapped back to the file's (BERT's [CLS] 101,
+/// [PAD] 0, ...) and [SEP] follows each text's last token, as BERT's tokenizer gives them.
 class TorchScriptClassifier : public Classifier {
  public:
   /// How a batch is passed to the module's forward (and taps).
@@ -48,12 +51,15 @@ class TorchScriptClassifier : public Classifier {
   TorchScriptClassifier(ModelSpec spec, std::unique_ptr<Module> module, InputForm input,
                         std::vector<std::string> tap_names);
   friend ClassifierPtr load_torchscript_classifier(const std::filesystem::path&,
-                                                   const std::vector<int64_t>&, int64_t);
+                                                   const std::vector<int64_t>&, int64_t,
+                                                   const std::string&);
   std::vector<c10::IValue> arguments(const at::Tensor& inputs) const;
 
   std::unique_ptr<Module> module_;
   InputForm input_;
   std::vector<std::string> tap_names_;  // "logits" last; more when the module exports taps()
+  at::Tensor module_token_ids_;         // (V) int64: the module's id of each distill id; or none
+  int64_t separator_id_ = -1;           // the module's [SEP], written after each text; or none
 };
 
 /// Whether `path` holds a TorchScript module rather than a distill model file (both are zip
@@ -62,10 +68,13 @@ bool is_torchscript_file(const std::filesystem::path& path);
 
 /// Loads a TorchScript classifier for samples of `sample_shape` (e.g. {1, 28, 28}). The module
 /// gets batches of that shape; if it rejects them, flattened (B, F) batches. With `vocab_size`
-/// > 0 the samples are token ids ({L}): ids and attention mask, else ids alone. A probe batch
-/// fixes the class count. Errors name the file and what the module returned for each form.
+/// > 0 the samples are token ids ({L}): ids and attention mask, else ids alone; `tokenizer_model`
+/// is the run's tokenizer (data::PreparedData::tokenizer_model), whose WordPiece form maps ids to
+/// the module's. A probe batch fixes the class count. Errors name the file and what the module
+/// returned for each form.
 ClassifierPtr load_torchscript_classifier(const std::filesystem::path& path,
                                           const std::vector<int64_t>& sample_shape,
-                                          int64_t vocab_size = 0);
+                                          int64_t vocab_size = 0,
+                                          const std::string& tokenizer_model = "");
 
 }  // namespace distill::models

@@ -1,6 +1,6 @@
-// One call from a UTF-8 string to logits: the int8 text model's own SentencePiece tokenizer, then
-// the bag of int8 embeddings and the int8 head. Library distill_text_runtime (the runtime plus
-// SentencePiece); no libtorch.
+// One call from a UTF-8 string to logits: the int8 text model's own tokenizer (SentencePiece or
+// WordPiece), then its int8 encoder and head. Library distill_text_runtime (the runtime plus
+// distill_text); no libtorch.
 #pragma once
 
 #include <memory>
@@ -11,7 +11,7 @@
 #include "distill/runtime/int8_text_model.h"
 
 namespace distill::text {
-class SentencePieceTokenizer;
+class Tokenizer;
 }
 
 namespace distill::runtime {
@@ -36,7 +36,7 @@ class Int8TextClassifier {
 
  private:
   std::unique_ptr<Int8TextModel> model_;  // stable address for the runner
-  std::unique_ptr<text::SentencePieceTokenizer> tokenizer_;
+  std::unique_ptr<text::Tokenizer> tokenizer_;
   std::unique_ptr<Int8TextRunner> runner_;
 };
 

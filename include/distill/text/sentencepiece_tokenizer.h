@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "distill/text/tokenizer.h"
 #include "distill/text/tokenizer_options.h"
 
 namespace sentencepiece {
@@ -22,7 +23,7 @@ namespace distill::text {
 /// A trained SentencePiece vocabulary. Ids: 0 is padding, 1 the unknown piece, 2 <cls> (a
 /// sequence's first position for [CLS] pooling), 3 <mask> (masked-token pretraining); the
 /// vocabulary's pieces follow.
-class SentencePieceTokenizer {
+class SentencePieceTokenizer : public Tokenizer {
  public:
   static constexpr int32_t kPadId = kPadTokenId;
   static constexpr int32_t kUnknownId = kUnknownTokenId;
@@ -39,18 +40,12 @@ class SentencePieceTokenizer {
   /// Writes the serialized model atomically (a standard SentencePiece `.model` file).
   void save(const std::filesystem::path& path) const;
 
-  const std::string& serialized() const { return serialized_; }
-  int32_t vocab_size() const;
-  /// The pieces' ids for `text` (UTF-8), without <cls>.
-  std::vector<int32_t> encode(std::string_view text) const;
-  /// The first `max_pieces` ids of encode(text), found by encoding growing prefixes of the text
-  /// cut at a space: SentencePiece segments each space-separated word on its own, so a prefix's
-  /// ids are the text's. A model keeps only its first pieces, and long texts cost their length.
-  std::vector<int32_t> encode_prefix(std::string_view text, size_t max_pieces) const;
+  const std::string& serialized() const override { return serialized_; }
+  int32_t vocab_size() const override;
+  std::vector<int32_t> encode(std::string_view text) const override;
   /// The text back from ids (padding and control ids dropped).
   std::string decode(const std::vector<int32_t>& ids) const;
-  /// The piece of an id ("▁the"), for reports and tests.
-  std::string piece(int32_t id) const;
+  std::string piece(int32_t id) const override;
 
  private:
   SentencePieceTokenizer(std::shared_ptr<const sentencepiece::SentencePieceProcessor> processor,
