@@ -149,9 +149,9 @@ void read_text_data(YamlSection s, data::TextDataOptions& t) {
   tokenizer.read("file", t.tokenizer_file);
   tokenizer.read("cache_dir", t.tokenizer_cache_dir);
   tokenizer.read("lowercase", t.tokenizer_lowercase);
-  check_value(!tokenizer.has("lowercase") || text::is_wordpiece_vocabulary_path(t.tokenizer_file),
-              tokenizer, "lowercase", t.tokenizer_lowercase,
-              "no value: it applies to a WordPiece vocabulary (file: a .txt vocab.txt) only");
+  check(!tokenizer.has("lowercase") || text::is_wordpiece_vocabulary_path(t.tokenizer_file),
+        tokenizer, "lowercase",
+        "applies to a WordPiece vocabulary (tokenizer.file a vocab.txt) only; remove it");
   tokenizer.reject_unknown_keys();
   s.reject_unknown_keys();
   check_value(t.file.max_line_bytes >= 16, s, "max_line_bytes", t.file.max_line_bytes, ">= 16");

@@ -353,6 +353,111 @@ TEST_F(TextPipeline, ATorchScriptTeacherFromPyTorchDistilsIntoEveryStudent) {
       << extra.output;
 }
 
+// A BERT-like teacher with a WordPiece vocabulary (vocab.txt in BERT's layout: [PAD] 0,
+// [unused*], [UNK] 100, [CLS] 101, [SEP] 102, [MASK] 103), trained in PyTorch on ids from the
+// Python reference of BERT's tokenizer, [CLS] text [SEP], pooled at [CLS]. Writes the teacher,
+// the vocabulary and its test accuracy and macro-F1 as PyTorch measures them.
+const char* kWordPieceTeacherScript = R"(
+import sys, torch
+reference_dir, train_tsv, test_tsv, out, L = sys.argv[1:5] + [int(sys.argv[5])]
+sys.path.insert(0, reference_dir)
+import bert_tokenizer_reference as bert
+torch.manual_seed(0)
+read = lambda p: [line.rstrip("\n").split("\t") for line in open(p, encoding="utf-8")][1:]
+train, test = read(train_tsv), read(test_tsv)
+classes = sorted(set(r[0] for r in train))
+tokens = bert.build_vocab([r[1] for r in train], True, 10)  # few words: most split into pieces
+open(out + "/vocab.txt", "w", encoding="utf-8").write("".join(t + "\n" for t in tokens))
+vocab = {t: i for i, t in enumerate(tokens)}
+def encode(text):
+    ids = [vocab["[CLS]"]] + bert.encode(text, vocab, True)[: L - 2] + [vocab["[SEP]"]]
+    return ids + [vocab["[PAD]"]] * (L - len(ids))
+def tensors(rows):
+    return torch.tensor([encode(r[1]) for r in rows]), torch.tensor([classes.index(r[0]) for r in rows])
+x, y = tensors(train)
+
+class Teacher(torch.nn.Module):
+    def __init__(self, vocab: int, classes: int, width: int = 32):
+        super().__init__()
+        self.embedding = torch.nn.Embedding(vocab, width, padding_idx=0)
+        self.positions = torch.nn.Parameter(torch.randn(L, width) * 0.02)
+        layer = torch.nn.TransformerEncoderLayer(width, 2, 64, dropout=0.0, batch_first=True)
+        self.encoder = torch.nn.TransformerEncoder(layer, 1, enable_nested_tensor=False)
+        self.head = torch.nn.Linear(width, classes)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        h = self.encoder(self.embedding(input_ids) + self.positions[: input_ids.shape[1]],
+                         src_key_padding_mask=attention_mask == 0)
+        return self.head(h[:, 0])
+
+model = Teacher(len(tokens), len(classes))
+opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+for epoch in range(15):
+    for i in torch.randperm(len(x)).split(32):
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(model(x[i], (x[i] != 0).long()), y[i]).backward()
+        opt.step()
+model.eval()
+torch.jit.script(model).save(out + "/teacher.pt")
+tx, ty = tensors(test)
+with torch.no_grad():
+    predicted = model(tx, (tx != 0).long()).argmax(1)
+f1 = []
+for c in range(len(classes)):
+    tp = ((predicted == c) & (ty == c)).sum().item()
+    fp = ((predicted == c) & (ty != c)).sum().item()
+    fn = ((predicted != c) & (ty == c)).sum().item()
+    f1.append(0.0 if tp == 0 else 2 * tp / (2 * tp + fp + fn))
+open(out + "/teacher_test.txt", "w").write("%r %r" % ((predicted == ty).double().mean().item(), sum(f1) / len(f1)))
+)";
+
+// Bring-your-own BERT-like teacher with its WordPiece vocab.txt: distill tokenizes as BERT does,
+// maps its ids back to the file's and adds [SEP], so its evaluation of the teacher is PyTorch's
+// exactly; the distilled student's int8 file carries the vocabulary, and the runtime's own
+// program, tokenizing raw texts with it, predicts what the run measured.
+TEST_F(TextPipeline, AWordPieceTeacherFromPyTorchDistilsWithItsVocabTxt) {
+  if (!testing::python_torch_available()) GTEST_SKIP() << "/usr/bin/python3 cannot import torch";
+  testing::write_bytes(dir_ / "teacher.py", kWordPieceTeacherScript);
+  const auto made = run_command({"/usr/bin/python3", (dir_ / "teacher.py").string(),
+                                 DISTILL_SOURCE_DIR "/tests/text", (dir_ / "train.tsv").string(),
+                                 (dir_ / "test.tsv").string(), dir_.path().string(), "24"});
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+  double python_accuracy = 0, python_macro_f1 = 0;
+  std::ifstream(dir_ / "teacher_test.txt") >> python_accuracy >> python_macro_f1;
+  ASSERT_GT(python_accuracy, 0.85) << made.output;
+
+  const std::string out = (dir_ / "run").string();
+  const auto r = run_command(text_run(
+      dir_, out, {"teacher.load=" + (dir_ / "teacher.pt").string(),
+                  "data.text.tokenizer.file=" + (dir_ / "vocab.txt").string()}));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::ifstream in(out + "/results.json");
+  const nlohmann::json models = nlohmann::json::parse(in)["models"];
+  EXPECT_DOUBLE_EQ(models["teacher"]["test"]["accuracy"].get<double>(), python_accuracy) << r.output;
+  EXPECT_NEAR(models["teacher"]["test"]["macro_f1"].get<double>(), python_macro_f1, 1e-9);
+  EXPECT_GT(models["student_distilled"]["test"]["accuracy"].get<double>(), 0.8) << r.output;
+  const double int8_accuracy = models["student_int8"]["test"]["accuracy"].get<double>();
+  EXPECT_DOUBLE_EQ(program_accuracy(dir_ / "test.tsv", models["student_int8"]["file"]), int8_accuracy);
+
+  // A malformed vocabulary is refused before anything trains, naming the file and line.
+  testing::write_bytes(dir_ / "bad.txt", "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nthe\nthe\n");
+  const auto bad = run_command(text_run(
+      dir_, (dir_ / "bad").string(), {"teacher.load=" + (dir_ / "teacher.pt").string(),
+                                      "data.text.tokenizer.file=" + (dir_ / "bad.txt").string()}));
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.output.find("bad.txt':7: token 'the' is listed twice (first on line 6)"),
+            std::string::npos)
+      << bad.output;
+  // `lowercase` belongs to WordPiece vocabularies only.
+  const auto misplaced = run_command(text_run(dir_, (dir_ / "misplaced").string(),
+                                              {"data.text.tokenizer.lowercase=false"}));
+  EXPECT_NE(misplaced.exit_code, 0);
+  EXPECT_NE(misplaced.output.find("data.text.tokenizer.lowercase applies to a WordPiece "
+                                  "vocabulary (tokenizer.file a vocab.txt) only; remove it"),
+            std::string::npos)
+      << misplaced.output;
+}
+
 TEST_F(TextPipeline, BadTextInputIsRefusedWithFileLineAndValue) {
   write_corpus(dir_ / "test.tsv", 30, 3, "science\tan unknown class\n");
   const auto unknown = run_command(text_run(dir_, (dir_ / "a").string(), {}));

@@ -9,6 +9,7 @@
 
 #include "distill/core/error.h"
 #include "distill/models/model_io.h"
+#include "distill/text/wordpiece_vocabulary.h"
 #include "tensor_assertions.h"
 #include "test_support.h"
 #include "error_assertions.h"
@@ -170,6 +171,48 @@ torch.jit.script(Net().eval()).save(sys.argv[1])
   const Error e = thrown_error([&] { load_torchscript_classifier(path, {1, 28, 28}); });
   EXPECT_NE(std::string(e.what()).find("taps() must return the logits too"), std::string::npos)
       << e.what();
+}
+
+// A module trained with a WordPiece vocabulary reads the vocabulary file's ids: distill's ids
+// ([PAD] 0, [UNK] 1, [CLS] 2, [MASK] 3, then file order) are mapped back, [SEP] follows each
+// text (over its last token when the row is full), and the mask covers it. The module shows what
+// it got: logits = ids * 10 + mask, one "class" per position.
+TEST(TorchScriptClassifier, WordPieceTeacherReadsItsFilesIdsWithSeparator) {
+  if (!testing::python_torch_available()) GTEST_SKIP() << "/usr/bin/python3 cannot import torch";
+  TempDir dir;
+  testing::write_bytes(dir / "echo.py", R"(
+import sys, torch
+class Echo(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embedding = torch.nn.Parameter(torch.arange(11.0).unsqueeze(1).repeat(1, 2))
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        return (input_ids * 10 + attention_mask).float()
+torch.jit.script(Echo()).save(sys.argv[1])
+)");
+  const auto made = testing::run_command(
+      {"/usr/bin/python3", (dir / "echo.py").string(), (dir / "echo.pt").string()});
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+  // File ids: [PAD] 0, [unused0] 1, [UNK] 2, [CLS] 3, [SEP] 4, [MASK] 5, the 6, play 7, ...
+  const std::string vocabulary = text::serialize_wordpiece_vocabulary(
+      "[PAD]\n[unused0]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nthe\nplay\n##ing\n##s\n,\n", true);
+  const auto classifier =
+      load_torchscript_classifier(dir / "echo.pt", {5}, /*vocab_size=*/11, vocabulary);
+  // distill ids: <cls> 2, the 6, play 7, ##ing 8, ##s 9, [UNK] 1, [MASK] 3, [unused0] 4.
+  const at::Tensor ids = at::tensor({2, 6, 7, 0, 0, 2, 6, 7, 8, 9, 2, 1, 3, 4, 0}, at::kLong).view({3, 5});
+  const at::Tensor expected_ids =
+      at::tensor({3, 6, 7, 4, 0, 3, 6, 7, 8, 4, 3, 2, 5, 1, 4}, at::kLong).view({3, 5});
+  const at::Tensor expected_mask =
+      at::tensor({1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, at::kLong).view({3, 5});
+  EXPECT_TENSOR_CLOSE(classifier->forward(ids), (expected_ids * 10 + expected_mask).to(at::kFloat));
+  // The module's embedding rows come back in distill's id order.
+  const auto* script = dynamic_cast<const TorchScriptClassifier*>(classifier.get());
+  ASSERT_NE(script, nullptr);
+  EXPECT_TENSOR_CLOSE(script->token_embedding().select(1, 0),
+                      at::tensor({0, 2, 3, 5, 1, 4, 6, 7, 8, 9, 10}, at::kFloat));
+  // Without a WordPiece vocabulary the ids go through as they are, with no separator.
+  const auto plain = load_torchscript_classifier(dir / "echo.pt", {5}, /*vocab_size=*/11);
+  EXPECT_TENSOR_CLOSE(plain->forward(ids), (ids * 10 + ids.ne(0)).to(at::kFloat));
 }
 
 TEST(TorchScriptClassifier, DistillModelFilesAreNotTorchScript) {
