@@ -44,7 +44,7 @@ report::ModelReport evaluate_int8_text_model(const std::string& title,
   // rank 0 wrote no file).
   out.size.bytes = static_cast<int64_t>(runtime::encode_int8_text_model(model).size());
 
-  runtime::Int8TextRunner runner(model);
+  runtime::Int8TextRunner runner(model, /*threads: OpenMP's, the run's*/ 0);
   const at::Tensor ids = test.features.contiguous();
   const int64_t length = ids.size(1), classes = model.head.num_classes;
   const int64_t batch = evaluation.batch_size;
@@ -78,7 +78,8 @@ evaluation::InferenceCall int8_text_inference_call(const runtime::Int8TextModel&
   };
   auto state = std::make_shared<State>();
   state->model = model;
-  state->runner = std::make_unique<runtime::Int8TextRunner>(state->model);
+  // The run's threads (OpenMP's count, which -j sets), as the fp32 models are timed with.
+  state->runner = std::make_unique<runtime::Int8TextRunner>(state->model, /*threads=*/0);
   state->rows = test.features.index_select(0, at::arange(throughput_batch, at::kLong) % test.size())
                     .contiguous();
   state->scores.resize(static_cast<size_t>(throughput_batch * model.head.num_classes));

@@ -1,9 +1,12 @@
 // Running an int8 text model from token ids: the bag's mean of rows; the convolutions' int8 GEMMs
-// over each text's windows and their maxima; or the bidirectional LSTM's int8 gate GEMMs with
+// over each text's windows and their maxima (chunks of texts shared among threads); or the bidirectional LSTM's int8 gate GEMMs with
 // float state; then the int8 head.
+#include <omp.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <utility>
 
 #include "distill/core/error.h"
 #include "distill/kernels/int8_gemm.h"
@@ -12,6 +15,7 @@
 #include "distill/runtime/int8_text_model.h"
 #include "distill/text/bigram_hash.h"
 #include "distill/text/tokenizer_options.h"
+#include "spinning_workers.h"
 
 namespace distill::runtime {
 namespace {
@@ -28,6 +32,17 @@ class Int8Product {
     kernels::Int8GemmParams p = params_;
     p.m = m;
     kernels::reference_int8_gemm(p, x, weights_, y);
+  }
+  /// A row count that varies from call to call (a batch's windows), rounded up so that it meets
+  /// a bounded set of shapes — oneDNN prepares one primitive per row count — at a small cost:
+  /// a multiple of a granule of at least 1/32 of the count (≤ 32 shapes per doubling of the
+  /// count, ≤ 1/32 of the rows padding). Buffers hold padded_rows(m) rows; the padding rows'
+  /// outputs are computed and never read. (Splitting the rows into fixed blocks instead costs
+  /// ~5 % of the batch-256 throughput: oneDNN splits one large product better between threads.)
+  static int64_t padded_rows(int64_t m) {
+    int64_t granule = 1;
+    while (granule * 32 < m) granule *= 2;
+    return (m + granule - 1) / granule * granule;
   }
 
  private:
@@ -56,6 +71,63 @@ void check_token(const Int8TextModel& m, int64_t id) {
 
 float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 
+/// Texts in chunks of about this many windows: a chunk's windows, products and maxima stay in
+/// the core's cache between the GEMM that writes them and the loop that reads them.
+constexpr int64_t kWindowsPerChunk = 1024;
+
+/// One thread's buffers for the convolutions of a chunk of texts.
+struct ConvolutionScratch {
+  std::vector<int64_t> first_window;  // texts + 1: where each text's windows start
+  std::vector<uint8_t> windows;       // windows × width·E
+  std::vector<float> outputs;         // windows × filters
+};
+
+/// Each filter's largest ReLU output over the windows of texts [begin, end) into `pooled`
+/// (batch, head width). Per width, the windows inside each text's own tokens (0 .. tokens −
+/// width; a text shorter than the width has its one window over the padding) — the only ones
+/// its maxima read — each a contiguous run of the text's codes (batch, positions, E), gathered
+/// for one GEMM.
+void pool_text_windows(const Int8TextModel& m, std::vector<Int8Product>& products,
+                       const uint8_t* codes, const int64_t* lengths, int64_t positions,
+                       int64_t begin, int64_t end, ConvolutionScratch& c, float* pooled) {
+  const int64_t width = m.embedding_dim, pooled_width = m.head_input_width();
+  const int64_t texts = end - begin;
+  int64_t first_filter = 0;
+  for (size_t k = 0; k < m.convolutions.size(); ++k) {
+    const QuantizedTextConvolution& conv = m.convolutions[k];
+    const int64_t span = conv.width * width;
+    c.first_window.resize(static_cast<size_t>(texts + 1));
+    int64_t windows = 0;
+    for (int64_t i = 0; i < texts; ++i) {
+      c.first_window[static_cast<size_t>(i)] = windows;
+      windows += std::max<int64_t>(lengths[begin + i] - conv.width, 0) + 1;
+    }
+    c.first_window[static_cast<size_t>(texts)] = windows;
+    const int64_t padded = Int8Product::padded_rows(windows);
+    c.windows.resize(static_cast<size_t>(padded * span));
+    for (int64_t i = 0; i < texts; ++i) {
+      const int64_t first = c.first_window[static_cast<size_t>(i)];
+      const int64_t count = c.first_window[static_cast<size_t>(i) + 1] - first;
+      for (int64_t t = 0; t < count; ++t)
+        std::memcpy(c.windows.data() + (first + t) * span,
+                    codes + ((begin + i) * positions + t) * width, static_cast<size_t>(span));
+    }
+    c.outputs.resize(static_cast<size_t>(padded * conv.filters));
+    products[k].run(padded, c.windows.data(), c.outputs.data());
+    // ReLU and each filter's maximum over the text's windows.
+    for (int64_t i = 0; i < texts; ++i) {
+      float* out = pooled + (begin + i) * pooled_width + first_filter;
+      std::fill(out, out + conv.filters, 0.0f);
+      for (int64_t w = c.first_window[static_cast<size_t>(i)];
+           w < c.first_window[static_cast<size_t>(i) + 1]; ++w) {
+        const float* y = c.outputs.data() + w * conv.filters;
+        for (int64_t f = 0; f < conv.filters; ++f) out[f] = std::max(out[f], y[f]);
+      }
+    }
+    first_filter += conv.filters;
+  }
+}
+
 }  // namespace
 
 /// The sequence encoders' input: every vocabulary row already in the sequence's uint8 encoding,
@@ -66,12 +138,13 @@ struct Int8TextRunner::Sequences {
   std::vector<int64_t> lengths;    // batch
 };
 
-/// Each width's GEMM and the buffers it reuses.
+/// Each width's GEMM, and the threads that share a batch's texts with their own buffers.
 struct Int8TextRunner::Convolutions {
   std::vector<Int8Product> products;
   int64_t widest = 1;
-  std::vector<uint8_t> windows;  // windows × width·E
-  std::vector<float> outputs;    // windows × filters
+  int threads = 1;
+  std::vector<ConvolutionScratch> scratch;  // one per thread
+  std::unique_ptr<SpinningWorkers> workers;
 };
 
 /// Each direction's two GEMMs and the buffers of the recurrence.
@@ -107,6 +180,8 @@ Int8TextRunner::Int8TextRunner(const Int8TextModel& model, int threads, Int8Kern
   }
   if (model.encoder == TextEncoder::kConvolutions) {
     convolutions_ = std::make_unique<Convolutions>();
+    convolutions_->threads = threads > 0 ? threads : omp_get_max_threads();
+    convolutions_->scratch.resize(static_cast<size_t>(convolutions_->threads));
     for (const QuantizedTextConvolution& conv : model.convolutions) {
       convolutions_->products.emplace_back(
           float_output(conv.filters, conv.width * width, model.sequence_scale,
@@ -210,39 +285,31 @@ void Int8TextRunner::encode_sequences(const int64_t* rows, int64_t batch, int64_
 
 void Int8TextRunner::pool_convolutions(const int64_t* rows, int64_t batch, int64_t length,
                                        float* pooled) {
-  const Int8TextModel& m = *model_;
   Convolutions& c = *convolutions_;
-  const int64_t width = m.embedding_dim;
   // Rows shorter than the widest convolution are padded to it, as training's batches were.
   const int64_t positions = std::max(length, c.widest);
   encode_sequences(rows, batch, length, positions);
   const Sequences& s = *sequences_;
-  const int64_t pooled_width = m.head_input_width();
-  int64_t first_filter = 0;
-  for (size_t k = 0; k < m.convolutions.size(); ++k) {
-    const QuantizedTextConvolution& conv = m.convolutions[k];
-    // Every window of every row, each a contiguous run of the row's codes: one GEMM.
-    const int64_t per_text = positions - conv.width + 1, span = conv.width * width;
-    const int64_t windows = batch * per_text;
-    c.windows.resize(static_cast<size_t>(windows * span));
-    for (int64_t b = 0; b < batch; ++b)
-      for (int64_t t = 0; t < per_text; ++t)
-        std::memcpy(c.windows.data() + (b * per_text + t) * span,
-                    s.codes.data() + (b * positions + t) * width, static_cast<size_t>(span));
-    c.outputs.resize(static_cast<size_t>(windows * conv.filters));
-    c.products[k].run(windows, c.windows.data(), c.outputs.data());
-    // ReLU and each filter's maximum over the text's own windows (0 .. tokens − width).
-    for (int64_t b = 0; b < batch; ++b) {
-      const int64_t last = std::max<int64_t>(s.lengths[static_cast<size_t>(b)] - conv.width, 0);
-      float* out = pooled + b * pooled_width + first_filter;
-      std::fill(out, out + conv.filters, 0.0f);
-      for (int64_t t = 0; t <= last; ++t) {
-        const float* y = c.outputs.data() + (b * per_text + t) * conv.filters;
-        for (int64_t f = 0; f < conv.filters; ++f) out[f] = std::max(out[f], y[f]);
-      }
+  // Chunks of consecutive texts, shared round-robin among the threads.
+  std::vector<std::pair<int64_t, int64_t>> chunks;
+  for (int64_t b = 0, start = 0, windows = 0; b < batch; ++b) {
+    windows += s.lengths[static_cast<size_t>(b)];
+    if (windows >= kWindowsPerChunk || b + 1 == batch) {
+      chunks.emplace_back(start, b + 1);
+      start = b + 1;
+      windows = 0;
     }
-    first_filter += conv.filters;
   }
+  const auto run_chunks = [&](int slice, int slices) {
+    for (size_t k = static_cast<size_t>(slice); k < chunks.size(); k += static_cast<size_t>(slices))
+      pool_text_windows(*model_, c.products, s.codes.data(), s.lengths.data(), positions,
+                        chunks[k].first, chunks[k].second, c.scratch[static_cast<size_t>(slice)],
+                        pooled);
+  };
+  const int slices = static_cast<int>(std::min<size_t>(static_cast<size_t>(c.threads), chunks.size()));
+  if (slices <= 1) return run_chunks(0, 1);
+  if (!c.workers) c.workers = std::make_unique<SpinningWorkers>(c.threads);
+  c.workers->run(slices, [&](int slice) { run_chunks(slice, slices); });
 }
 
 void Int8TextRunner::pool_recurrent(const int64_t* rows, int64_t batch, int64_t length,

@@ -53,6 +53,30 @@ TEST(TextCnnInt8Export, RuntimeEqualsLibtorchsComputationOfTheSameInt8Model) {
                                   model->forward(ids), 60);
 }
 
+// A batch of many chunks (about 1024 windows each) shared among threads, each with its own
+// buffers and oneDNN shapes of varying row counts: the same maxima as one thread's reference.
+TEST(TextCnnInt8Export, ThreadsSharingABatchsChunksGiveTheReferenceMaxima) {
+  at::manual_seed(7);
+  auto model = cnn_model();
+  const at::Tensor ids = token_rows(1500);
+  const runtime::Int8TextModel int8 =
+      quantize_text_classifier(*model, context(), ids.narrow(0, 0, 64), Int8ExportOptions{});
+  const int64_t n = ids.size(0), width = int8.head_input_width();
+  at::Tensor reference = at::empty({n, width});
+  runtime::Int8TextRunner(int8, 1, runtime::Int8Kernels::kReference)
+      .pool(ids.data_ptr<int64_t>(), n, kLength, reference.data_ptr<float>());
+  for (int threads : {2, 3}) {
+    runtime::Int8TextRunner runner(int8, threads, runtime::Int8Kernels::kOneDnn);
+    for (int64_t batch : {n, n - 333}) {  // two batches: other chunk boundaries, other shapes
+      at::Tensor pooled = at::full({batch, width}, -1.0f);
+      runner.pool(ids.data_ptr<int64_t>(), batch, kLength, pooled.data_ptr<float>());
+      EXPECT_TRUE(at::allclose(pooled, reference.narrow(0, 0, batch), 1e-5, 1e-5))
+          << threads << " threads, batch " << batch << ": "
+          << (pooled - reference.narrow(0, 0, batch)).abs().max();
+    }
+  }
+}
+
 TEST(TextCnnInt8Export, ShortUnpaddedRowsReadAsTrainingsPaddedOnes) {
   at::manual_seed(5);
   auto model = cnn_model();

@@ -108,7 +108,8 @@ Int8TextModel load_int8_text_model(const std::string& path);
 bool is_int8_text_model(const std::string& bytes);
 
 /// Runs a text model from token ids (the tokenizer's output, before <cls> and cutting).
-/// `kernels` picks the plain reference GEMMs or oneDNN's (tests hold them together).
+/// `threads` (0: OpenMP's count) share a batch's texts — the convolutions' chunks and the head's
+/// rows; `kernels` picks the plain reference GEMMs or oneDNN's (tests hold them together).
 class Int8TextRunner {
  public:
   explicit Int8TextRunner(const Int8TextModel& model, int threads = 1);
