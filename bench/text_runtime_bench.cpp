@@ -1,6 +1,6 @@
 // The int8 text classifier as deployed: per-text latency at batch 1 from the UTF-8 string
 // (tokenization included), tokenization alone, and throughput over a batch of 256 texts.
-// Links the runtime and SentencePiece, no libtorch.
+// Links the runtime and the tokenizers, no libtorch.
 //
 //   text_runtime_bench MODEL.int8text TEXTS.tsv[.gz] [benchmark flags]
 //
@@ -14,7 +14,6 @@
 
 #include "distill/data/text_reader.h"
 #include "distill/runtime/int8_text_classifier.h"
-#include "distill/text/sentencepiece_tokenizer.h"
 
 namespace {
 

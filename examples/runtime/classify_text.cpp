@@ -1,6 +1,6 @@
 // Classifies lines of text from standard input with an int8 text model from `distill run` on
-// text data, linking only the runtime and SentencePiece: no libtorch, no Python. Build target:
-// int8_classify_text.
+// text data, linking only the runtime and the tokenizers (SentencePiece, WordPiece): no
+// libtorch, no Python. Build target: int8_classify_text.
 //
 //   int8_classify_text MODEL.int8text < texts.txt
 //

@@ -3,7 +3,7 @@
 //   runtime::Int8Model model = runtime::load_int8_model("student.int8");
 //   runtime::Int8Classifier classifier(std::move(model));
 // Text students (`.int8text`) from UTF-8 strings: distill/runtime/int8_text_classifier.h with the
-// target distill::text_runtime (which adds SentencePiece).
+// target distill::text_runtime (which adds the tokenizers: SentencePiece and WordPiece).
 #pragma once
 
 #include "distill/runtime/int8_classifier.h"   // IWYU pragma: export

@@ -245,7 +245,40 @@ TEST_F(TextPipeline, TinyBertStyleLayerDistillationBetweenTransformers) {
 /// A teacher as a PyTorch user brings one: a small Transformer written in PyTorch, its vocabulary
 /// trained by distill-tokenizer (SentencePiece with distill's special ids), trained on the
 /// training texts, scripted with forward(input_ids, attention_mask) and saved.
-const char* kTorchTeacherScript = R"(
+// The teacher both PyTorch scripts train: a 1-layer Transformer encoder over token ids with
+// learned positions, pooled over the text's tokens (mean) or at [CLS] (BERT's way), 15 epochs of
+// Adam; `train_teacher(vocab, classes, L, cls_pooling, x, y)` returns it in eval mode.
+const std::string kTorchTeacherModel = R"(
+class Teacher(torch.nn.Module):
+    def __init__(self, vocab: int, classes: int, L: int, cls_pooling: bool, width: int = 32):
+        super().__init__()
+        self.embedding = torch.nn.Embedding(vocab, width, padding_idx=0)
+        self.positions = torch.nn.Parameter(torch.randn(L, width) * 0.02)
+        layer = torch.nn.TransformerEncoderLayer(width, 2, 64, dropout=0.0, batch_first=True)
+        self.encoder = torch.nn.TransformerEncoder(layer, 1, enable_nested_tensor=False)
+        self.head = torch.nn.Linear(width, classes)
+        self.cls_pooling = cls_pooling
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        h = self.encoder(self.embedding(input_ids) + self.positions[: input_ids.shape[1]],
+                         src_key_padding_mask=attention_mask == 0)
+        if self.cls_pooling:
+            return self.head(h[:, 0])
+        m = attention_mask.unsqueeze(-1).to(h.dtype)
+        return self.head((h * m).sum(1) / m.sum(1).clamp(min=1.0))
+
+def train_teacher(vocab, classes, L, cls_pooling, x, y):
+    model = Teacher(vocab, classes, L, cls_pooling)
+    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+    for epoch in range(15):
+        for i in torch.randperm(len(x)).split(32):
+            opt.zero_grad()
+            torch.nn.functional.cross_entropy(model(x[i], (x[i] != 0).long()), y[i]).backward()
+            opt.step()
+    return model.eval()
+)";
+
+const std::string kTorchTeacherScript = R"(
 import struct, subprocess, sys, torch
 helper, train_tsv, out, L = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 torch.manual_seed(0)
@@ -271,29 +304,7 @@ for _ in range(len(rows)):
     offset += 4 + 4 * n
 x, y = torch.tensor(ids), torch.tensor([classes.index(r[0]) for r in rows])
 
-class Teacher(torch.nn.Module):
-    def __init__(self, vocab: int, classes: int, width: int = 32):
-        super().__init__()
-        self.embedding = torch.nn.Embedding(vocab, width, padding_idx=0)
-        self.positions = torch.nn.Parameter(torch.randn(L, width) * 0.02)
-        layer = torch.nn.TransformerEncoderLayer(width, 2, 64, dropout=0.0, batch_first=True)
-        self.encoder = torch.nn.TransformerEncoder(layer, 1, enable_nested_tensor=False)
-        self.head = torch.nn.Linear(width, classes)
-
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        h = self.encoder(self.embedding(input_ids) + self.positions[: input_ids.shape[1]],
-                         src_key_padding_mask=attention_mask == 0)
-        m = attention_mask.unsqueeze(-1).to(h.dtype)
-        return self.head((h * m).sum(1) / m.sum(1).clamp(min=1.0))
-
-model = Teacher(vocab, len(classes))
-opt = torch.optim.Adam(model.parameters(), lr=3e-3)
-for epoch in range(15):
-    for i in torch.randperm(len(x)).split(32):
-        opt.zero_grad()
-        torch.nn.functional.cross_entropy(model(x[i], (x[i] != 0).long()), y[i]).backward()
-        opt.step()
-model.eval()
+model = train_teacher(vocab, len(classes), L, False, x, y)
 torch.jit.script(model).save(out + "/teacher.pt")
 )";
 
@@ -303,7 +314,8 @@ torch.jit.script(model).save(out + "/teacher.pt")
 // ids PyTorch trained it on.
 TEST_F(TextPipeline, ATorchScriptTeacherFromPyTorchDistilsIntoEveryStudent) {
   if (!testing::python_torch_available()) GTEST_SKIP() << "/usr/bin/python3 cannot import torch";
-  testing::write_bytes(dir_ / "teacher.py", kTorchTeacherScript);
+  testing::write_bytes(dir_ / "teacher.py",
+                       "import torch\n" + kTorchTeacherModel + kTorchTeacherScript);
   const auto made = run_command({"/usr/bin/python3", (dir_ / "teacher.py").string(),
                                  DISTILL_TOKENIZER_HELPER, (dir_ / "train.tsv").string(),
                                  dir_.path().string(), "24"});
@@ -357,7 +369,7 @@ TEST_F(TextPipeline, ATorchScriptTeacherFromPyTorchDistilsIntoEveryStudent) {
 // [unused*], [UNK] 100, [CLS] 101, [SEP] 102, [MASK] 103), trained in PyTorch on ids from the
 // Python reference of BERT's tokenizer, [CLS] text [SEP], pooled at [CLS]. Writes the teacher,
 // the vocabulary and its test accuracy and macro-F1 as PyTorch measures them.
-const char* kWordPieceTeacherScript = R"(
+const std::string kWordPieceTeacherScript = R"(
 import sys, torch
 reference_dir, train_tsv, test_tsv, out, L = sys.argv[1:5] + [int(sys.argv[5])]
 sys.path.insert(0, reference_dir)
@@ -376,28 +388,7 @@ def tensors(rows):
     return torch.tensor([encode(r[1]) for r in rows]), torch.tensor([classes.index(r[0]) for r in rows])
 x, y = tensors(train)
 
-class Teacher(torch.nn.Module):
-    def __init__(self, vocab: int, classes: int, width: int = 32):
-        super().__init__()
-        self.embedding = torch.nn.Embedding(vocab, width, padding_idx=0)
-        self.positions = torch.nn.Parameter(torch.randn(L, width) * 0.02)
-        layer = torch.nn.TransformerEncoderLayer(width, 2, 64, dropout=0.0, batch_first=True)
-        self.encoder = torch.nn.TransformerEncoder(layer, 1, enable_nested_tensor=False)
-        self.head = torch.nn.Linear(width, classes)
-
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        h = self.encoder(self.embedding(input_ids) + self.positions[: input_ids.shape[1]],
-                         src_key_padding_mask=attention_mask == 0)
-        return self.head(h[:, 0])
-
-model = Teacher(len(tokens), len(classes))
-opt = torch.optim.Adam(model.parameters(), lr=3e-3)
-for epoch in range(15):
-    for i in torch.randperm(len(x)).split(32):
-        opt.zero_grad()
-        torch.nn.functional.cross_entropy(model(x[i], (x[i] != 0).long()), y[i]).backward()
-        opt.step()
-model.eval()
+model = train_teacher(len(tokens), len(classes), L, True, x, y)
 torch.jit.script(model).save(out + "/teacher.pt")
 tx, ty = tensors(test)
 with torch.no_grad():
@@ -417,7 +408,8 @@ open(out + "/teacher_test.txt", "w").write("%r %r" % ((predicted == ty).double()
 // program, tokenizing raw texts with it, predicts what the run measured.
 TEST_F(TextPipeline, AWordPieceTeacherFromPyTorchDistilsWithItsVocabTxt) {
   if (!testing::python_torch_available()) GTEST_SKIP() << "/usr/bin/python3 cannot import torch";
-  testing::write_bytes(dir_ / "teacher.py", kWordPieceTeacherScript);
+  testing::write_bytes(dir_ / "teacher.py",
+                       "import torch\n" + kTorchTeacherModel + kWordPieceTeacherScript);
   const auto made = run_command({"/usr/bin/python3", (dir_ / "teacher.py").string(),
                                  DISTILL_SOURCE_DIR "/tests/text", (dir_ / "train.tsv").string(),
                                  (dir_ / "test.tsv").string(), dir_.path().string(), "24"});

@@ -67,7 +67,8 @@ struct PreparedData {
   Normalization normalization;
   /// The normalised value of a zero input per channel: the fill for shifted-in pixels.
   std::vector<float> background;
-  /// Text: the serialized SentencePiece model the token ids come from (saved with every model).
+  /// Text: the serialized tokenizer the token ids come from (SentencePiece or WordPiece; saved
+  /// with every model).
   std::string tokenizer_model;
   /// Text: whether that model is the user's own (data.text.tokenizer.file), not one trained
   /// here or a loaded teacher's — what a TorchScript text teacher must have been trained with.
@@ -83,7 +84,7 @@ PreparedData prepare_data(const DataOptions& options, uint64_t seed,
                           const std::string& fixed_tokenizer = {});
 
 /// Loads the test split of `options` only, unnormalised (for evaluating a saved model). Text
-/// needs the model's tokenizer (`tokenizer_model`, its serialized SentencePiece model).
+/// needs the model's tokenizer (`tokenizer_model`, its serialized tokenizer).
 Dataset load_test_split(const DataOptions& options, const std::string& tokenizer_model = {});
 
 const char* to_string(DataSourceKind kind);

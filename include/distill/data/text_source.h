@@ -13,7 +13,7 @@ struct TextSplits {
   Dataset train;
   Dataset validation;  // empty unless options.validation names a file
   Dataset test;
-  std::string tokenizer_model;  // serialized SentencePiece model
+  std::string tokenizer_model;  // serialized tokenizer (SentencePiece or WordPiece)
 };
 
 /// Reads the files of `options` (the first train_limit / test_limit examples; 0: all), gets the
