@@ -139,7 +139,12 @@ at::Tensor TorchScriptClassifier::token_embedding() const {
   at::Tensor found;
   for (const auto& p : named_parameters(/*recurse=*/false)) {
     const at::Tensor& value = p.value();
-    if (value.dim() != 2 || value.size(0) != spec().vocab_size) continue;
+    if (value.dim() != 2) continue;
+    // With a WordPiece vocabulary the table may have more rows than the file has lines
+    // (models pad it to a round size); the file's ids pick its rows below.
+    const bool rows_fit = value.size(0) == spec().vocab_size ||
+                          (module_token_ids_.defined() && value.size(0) > spec().vocab_size);
+    if (!rows_fit) continue;
     if (found.defined()) return {};  // two candidates: no guess
     found = value;
   }

@@ -185,7 +185,8 @@ import sys, torch
 class Echo(torch.nn.Module):
     def __init__(self):
         super().__init__()
-        self.embedding = torch.nn.Parameter(torch.arange(11.0).unsqueeze(1).repeat(1, 2))
+        # 16 rows for an 11-line vocabulary: padded to a round size, as some models do
+        self.embedding = torch.nn.Parameter(torch.arange(16.0).unsqueeze(1).repeat(1, 2))
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         return (input_ids * 10 + attention_mask).float()
 torch.jit.script(Echo()).save(sys.argv[1])
@@ -205,14 +206,16 @@ torch.jit.script(Echo()).save(sys.argv[1])
   const at::Tensor expected_mask =
       at::tensor({1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, at::kLong).view({3, 5});
   EXPECT_TENSOR_CLOSE(classifier->forward(ids), (expected_ids * 10 + expected_mask).to(at::kFloat));
-  // The module's embedding rows come back in distill's id order.
+  // The module's embedding rows come back in distill's id order, the padding rows left out.
   const auto* script = dynamic_cast<const TorchScriptClassifier*>(classifier.get());
   ASSERT_NE(script, nullptr);
   EXPECT_TENSOR_CLOSE(script->token_embedding().select(1, 0),
                       at::tensor({0, 2, 3, 5, 1, 4, 6, 7, 8, 9, 10}, at::kFloat));
-  // Without a WordPiece vocabulary the ids go through as they are, with no separator.
+  // Without a WordPiece vocabulary the ids go through as they are, with no separator, and a
+  // table of another size than the vocabulary is no token embedding.
   const auto plain = load_torchscript_classifier(dir / "echo.pt", {5}, /*vocab_size=*/11);
   EXPECT_TENSOR_CLOSE(plain->forward(ids), (ids * 10 + ids.ne(0)).to(at::kFloat));
+  EXPECT_FALSE(dynamic_cast<const TorchScriptClassifier&>(*plain).token_embedding().defined());
 }
 
 TEST(TorchScriptClassifier, DistillModelFilesAreNotTorchScript) {
