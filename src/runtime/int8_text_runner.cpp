@@ -1,6 +1,7 @@
 // Running an int8 text model from token ids: the bag's mean of rows; the convolutions' int8 GEMMs
-// over each text's windows and their maxima (chunks of texts shared among threads); or the bidirectional LSTM's int8 gate GEMMs with
-// float state; then the int8 head.
+// over each text's windows and their maxima (chunks of texts shared among threads); or the
+// bidirectional LSTM's int8 gate GEMMs with float state (slices of the batch on the threads);
+// then the int8 head.
 #include <omp.h>
 
 #include <algorithm>
@@ -75,6 +76,10 @@ float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 /// the core's cache between the GEMM that writes them and the loop that reads them.
 constexpr int64_t kWindowsPerChunk = 1024;
 
+/// A batch's texts are split among threads for the recurrence only when each gets this many: the
+/// per-step GEMMs over fewer rows cost more than they share.
+constexpr int64_t kMinTextsPerRecurrenceSlice = 16;
+
 /// One thread's buffers for the convolutions of a chunk of texts.
 struct ConvolutionScratch {
   std::vector<int64_t> first_window;  // texts + 1: where each text's windows start
@@ -128,6 +133,85 @@ void pool_text_windows(const Int8TextModel& m, std::vector<Int8Product>& product
   }
 }
 
+
+/// One thread's buffers for the recurrence of a slice of texts.
+struct RecurrentScratch {
+  std::vector<float> projected;     // texts × positions × 4H: W_ih·x_t + bias
+  std::vector<uint8_t> states;      // texts × positions × 2H: the layer's output, state encoding
+  std::vector<uint8_t> next_input;  // the same, as the next layer reads it
+  std::vector<float> h, c;          // texts × H
+  std::vector<uint8_t> h_codes;     // active × H
+  std::vector<float> gates;         // active × 4H
+  std::vector<int64_t> active;      // the texts still reading at this step
+};
+
+/// The last layer's final states (texts, 2H) of `texts` texts: `codes` (texts, positions, E) in
+/// the sequence encoding, `lengths` their token counts; pooled rows written at `pooled`.
+void run_recurrence(const Int8TextModel& m, std::vector<Int8Product>& input_products,
+                    std::vector<Int8Product>& recurrent_products, const uint8_t* codes,
+                    const int64_t* lengths, int64_t texts, int64_t positions, RecurrentScratch& r,
+                    float* pooled) {
+  const int64_t units = m.lstm_units;
+  const int64_t layers = static_cast<int64_t>(m.lstm.size()) / 2;
+  const uint8_t* input = codes;
+  r.states.assign(static_cast<size_t>(texts * positions * 2 * units),
+                  static_cast<uint8_t>(kLstmStateZeroPoint));
+  r.projected.resize(static_cast<size_t>(texts * positions * 4 * units));
+  r.h.resize(static_cast<size_t>(texts * units));
+  r.c.resize(static_cast<size_t>(texts * units));
+  for (int64_t layer = 0; layer < layers; ++layer) {
+    for (int64_t direction = 0; direction < 2; ++direction) {
+      const size_t d = static_cast<size_t>(2 * layer + direction);
+      // W_ih·x_t + bias at every position of every text: one GEMM.
+      input_products[d].run(texts * positions, input, r.projected.data());
+      std::fill(r.h.begin(), r.h.end(), 0.0f);
+      std::fill(r.c.begin(), r.c.end(), 0.0f);
+      for (int64_t step = 0; step < positions; ++step) {
+        r.active.clear();
+        for (int64_t b = 0; b < texts; ++b)
+          if (lengths[b] > step) r.active.push_back(b);
+        if (r.active.empty()) break;
+        const int64_t count = static_cast<int64_t>(r.active.size());
+        r.h_codes.resize(static_cast<size_t>(count * units));
+        for (int64_t a = 0; a < count; ++a)
+          kernels::quantize_to_uint8(r.h.data() + r.active[static_cast<size_t>(a)] * units, units,
+                                     kLstmStateScale, kLstmStateZeroPoint,
+                                     r.h_codes.data() + a * units);
+        r.gates.resize(static_cast<size_t>(count * 4 * units));
+        recurrent_products[d].run(count, r.h_codes.data(), r.gates.data());
+        for (int64_t a = 0; a < count; ++a) {
+          const int64_t b = r.active[static_cast<size_t>(a)], n = lengths[b];
+          // The backward direction reads the text from its last token to its first.
+          const int64_t position = direction == 0 ? step : n - 1 - step;
+          const float* in = r.projected.data() + (b * positions + position) * 4 * units;
+          const float* rec = r.gates.data() + a * 4 * units;
+          float* h = r.h.data() + b * units;
+          float* c = r.c.data() + b * units;
+          for (int64_t u = 0; u < units; ++u) {
+            const float i = sigmoid(in[u] + rec[u]);
+            const float f = sigmoid(in[units + u] + rec[units + u]);
+            const float g = std::tanh(in[2 * units + u] + rec[2 * units + u]);
+            const float o = sigmoid(in[3 * units + u] + rec[3 * units + u]);
+            c[u] = f * c[u] + i * g;
+            h[u] = o * std::tanh(c[u]);
+          }
+          kernels::quantize_to_uint8(
+              h, units, kLstmStateScale, kLstmStateZeroPoint,
+              r.states.data() + (b * positions + position) * 2 * units + direction * units);
+        }
+      }
+      // The last layer's final states: the forward one after the last token, the backward one
+      // after the first.
+      if (layer + 1 == layers)
+        for (int64_t b = 0; b < texts; ++b)
+          std::memcpy(pooled + b * 2 * units + direction * units, r.h.data() + b * units,
+                      static_cast<size_t>(units) * sizeof(float));
+    }
+    r.next_input = r.states;
+    input = r.next_input.data();
+  }
+}
+
 }  // namespace
 
 /// The sequence encoders' input: every vocabulary row already in the sequence's uint8 encoding,
@@ -150,13 +234,9 @@ struct Int8TextRunner::Convolutions {
 /// Each direction's two GEMMs and the buffers of the recurrence.
 struct Int8TextRunner::Recurrent {
   std::vector<Int8Product> input_products, recurrent_products;  // one per direction
-  std::vector<float> projected;     // batch × positions × 4H: W_ih·x_t + bias
-  std::vector<uint8_t> states;      // batch × positions × 2H: the layer's output, state encoding
-  std::vector<uint8_t> next_input;  // the same, as the next layer reads it
-  std::vector<float> h, c;          // batch × H
-  std::vector<uint8_t> h_codes;     // active × H
-  std::vector<float> gates;         // active × 4H
-  std::vector<int64_t> active;      // the texts still reading at this step
+  int threads = 1;
+  std::vector<RecurrentScratch> scratch;  // one per thread
+  std::unique_ptr<SpinningWorkers> workers;
 };
 
 Int8TextRunner::Int8TextRunner(const Int8TextModel& model, int threads)
@@ -192,6 +272,8 @@ Int8TextRunner::Int8TextRunner(const Int8TextModel& model, int threads, Int8Kern
     return;
   }
   recurrent_ = std::make_unique<Recurrent>();
+  recurrent_->threads = threads > 0 ? threads : omp_get_max_threads();
+  recurrent_->scratch.resize(static_cast<size_t>(recurrent_->threads));
   const int64_t units = model.lstm_units;
   for (size_t d = 0; d < model.lstm.size(); ++d) {
     const QuantizedLstmDirection& direction = model.lstm[d];
@@ -316,67 +398,22 @@ void Int8TextRunner::pool_recurrent(const int64_t* rows, int64_t batch, int64_t 
                                     float* pooled) {
   const Int8TextModel& m = *model_;
   Recurrent& r = *recurrent_;
-  const int64_t positions = std::max<int64_t>(length, 1), units = m.lstm_units;
+  const int64_t positions = std::max<int64_t>(length, 1), width = m.embedding_dim;
   encode_sequences(rows, batch, length, positions);
-  const std::vector<int64_t>& lengths = sequences_->lengths;
-  const int64_t layers = static_cast<int64_t>(m.lstm.size()) / 2;
-  const uint8_t* input = sequences_->codes.data();
-  r.states.assign(static_cast<size_t>(batch * positions * 2 * units),
-                  static_cast<uint8_t>(kLstmStateZeroPoint));
-  r.projected.resize(static_cast<size_t>(batch * positions * 4 * units));
-  r.h.resize(static_cast<size_t>(batch * units));
-  r.c.resize(static_cast<size_t>(batch * units));
-  for (int64_t layer = 0; layer < layers; ++layer) {
-    for (int64_t direction = 0; direction < 2; ++direction) {
-      const size_t d = static_cast<size_t>(2 * layer + direction);
-      // W_ih·x_t + bias at every position of every text: one GEMM.
-      r.input_products[d].run(batch * positions, input, r.projected.data());
-      std::fill(r.h.begin(), r.h.end(), 0.0f);
-      std::fill(r.c.begin(), r.c.end(), 0.0f);
-      for (int64_t step = 0; step < positions; ++step) {
-        r.active.clear();
-        for (int64_t b = 0; b < batch; ++b)
-          if (lengths[static_cast<size_t>(b)] > step) r.active.push_back(b);
-        if (r.active.empty()) break;
-        const int64_t count = static_cast<int64_t>(r.active.size());
-        r.h_codes.resize(static_cast<size_t>(count * units));
-        for (int64_t a = 0; a < count; ++a)
-          kernels::quantize_to_uint8(r.h.data() + r.active[static_cast<size_t>(a)] * units, units,
-                                     kLstmStateScale, kLstmStateZeroPoint,
-                                     r.h_codes.data() + a * units);
-        r.gates.resize(static_cast<size_t>(count * 4 * units));
-        r.recurrent_products[d].run(count, r.h_codes.data(), r.gates.data());
-        for (int64_t a = 0; a < count; ++a) {
-          const int64_t b = r.active[static_cast<size_t>(a)], n = lengths[static_cast<size_t>(b)];
-          // The backward direction reads the text from its last token to its first.
-          const int64_t position = direction == 0 ? step : n - 1 - step;
-          const float* in = r.projected.data() + (b * positions + position) * 4 * units;
-          const float* rec = r.gates.data() + a * 4 * units;
-          float* h = r.h.data() + b * units;
-          float* c = r.c.data() + b * units;
-          for (int64_t u = 0; u < units; ++u) {
-            const float i = sigmoid(in[u] + rec[u]);
-            const float f = sigmoid(in[units + u] + rec[units + u]);
-            const float g = std::tanh(in[2 * units + u] + rec[2 * units + u]);
-            const float o = sigmoid(in[3 * units + u] + rec[3 * units + u]);
-            c[u] = f * c[u] + i * g;
-            h[u] = o * std::tanh(c[u]);
-          }
-          kernels::quantize_to_uint8(
-              h, units, kLstmStateScale, kLstmStateZeroPoint,
-              r.states.data() + (b * positions + position) * 2 * units + direction * units);
-        }
-      }
-      // The last layer's final states: the forward one after the last token, the backward one
-      // after the first.
-      if (layer + 1 == layers)
-        for (int64_t b = 0; b < batch; ++b)
-          std::memcpy(pooled + b * 2 * units + direction * units, r.h.data() + b * units,
-                      static_cast<size_t>(units) * sizeof(float));
-    }
-    r.next_input = r.states;
-    input = r.next_input.data();
-  }
+  const Sequences& s = *sequences_;
+  // Texts are independent: slices of the batch run their recurrences on the run's threads.
+  const int64_t slices =
+      std::clamp<int64_t>(batch / kMinTextsPerRecurrenceSlice, 1, static_cast<int64_t>(r.threads));
+  const auto run_slice = [&](int slice) {
+    const int64_t begin = batch * slice / slices, end = batch * (slice + 1) / slices;
+    run_recurrence(m, r.input_products, r.recurrent_products,
+                   s.codes.data() + begin * positions * width, s.lengths.data() + begin,
+                   end - begin, positions, r.scratch[static_cast<size_t>(slice)],
+                   pooled + begin * 2 * m.lstm_units);
+  };
+  if (slices == 1) return run_slice(0);
+  if (!r.workers) r.workers = std::make_unique<SpinningWorkers>(r.threads);
+  r.workers->run(static_cast<int>(slices), run_slice);
 }
 
 void Int8TextRunner::logits(const int64_t* rows, int64_t batch, int64_t length, float* logits) {

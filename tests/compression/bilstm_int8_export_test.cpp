@@ -62,6 +62,16 @@ TEST_P(BiLstmInt8Export, RuntimeEqualsLibtorchsComputationOfTheSameInt8Model) {
   EXPECT_TRUE(at::allclose(at::tensor(alone), logits[3], 1e-5, 1e-6));
 }
 
+// Slices of a batch on several threads, each with its own buffers: one thread's reference states.
+TEST_P(BiLstmInt8Export, ThreadsSharingABatchsSlicesGiveTheReferenceStates) {
+  at::manual_seed(9);
+  auto model = lstm_model(GetParam());
+  const at::Tensor ids = token_rows(200);
+  const runtime::Int8TextModel int8 =
+      quantize_text_classifier(*model, context(), ids.narrow(0, 0, 48), Int8ExportOptions{});
+  testing::expect_threads_match_reference(int8, ids);
+}
+
 INSTANTIATE_TEST_SUITE_P(Layers, BiLstmInt8Export, ::testing::Values(1, 2),
                          [](const auto& info) { return std::to_string(info.param) + "_layers"; });
 

@@ -61,20 +61,7 @@ TEST(TextCnnInt8Export, ThreadsSharingABatchsChunksGiveTheReferenceMaxima) {
   const at::Tensor ids = token_rows(1500);
   const runtime::Int8TextModel int8 =
       quantize_text_classifier(*model, context(), ids.narrow(0, 0, 64), Int8ExportOptions{});
-  const int64_t n = ids.size(0), width = int8.head_input_width();
-  at::Tensor reference = at::empty({n, width});
-  runtime::Int8TextRunner(int8, 1, runtime::Int8Kernels::kReference)
-      .pool(ids.data_ptr<int64_t>(), n, kLength, reference.data_ptr<float>());
-  for (int threads : {2, 3}) {
-    runtime::Int8TextRunner runner(int8, threads, runtime::Int8Kernels::kOneDnn);
-    for (int64_t batch : {n, n - 333}) {  // two batches: other chunk boundaries, other shapes
-      at::Tensor pooled = at::full({batch, width}, -1.0f);
-      runner.pool(ids.data_ptr<int64_t>(), batch, kLength, pooled.data_ptr<float>());
-      EXPECT_TRUE(at::allclose(pooled, reference.narrow(0, 0, batch), 1e-5, 1e-5))
-          << threads << " threads, batch " << batch << ": "
-          << (pooled - reference.narrow(0, 0, batch)).abs().max();
-    }
-  }
+  testing::expect_threads_match_reference(int8, ids);
 }
 
 TEST(TextCnnInt8Export, ShortUnpaddedRowsReadAsTrainingsPaddedOnes) {

@@ -59,4 +59,25 @@ inline at::Tensor expect_runtime_matches(const runtime::Int8TextModel& int8, con
   return logits;
 }
 
+/// Runners of 2 and 3 threads, sharing out a batch of `ids` (enough texts to split), give the
+/// head inputs of one thread's reference kernels — on the whole batch and on a shorter one,
+/// whose split falls elsewhere.
+inline void expect_threads_match_reference(const runtime::Int8TextModel& int8,
+                                           const at::Tensor& ids) {
+  const int64_t n = ids.size(0), length = ids.size(1), width = int8.head_input_width();
+  at::Tensor reference = at::empty({n, width});
+  runtime::Int8TextRunner(int8, 1, runtime::Int8Kernels::kReference)
+      .pool(ids.data_ptr<int64_t>(), n, length, reference.data_ptr<float>());
+  for (int threads : {2, 3}) {
+    runtime::Int8TextRunner runner(int8, threads, runtime::Int8Kernels::kOneDnn);
+    for (int64_t batch : {n, n - n / 5}) {
+      at::Tensor pooled = at::full({batch, width}, -1.0f);
+      runner.pool(ids.data_ptr<int64_t>(), batch, length, pooled.data_ptr<float>());
+      EXPECT_TRUE(at::allclose(pooled, reference.narrow(0, 0, batch), 1e-5, 1e-5))
+          << threads << " threads, batch " << batch << ": "
+          << (pooled - reference.narrow(0, 0, batch)).abs().max();
+    }
+  }
+}
+
 }  // namespace distill::compression::testing
