@@ -1,6 +1,6 @@
-// The int8 exporter for a text student's architecture: the bag of embeddings
-// (bag_int8_export.h), the convolutional student (text_cnn_int8_export.h) and the BiLSTM
-// (bilstm_int8_export.h). The Transformer has no int8 form yet; the config check refuses it as
+// The int8 exporter for a text student's architecture, from a registry (text_int8_export.cpp,
+// one line per exporter): the bag of embeddings (bag_int8_export.h), the convolutional student
+// (text_cnn_int8_export.h) and the BiLSTM (bilstm_int8_export.h). The Transformer has no int8 form yet; the config check refuses it as
 // a quantized student before any training.
 #pragma once
 
@@ -14,7 +14,7 @@ namespace distill::compression {
 /// Whether the runtime has an int8 form of the text family `kind`.
 bool has_int8_text_export(models::ModelKind kind);
 
-/// The text families with an int8 form ("bag_of_embeddings, text_cnn"), for hints.
+/// The text families with an int8 form ("bag_of_embeddings, text_cnn, bilstm"), for hints.
 std::string int8_text_family_names();
 
 /// Quantizes `model` with its family's exporter; throws distill::Error naming the architecture
