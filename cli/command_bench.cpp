@@ -94,7 +94,8 @@ void register_bench_command(CLI::App& app) {
                                                     speed.throughput_batch));
       } else {
         const models::SavedModel saved = models::load_model(path);
-        // Text: each model's own tokenizer makes its token ids.
+        // Text: each model's own tokenizer makes its token ids, in rows of the model's length.
+        data::check_text_row_length(loaded.config.data, saved.model->spec().input_shape, path);
         data::Dataset test = saved.tokenizer_model.empty()
                                  ? raw_test
                                  : data::load_test_split(loaded.config.data, saved.tokenizer_model);

@@ -38,7 +38,8 @@ void register_evaluate_command(CLI::App& app) {
     if (args->no_speed) loaded.config.evaluation.measure_speed = false;
     const config::EvaluationConfig& evaluation = loaded.config.evaluation;
     const models::SavedModel saved = models::load_model(args->model);
-    // Text is tokenized by the model's own tokenizer.
+    // Text is tokenized by the model's own tokenizer, into rows of the model's length.
+    data::check_text_row_length(loaded.config.data, saved.model->spec().input_shape, args->model);
     data::Dataset test = data::load_test_split(loaded.config.data, saved.tokenizer_model);
 
     report::RunReport run;
@@ -49,6 +50,8 @@ void register_evaluate_command(CLI::App& app) {
     at::Tensor teacher_predictions;
     if (!args->teacher.empty()) {
       const models::SavedModel teacher = models::load_model(args->teacher);
+      data::check_text_row_length(loaded.config.data, teacher.model->spec().input_shape,
+                                  args->teacher);
       data::Dataset teacher_view =
           teacher.tokenizer_model == saved.tokenizer_model
               ? test

@@ -73,6 +73,16 @@ Dataset load_test_split(const DataOptions& options, const std::string& tokenizer
   return load_split(options, /*train=*/false).head(options.test_limit);
 }
 
+void check_text_row_length(const DataOptions& options, const std::vector<int64_t>& model_input_shape,
+                           const std::string& model_file) {
+  if (options.source != DataSourceKind::kText || model_input_shape.size() != 1) return;
+  const int64_t max_tokens = options.text.encoding.max_tokens;
+  DISTILL_CHECK_HINT(model_input_shape[0] == max_tokens,
+                     "set data.text.max_tokens=" + std::to_string(model_input_shape[0]), "'",
+                     model_file, "' reads ", model_input_shape[0],
+                     " tokens per text but the config's data.text.max_tokens is ", max_tokens);
+}
+
 PreparedData prepare_data(const DataOptions& options, uint64_t seed,
                           const Normalization* fixed_normalization,
                           const std::string& fixed_tokenizer) {

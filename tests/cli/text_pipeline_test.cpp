@@ -128,7 +128,7 @@ TEST_F(TextPipeline, TeacherAndStudentsTrainAndTheirFilesEvaluateAlike) {
       {kDistill, "evaluate", "-q", "-c", kExample, "--no-speed", "-m",
        (dir_ / "run" / "student_distilled.pt").string(), "--json", (dir_ / "eval.json").string()},
       {"data.text.train=" + (dir_ / "train.tsv").string(),
-       "data.text.test=" + (dir_ / "test.tsv").string()}));
+       "data.text.test=" + (dir_ / "test.tsv").string(), "data.text.max_tokens=24"}));
   ASSERT_EQ(evaluated.exit_code, 0) << evaluated.output;
   std::ifstream eval_in(dir_ / "eval.json");
   const nlohmann::json eval = nlohmann::json::parse(eval_in);
@@ -430,6 +430,26 @@ TEST_F(TextPipeline, AWordPieceTeacherFromPyTorchDistilsWithItsVocabTxt) {
   EXPECT_GT(models["student_distilled"]["test"]["accuracy"].get<double>(), 0.8) << r.output;
   const double int8_accuracy = models["student_int8"]["test"]["accuracy"].get<double>();
   EXPECT_DOUBLE_EQ(program_accuracy(dir_ / "test.tsv", models["student_int8"]["file"]), int8_accuracy);
+  // The saved student carries the vocabulary: `distill evaluate` tokenizes the test file with it
+  // into rows of the model's length — and refuses rows of another length (the example's 64).
+  const auto evaluate = [&](const std::string& max_tokens) {
+    return run_command(testing::with_settings(
+        {kDistill, "evaluate", "-q", "-c", kExample, "--no-speed", "-m",
+         out + "/student_distilled.pt", "--json", (dir_ / "eval.json").string()},
+        {"data.text.train=" + (dir_ / "train.tsv").string(),
+         "data.text.test=" + (dir_ / "test.tsv").string(), "data.text.max_tokens=" + max_tokens}));
+  };
+  const auto longer = evaluate("64");
+  EXPECT_NE(longer.exit_code, 0);
+  EXPECT_NE(longer.output.find("student_distilled.pt' reads 24 tokens per text but the config's "
+                               "data.text.max_tokens is 64"),
+            std::string::npos)
+      << longer.output;
+  const auto evaluated = evaluate("24");
+  ASSERT_EQ(evaluated.exit_code, 0) << evaluated.output;
+  EXPECT_DOUBLE_EQ(nlohmann::json::parse(std::ifstream(dir_ / "eval.json"))["models"]["model"]["test"]
+                       ["accuracy"].get<double>(),
+                   models["student_distilled"]["test"]["accuracy"].get<double>());
 
   // A malformed vocabulary is refused before anything trains, naming the file and line.
   testing::write_bytes(dir_ / "bad.txt", "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nthe\nthe\n");

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "distill/data/augmentation.h"
 #include "distill/data/csv_reader.h"
@@ -86,6 +87,12 @@ PreparedData prepare_data(const DataOptions& options, uint64_t seed,
 /// Loads the test split of `options` only, unnormalised (for evaluating a saved model). Text
 /// needs the model's tokenizer (`tokenizer_model`, its serialized tokenizer).
 Dataset load_test_split(const DataOptions& options, const std::string& tokenizer_model = {});
+
+/// For text: refuses, naming `model_file`, a model whose rows (`model_input_shape`, {L}) are not
+/// the `data.text.max_tokens` the config cuts texts to — its figures would not be its run's.
+/// Nothing for other data.
+void check_text_row_length(const DataOptions& options, const std::vector<int64_t>& model_input_shape,
+                           const std::string& model_file);
 
 const char* to_string(DataSourceKind kind);
 
