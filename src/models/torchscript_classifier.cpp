@@ -95,7 +95,9 @@ std::vector<c10::IValue> token_arguments(const at::Tensor& ids, bool with_mask,
   at::Tensor mask = ids.ne(text::kPadTokenId).to(at::kLong);
   at::Tensor module_ids = ids;
   if (map.of_distill_id.defined()) {
-    module_ids = map.of_distill_id.index_select(0, ids.reshape({-1})).view(ids.sizes());
+    module_ids = map.of_distill_id.to(ids.device())
+                     .index_select(0, ids.reshape({-1}))
+                     .view(ids.sizes());
     if (map.separator >= 0) {
       const at::Tensor after_last = mask.sum(1, /*keepdim=*/true).clamp_max(ids.size(1) - 1);
       module_ids = module_ids.scatter(1, after_last, map.separator);

@@ -133,7 +133,6 @@ void pool_text_windows(const Int8TextModel& m, std::vector<Int8Product>& product
   }
 }
 
-
 /// One thread's buffers for the recurrence of a slice of texts.
 struct RecurrentScratch {
   std::vector<float> projected;     // texts × positions × 4H: W_ih·x_t + bias
