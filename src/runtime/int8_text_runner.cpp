@@ -72,6 +72,10 @@ void check_token(const Int8TextModel& m, int64_t id) {
 
 float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 
+/// tanh through exp, 2·σ(2x) − 1: libm's tanhf (through expm1f) cost 73 % of the recurrence's
+/// time, expf a fraction of that; the two differ by ~1e-7, far below the states' 1/127 steps.
+float tanh_through_exp(float x) { return 2.0f / (1.0f + std::exp(-2.0f * x)) - 1.0f; }
+
 /// Texts in chunks of about this many windows: a chunk's windows, products and maxima stay in
 /// the core's cache between the GEMM that writes them and the loop that reads them.
 constexpr int64_t kWindowsPerChunk = 1024;
@@ -189,10 +193,10 @@ void run_recurrence(const Int8TextModel& m, std::vector<Int8Product>& input_prod
           for (int64_t u = 0; u < units; ++u) {
             const float i = sigmoid(in[u] + rec[u]);
             const float f = sigmoid(in[units + u] + rec[units + u]);
-            const float g = std::tanh(in[2 * units + u] + rec[2 * units + u]);
+            const float g = tanh_through_exp(in[2 * units + u] + rec[2 * units + u]);
             const float o = sigmoid(in[3 * units + u] + rec[3 * units + u]);
             c[u] = f * c[u] + i * g;
-            h[u] = o * std::tanh(c[u]);
+            h[u] = o * tanh_through_exp(c[u]);
           }
           kernels::quantize_to_uint8(
               h, units, kLstmStateScale, kLstmStateZeroPoint,
