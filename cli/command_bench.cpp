@@ -71,11 +71,7 @@ void register_bench_command(CLI::App& app) {
         DISTILL_CHECK_HINT(text, "bench it with a text config (data.source: text)", "'", path,
                            "' is an int8 text model but the config's data is not text");
         const runtime::Int8TextModel model = runtime::load_int8_text_model(path);
-        const int64_t max_tokens = loaded.config.data.text.encoding.max_tokens;
-        DISTILL_CHECK_HINT(model.max_tokens == max_tokens,
-                           "set data.text.max_tokens=" + std::to_string(model.max_tokens), "'",
-                           path, "' reads ", model.max_tokens, " tokens per text but the config's "
-                           "data.text.max_tokens is ", max_tokens);
+        data::check_text_row_length(loaded.config.data, {model.max_tokens}, path);
         const data::Dataset test = data::load_test_split(loaded.config.data, model.tokenizer_model);
         if (run.class_names.empty()) {
           run.test_samples = test.size();

@@ -36,8 +36,8 @@ class Int8Product {
   }
   /// A row count that varies from call to call (a batch's windows), rounded up so that it meets
   /// a bounded set of shapes — oneDNN prepares one primitive per row count — at a small cost:
-  /// a multiple of a granule of at least 1/32 of the count (≤ 32 shapes per doubling of the
-  /// count, ≤ 1/32 of the rows padding). Buffers hold padded_rows(m) rows; the padding rows'
+  /// a multiple of the smallest power of two ≥ count/32 (16 shapes per doubling of the count,
+  /// padding under 1/16 of the rows). Buffers hold padded_rows(m) rows; the padding rows'
   /// outputs are computed and never read. (Splitting the rows into fixed blocks instead costs
   /// ~5 % of the batch-256 throughput: oneDNN splits one large product better between threads.)
   static int64_t padded_rows(int64_t m) {

@@ -2,11 +2,13 @@
 #include "distill/text/wordpiece_vocabulary.h"
 
 #include <array>
+#include <cstdint>
 #include <string_view>
 #include <unordered_map>
 
 #include "distill/core/atomic_file.h"
 #include "distill/core/error.h"
+#include "distill/data/text_reader.h"
 #include "distill/text/tokenizer_options.h"
 
 namespace distill::text {
@@ -16,38 +18,6 @@ constexpr std::string_view kSerializedHeader = "distill-wordpiece-vocabulary 1 l
 constexpr const char* kVocabularyHint =
     "give the vocab.txt your model was trained with: one token per line, its line index the "
     "token's id, with [PAD], [UNK], [CLS], [SEP] and [MASK] among them";
-
-/// The length of the UTF-8 sequence starting at `text[i]`, or 0 when it is not valid UTF-8
-/// (overlong forms, surrogates and code points past U+10FFFF included).
-size_t utf8_sequence_length(std::string_view text, size_t i) {
-  const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
-  const unsigned char lead = byte(i);
-  if (lead < 0x80) return 1;
-  size_t length = 0;
-  uint32_t code = 0;
-  if ((lead & 0xe0) == 0xc0) length = 2, code = lead & 0x1f;
-  else if ((lead & 0xf0) == 0xe0) length = 3, code = lead & 0x0f;
-  else if ((lead & 0xf8) == 0xf0) length = 4, code = lead & 0x07;
-  else return 0;
-  if (i + length > text.size()) return 0;
-  for (size_t k = 1; k < length; ++k) {
-    if ((byte(i + k) & 0xc0) != 0x80) return 0;
-    code = (code << 6) | (byte(i + k) & 0x3f);
-  }
-  constexpr std::array<uint32_t, 5> kSmallest = {0, 0, 0x80, 0x800, 0x10000};
-  if (code < kSmallest[length] || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return 0;
-  return length;
-}
-
-/// The byte offset of the first invalid UTF-8 sequence in `text`, or npos.
-size_t invalid_utf8_offset(std::string_view text) {
-  for (size_t i = 0; i < text.size();) {
-    const size_t length = utf8_sequence_length(text, i);
-    if (length == 0) return i;
-    i += length;
-  }
-  return std::string_view::npos;
-}
 
 bool is_ascii_space(char c) { return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r'; }
 
@@ -78,8 +48,8 @@ WordPieceVocabulary parse_wordpiece_vocabulary(const std::string& file_bytes,
     const size_t number = i + 1;
     DISTILL_CHECK_HINT(!token.empty(), kVocabularyHint, source, ":", number,
                        ": an empty line; a WordPiece vocabulary has one token on every line");
-    const size_t bad = invalid_utf8_offset(token);
-    DISTILL_CHECK_HINT(bad == std::string::npos, kVocabularyHint, source, ":", number,
+    const int64_t bad = data::first_invalid_utf8(token);
+    DISTILL_CHECK_HINT(bad < 0, kVocabularyHint, source, ":", number,
                        ": byte ", bad + 1, " of the token is not valid UTF-8");
     for (char c : token)
       DISTILL_CHECK_HINT(!is_ascii_space(c), kVocabularyHint, source, ":", number, ": token '",

@@ -445,6 +445,19 @@ TEST_F(TextPipeline, AWordPieceTeacherFromPyTorchDistilsWithItsVocabTxt) {
                                "data.text.max_tokens is 64"),
             std::string::npos)
       << longer.output;
+  // `distill bench` holds its fp32 and int8 files to the same rule.
+  for (const std::string file : {out + "/student_distilled.pt",
+                                 models["student_int8"]["file"].get<std::string>()}) {
+    const auto benched = run_command(testing::with_settings(
+        {kDistill, "bench", "-q", "-c", kExample, file},
+        {"data.text.train=" + (dir_ / "train.tsv").string(),
+         "data.text.test=" + (dir_ / "test.tsv").string(), "data.text.max_tokens=64"}));
+    EXPECT_NE(benched.exit_code, 0);
+    EXPECT_NE(benched.output.find("' reads 24 tokens per text but the config's "
+                                  "data.text.max_tokens is 64"),
+              std::string::npos)
+        << benched.output;
+  }
   const auto evaluated = evaluate("24");
   ASSERT_EQ(evaluated.exit_code, 0) << evaluated.output;
   EXPECT_DOUBLE_EQ(nlohmann::json::parse(std::ifstream(dir_ / "eval.json"))["models"]["model"]["test"]
