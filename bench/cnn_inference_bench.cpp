@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "distill/compression/cnn_int8_export.h"
+#include "distill/compression/folded_cnn_inference.h"
 #include "distill/core/threads.h"
 #include "distill/models/classifier.h"
 #include "distill/runtime/int8_classifier.h"
@@ -27,6 +28,7 @@ struct Networks {
   models::ClassifierPtr model;
   data::Normalization normalization{{0.286f}, {0.353f}};
   compression::FoldedCnn folded;
+  std::unique_ptr<compression::FoldedCnnInference> folded_onednn;
   std::unique_ptr<runtime::Int8Classifier> int8;
 };
 
@@ -50,6 +52,8 @@ Networks& networks() {
     }
     out->model->eval();
     out->folded = compression::fold_cnn(*out->model, out->normalization);
+    out->folded_onednn =
+        std::make_unique<compression::FoldedCnnInference>(out->folded, spec.input_shape);
     const at::Tensor calibration = at::rand({256, 1, 28, 28});
     out->int8 = std::make_unique<runtime::Int8Classifier>(compression::quantize_cnn(
         *out->model, out->normalization, calibration, compression::ObserverOptions{}));
@@ -78,6 +82,16 @@ void BM_CnnFp32Folded(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 BENCHMARK(BM_CnnFp32Folded)->Arg(1)->Arg(256)->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+void BM_CnnFp32FoldedOneDnn(benchmark::State& state) {
+  Networks& n = networks();
+  const int64_t batch = state.range(0);
+  const at::Tensor x = raw_batch(batch).contiguous();
+  std::vector<float> logits(static_cast<size_t>(batch * 10));
+  for (auto _ : state) n.folded_onednn->logits(x.data_ptr<float>(), batch, logits.data());
+  state.SetItemsProcessed(state.iterations() * batch);
+}
+BENCHMARK(BM_CnnFp32FoldedOneDnn)->Arg(1)->Arg(256)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 void BM_CnnInt8Runtime(benchmark::State& state) {
   Networks& n = networks();

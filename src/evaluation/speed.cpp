@@ -6,8 +6,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <memory>
+#include <vector>
 
+#include "distill/compression/folded_cnn_inference.h"
 #include "distill/core/error.h"
+#include "distill/models/model_spec.h"
 
 namespace distill::evaluation {
 namespace {
@@ -114,11 +118,27 @@ SpeedResult measure_speed(const InferenceCall& call, const SpeedOptions& options
   return measure_speeds({call}, options).front();
 }
 
+const char* inference_engine(const models::Classifier& model) {
+  return models::is_cnn(model.spec().kind) ? kFoldedCnnEngine : kLibtorchEngine;
+}
+
 InferenceCall model_inference_call(models::Classifier& model, const at::Tensor& samples,
                                    int64_t throughput_batch) {
   model.eval();
   const at::Tensor single = input_rows(samples, 1);
   const at::Tensor large = input_rows(samples, throughput_batch);
+  if (models::is_cnn(model.spec().kind)) {
+    std::shared_ptr<compression::FoldedCnnInference> folded =
+        compression::folded_cnn_inference(model);
+    auto logits = std::make_shared<std::vector<float>>(
+        static_cast<size_t>(throughput_batch * folded->num_classes()));
+    const at::Tensor single_float = single.to(at::kFloat).contiguous();
+    const at::Tensor large_float = large.to(at::kFloat).contiguous();
+    return [folded, logits, single_float, large_float](int64_t batch) {
+      folded->logits((batch == 1 ? single_float : large_float).data_ptr<float>(), batch,
+                     logits->data());
+    };
+  }
   return [&model, single, large](int64_t batch) {
     torch::NoGradGuard no_grad;
     model.forward(batch == 1 ? single : large);
@@ -128,8 +148,9 @@ InferenceCall model_inference_call(models::Classifier& model, const at::Tensor& 
 SpeedResult measure_speed(models::Classifier& model, const at::Tensor& samples,
                           const SpeedOptions& options) {
   const bool was_training = model.is_training();
-  const SpeedResult result =
+  SpeedResult result =
       measure_speed(model_inference_call(model, samples, options.throughput_batch), options);
+  result.engine = inference_engine(model);
   model.train(was_training);
   return result;
 }

@@ -154,10 +154,12 @@ report::ModelReport evaluate_int8_model(const std::string& title, const runtime:
         return int8_logits(classifier, raw.narrow(0, rows.begin, rows.size()),
                            evaluation.batch_size, &bar);
       });
-  if (evaluation.measure_speed)
+  if (evaluation.measure_speed) {
     out.speed = evaluation::measure_speed(
         int8_inference_call(model, test, normalization, evaluation.speed.throughput_batch),
         evaluation.speed);
+    out.speed->engine = evaluation::kInt8RuntimeEngine;
+  }
   return out;
 }
 

@@ -293,7 +293,8 @@ report::RunReport run_pipeline(const config::PipelineConfig& config, const Pipel
           distilled.saved.model);
   const auto add_int8_row = [&](report::ModelReport row, const runtime::Int8Model& model) {
     speeds.add(report.models.size(), int8_inference_call(model, data.test, data.normalization,
-                                                         config.evaluation.speed.throughput_batch));
+                                                         config.evaluation.speed.throughput_batch),
+               evaluation::kInt8RuntimeEngine);
     report.models.push_back(std::move(row));
   };
 
@@ -310,8 +311,9 @@ report::RunReport run_pipeline(const config::PipelineConfig& config, const Pipel
     r.key = "student_int8";
     r.objective = distilled.training.objective + " + int8 " +
                   runtime::to_string(config.quantize.options.activations);
-    speeds.add(report.models.size(), int8_text_inference_call(
-                                         int8, data.test, config.evaluation.speed.throughput_batch));
+    speeds.add(report.models.size(),
+               int8_text_inference_call(int8, data.test, config.evaluation.speed.throughput_batch),
+               evaluation::kInt8RuntimeEngine);
     report.models.push_back(std::move(r));
   } else if (config.quantize.enabled) {
     const fs::path int8_file = dir / "student_distilled.int8";

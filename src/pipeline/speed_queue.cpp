@@ -13,25 +13,28 @@ void SpeedQueue::add(size_t row, models::ClassifierPtr model, at::Tensor samples
   fp32_.push_back({row, std::move(model), std::move(samples)});
 }
 
-void SpeedQueue::add(size_t row, evaluation::InferenceCall call) {
-  calls_.emplace_back(row, std::move(call));
+void SpeedQueue::add(size_t row, evaluation::InferenceCall call, std::string engine) {
+  calls_.push_back({row, std::move(call), std::move(engine)});
 }
 
 void SpeedQueue::measure_into(report::RunReport& report, const evaluation::SpeedOptions& options,
                               bool show_progress) {
   std::vector<size_t> rows;
   std::vector<evaluation::InferenceCall> calls;
+  std::vector<std::string> engines;
   std::vector<bool> was_training;
   // The calls of libtorch models are made now, when every stage is done with the models.
   for (const Fp32Model& m : fp32_) {
     was_training.push_back(m.model->is_training());
     rows.push_back(m.row);
+    engines.push_back(evaluation::inference_engine(*m.model));
     calls.push_back(
         evaluation::model_inference_call(*m.model, m.samples, options.throughput_batch));
   }
-  for (const auto& [row, call] : calls_) {
-    rows.push_back(row);
-    calls.push_back(call);
+  for (const Call& c : calls_) {
+    rows.push_back(c.row);
+    calls.push_back(c.call);
+    engines.push_back(c.engine);
   }
   for (size_t row : rows)
     DISTILL_CHECK(row < report.models.size(), "report row ", row, " to time, but the report has ",
@@ -40,7 +43,10 @@ void SpeedQueue::measure_into(report::RunReport& report, const evaluation::Speed
     std::fprintf(stderr, "timing %zu models in %lld interleaved rounds ...\n", calls.size(),
                  static_cast<long long>(options.rounds));
   const std::vector<evaluation::SpeedResult> speeds = evaluation::measure_speeds(calls, options);
-  for (size_t i = 0; i < rows.size(); ++i) report.models[rows[i]].speed = speeds[i];
+  for (size_t i = 0; i < rows.size(); ++i) {
+    report.models[rows[i]].speed = speeds[i];
+    report.models[rows[i]].speed->engine = engines[i];
+  }
   for (size_t i = 0; i < fp32_.size(); ++i) fp32_[i].model->train(was_training[i]);
   fp32_.clear();
   calls_.clear();

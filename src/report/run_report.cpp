@@ -37,7 +37,8 @@ nlohmann::json model_json(const ModelReport& m) {
     j["speed"] = {{"latency_us_batch1_median", m.speed->latency_us_median},
                   {"latency_us_batch1_p90", m.speed->latency_us_p90},
                   {"throughput_per_s", m.speed->throughput_per_s},
-                  {"throughput_batch", m.speed->throughput_batch}};
+                  {"throughput_batch", m.speed->throughput_batch},
+                  {"engine", m.speed->engine}};
   }
   j["training"] = m.training ? nlohmann::json(*m.training) : nlohmann::json();
   return j;

@@ -1,6 +1,7 @@
 // Speed measurement: rounds interleave the calls, each figure is the median over rounds, and
 // options out of range are refused. The calls sleep for set times, so the expected figures are
-// known; the bounds leave room for sleeps that overshoot.
+// known; the bounds leave room for sleeps that overshoot. A model's timing names its engine: the
+// CNN families run folded on oneDNN, the rest on libtorch.
 #include "distill/evaluation/speed.h"
 
 #include <gtest/gtest.h>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "distill/core/error.h"
+#include "distill/models/classifier.h"
 #include "error_assertions.h"
 
 namespace distill::evaluation {
@@ -84,6 +86,29 @@ TEST(Speed, OptionsOutOfRangeAreRefusedWithTheValues) {
   options.rounds = 0;
   const Error e = thrown_error([&] { measure_speed([](int64_t) {}, options); });
   EXPECT_NE(std::string(e.what()).find("0 rounds"), std::string::npos) << e.what();
+}
+
+TEST(Speed, CnnsRunFoldedOnOneDnnAndOtherModelsOnLibtorch) {
+  models::ModelSpec cnn;
+  cnn.kind = models::ModelKind::kMobileNet;
+  cnn.input_shape = {1, 8, 8};
+  cnn.num_classes = 3;
+  cnn.channels = {8};
+  cnn.blocks_per_stage = 1;
+  models::ModelSpec mlp = cnn;
+  mlp.kind = models::ModelKind::kMlp;
+  mlp.hidden = {4};
+  const models::ClassifierPtr cnn_model = models::build_classifier(cnn);
+  const models::ClassifierPtr mlp_model = models::build_classifier(mlp);
+  EXPECT_EQ(std::string(inference_engine(*cnn_model)), kFoldedCnnEngine);
+  EXPECT_EQ(std::string(inference_engine(*mlp_model)), kLibtorchEngine);
+
+  cnn_model->train();
+  const SpeedResult timed = measure_speed(*cnn_model, at::randn({3, 1, 8, 8}), quick_options());
+  EXPECT_EQ(timed.engine, kFoldedCnnEngine);
+  EXPECT_GT(timed.throughput_per_s, 0.0);
+  EXPECT_EQ(timed.throughput_batch, 8);
+  EXPECT_TRUE(cnn_model->is_training());  // given back as it was
 }
 
 }  // namespace

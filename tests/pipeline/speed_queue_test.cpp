@@ -1,5 +1,6 @@
 // SpeedQueue: the queued rows of a report get their speeds, in rows order, from calls timed
-// together; libtorch models keep their training mode; a row outside the report is refused.
+// together, each naming its engine; libtorch models keep their training mode; a row outside the
+// report is refused.
 #include "distill/pipeline/speed_queue.h"
 
 #include <gtest/gtest.h>
@@ -50,9 +51,9 @@ TEST(SpeedQueue, QueuedRowsGetTheirOwnCallsFiguresAndOthersNone) {
 
   report::RunReport report = report_with_rows(4);
   SpeedQueue queue;
-  queue.add(3, sleeping(2));
+  queue.add(3, sleeping(2), "sleeper");
   queue.add(0, model, at::randn({3, 1, 4, 4}));
-  queue.add(1, sleeping(8));
+  queue.add(1, sleeping(8), "slow sleeper");
   queue.measure_into(report, quick_options(), false);
 
   ASSERT_TRUE(report.models[0].speed && report.models[1].speed && report.models[3].speed);
@@ -66,12 +67,16 @@ TEST(SpeedQueue, QueuedRowsGetTheirOwnCallsFiguresAndOthersNone) {
   EXPECT_EQ(report.models[0].speed->throughput_batch, 4);
   EXPECT_GT(report.models[0].speed->throughput_per_s, 0.0);
   EXPECT_TRUE(model->is_training());  // timed in eval mode, then given back as it was
+  // Each row names what ran it: the call's engine, libtorch for an MLP.
+  EXPECT_EQ(report.models[0].speed->engine, evaluation::kLibtorchEngine);
+  EXPECT_EQ(report.models[1].speed->engine, "slow sleeper");
+  EXPECT_EQ(report.models[3].speed->engine, "sleeper");
 }
 
 TEST(SpeedQueue, RowOutsideTheReportIsRefused) {
   report::RunReport report = report_with_rows(2);
   SpeedQueue queue;
-  queue.add(2, sleeping(0));
+  queue.add(2, sleeping(0), "sleeper");
   const Error e = thrown_error([&] { queue.measure_into(report, quick_options(), false); });
   EXPECT_EQ(std::string(e.what()), "report row 2 to time, but the report has 2 rows");
 }

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "distill/models/classifier.h"
@@ -27,7 +28,13 @@ struct SpeedResult {
   double latency_us_p90 = 0;     // batch 1
   double throughput_per_s = 0;   // samples per second at throughput_batch (median call)
   int64_t throughput_batch = 0;
+  /// What ran the model: one of the k*Engine names below.
+  std::string engine;
 };
+
+inline constexpr const char* kLibtorchEngine = "libtorch";
+inline constexpr const char* kFoldedCnnEngine = "fp32 oneDNN, batch norm folded";
+inline constexpr const char* kInt8RuntimeEngine = "int8 runtime";
 
 /// Runs inference on a prepared batch of the given size: 1 (latency) or the options'
 /// throughput_batch. Any engine: a libtorch model, the int8 runtime.
@@ -41,15 +48,22 @@ std::vector<SpeedResult> measure_speeds(const std::vector<InferenceCall>& calls,
 /// measure_speeds of one call.
 SpeedResult measure_speed(const InferenceCall& call, const SpeedOptions& options);
 
-/// The model's forward pass in eval mode without gradients, on real inputs: the first of
+/// The engine model_inference_call runs `model` on: the CNN families (resnet, mobilenet) as their
+/// folded network on oneDNN (compression/folded_cnn_inference.h), the same engine as their int8
+/// runtime, so that fp32 and int8 rows compare kernels rather than frameworks; anything else
+/// with libtorch's forward pass.
+const char* inference_engine(const models::Classifier& model);
+
+/// The model's inference in eval mode without gradients, on real inputs: the first of
 /// `samples` (N, ...) for batch 1, and samples repeated to `throughput_batch` rows for the large
-/// batch (float images or features, or token ids). Puts the model in eval mode; the model must
-/// outlive the call.
+/// batch (float images or features, or token ids), on the engine inference_engine names (a CNN
+/// is folded once, now: later changes to its weights are not seen). Puts the model in eval mode;
+/// the model must outlive the call.
 InferenceCall model_inference_call(models::Classifier& model, const at::Tensor& samples,
                                    int64_t throughput_batch);
 
 /// Times the model in eval mode without gradients on `samples` as model_inference_call does;
-/// leaves its training mode as it was.
+/// leaves its training mode as it was. The result names the engine.
 SpeedResult measure_speed(models::Classifier& model, const at::Tensor& samples,
                           const SpeedOptions& options);
 

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "distill/evaluation/speed.h"
@@ -20,8 +21,9 @@ class SpeedQueue {
   /// is restored.
   void add(size_t row, models::ClassifierPtr model, at::Tensor samples);
 
-  /// Row `row` of the report: any inference call (e.g. pipeline::int8_inference_call).
-  void add(size_t row, evaluation::InferenceCall call);
+  /// Row `row` of the report: any inference call (e.g. pipeline::int8_inference_call), run by
+  /// `engine` (evaluation::kInt8RuntimeEngine, ...).
+  void add(size_t row, evaluation::InferenceCall call, std::string engine);
 
   /// Times every queued model and sets `report.models[row].speed`; empties the queue. Throws
   /// distill::Error if a row is not in the report.
@@ -35,7 +37,12 @@ class SpeedQueue {
     at::Tensor samples;
   };
   std::vector<Fp32Model> fp32_;
-  std::vector<std::pair<size_t, evaluation::InferenceCall>> calls_;
+  struct Call {
+    size_t row;
+    evaluation::InferenceCall call;
+    std::string engine;
+  };
+  std::vector<Call> calls_;
 };
 
 }  // namespace distill::pipeline
