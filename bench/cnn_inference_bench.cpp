@@ -12,11 +12,13 @@
 #include <torch/csrc/autograd/grad_mode.h>
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "distill/compression/cnn_int8_export.h"
 #include "distill/compression/folded_cnn_inference.h"
 #include "distill/core/threads.h"
+#include "distill/kernels/fp32_conv_network.h"
 #include "distill/models/classifier.h"
 #include "distill/runtime/int8_classifier.h"
 
@@ -102,6 +104,38 @@ void BM_CnnInt8Runtime(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * batch);
 }
 BENCHMARK(BM_CnnInt8Runtime)->Arg(1)->Arg(256)->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+// Each convolution of the folded network in place (reading the layout its producer wrote),
+// timed step by step: a counter per layer with its multiply-adds per second (divide by
+// bench/cpu_peak_bench's FMA peak times the threads for the fraction of peak), the label its
+// shapes. Argument: batch.
+void BM_FoldedConvolutionsPerLayer(benchmark::State& state) {
+  Networks& n = networks();
+  const int64_t batch = state.range(0);
+  kernels::OneDnnFp32ConvNetwork& network = n.folded_onednn->convolutions();
+  const kernels::Fp32ConvNetwork& layers = network.network();
+  const at::Tensor x = raw_batch(batch).contiguous();
+  std::vector<float> pooled(static_cast<size_t>(batch * layers.pooled_channels()));
+  std::vector<double> seconds;
+  for (auto _ : state) seconds = network.layer_seconds(batch, x.data_ptr<float>(), pooled.data(), 5);
+  std::vector<std::vector<int64_t>> shapes{layers.input_shape};
+  std::string label;
+  for (size_t i = 0; i < layers.layers.size(); ++i) {
+    const kernels::Fp32ConvLayer& l = layers.layers[i];
+    const std::vector<int64_t>& in = shapes[static_cast<size_t>(l.input + 1)];
+    const double macs = static_cast<double>(batch * l.macs(in[1], in[2]));
+    state.counters["conv" + std::to_string(i) + "_GMACs"] = macs / seconds[i] / 1e9;
+    label += " conv" + std::to_string(i) + ": " + std::to_string(l.in_channels) + "->" +
+             std::to_string(l.out_channels) + " k" + std::to_string(l.kernel) + " s" +
+             std::to_string(l.stride) + " at " + std::to_string(in[1]) + "x" +
+             std::to_string(in[2]) + (l.residual >= 0 ? " +residual" : "") + ";";
+    shapes.push_back({l.out_channels, (in[1] + 2 * l.padding - l.kernel) / l.stride + 1,
+                      (in[2] + 2 * l.padding - l.kernel) / l.stride + 1});
+  }
+  state.counters["pool_us"] = seconds.back() * 1e6;
+  state.SetLabel(network.layout(batch, 1) + ";" + label);
+}
+BENCHMARK(BM_FoldedConvolutionsPerLayer)->Arg(256)->Unit(benchmark::kMillisecond)->Iterations(3);
 
 }  // namespace
 

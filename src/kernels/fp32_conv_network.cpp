@@ -2,6 +2,7 @@
 #include "distill/kernels/fp32_conv_network.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <mutex>
 #include <optional>
@@ -184,6 +185,9 @@ struct OneDnnFp32ConvNetwork::Plan {
   dnnl::primitive pool;
   std::unordered_map<int, memory> pool_arguments;
   memory pooled;  // the caller's buffer, (batch, C, 1, 1) plain
+  /// When pooling writes another layout: its destination and the copy into `pooled`.
+  memory pooled_blocked;
+  std::optional<dnnl::reorder> pooled_copy;
 };
 
 struct OneDnnFp32ConvNetwork::State {
@@ -269,18 +273,29 @@ struct OneDnnFp32ConvNetwork::State {
       plan->steps.push_back(std::move(step));
     }
 
+    // Pooling into the layout oneDNN picks (its fast kernels keep the source's blocking; a
+    // plain destination falls back to a reference kernel that took a third of the network's
+    // time), then a reorder into the caller's plain (batch, C) buffer when that layout differs.
     const memory& last = plan->outputs.back();
     const std::vector<int64_t>& out = shapes.back();
     const memory::desc pooled_desc({batch, out[0], 1, 1}, memory::data_type::f32,
                                    memory::format_tag::nchw);
+    const memory::desc any_pooled({batch, out[0], 1, 1}, memory::data_type::f32,
+                                  memory::format_tag::any);
     const dnnl::pooling_forward::desc pool_desc(
         dnnl::prop_kind::forward_inference, dnnl::algorithm::pooling_avg_include_padding,
-        last.get_desc(), pooled_desc, {1, 1}, {out[1], out[2]}, {0, 0}, {0, 0});
+        last.get_desc(), any_pooled, {1, 1}, {out[1], out[2]}, {0, 0}, {0, 0});
     const dnnl::pooling_forward::primitive_desc pool_pd(pool_desc, onednn_attributes(), engine);
     plan->pool = dnnl::pooling_forward(pool_pd);
     plan->pooled = memory(pooled_desc, engine, DNNL_MEMORY_NONE);
+    memory pool_destination = plan->pooled;
+    if (pool_pd.dst_desc() != pooled_desc) {
+      pool_destination = memory(pool_pd.dst_desc(), engine);
+      plan->pooled_copy.emplace(pool_destination, plan->pooled);
+      plan->pooled_blocked = pool_destination;
+    }
     plan->pool_arguments = {{DNNL_ARG_SRC, last},
-                            {DNNL_ARG_DST, plan->pooled},
+                            {DNNL_ARG_DST, pool_destination},
                             {DNNL_ARG_SCRATCHPAD, memory(pool_pd.scratchpad_desc(), engine)}};
     return *plans.emplace(batch, std::move(plan)).first->second;
   }
@@ -300,6 +315,30 @@ OneDnnFp32ConvNetwork& OneDnnFp32ConvNetwork::operator=(OneDnnFp32ConvNetwork&&)
 const Fp32ConvNetwork& OneDnnFp32ConvNetwork::network() const { return state_->network; }
 
 void OneDnnFp32ConvNetwork::run(int64_t batch, const float* x, float* pooled) {
+  execute(batch, x, pooled, nullptr);
+}
+
+std::vector<double> OneDnnFp32ConvNetwork::layer_seconds(int64_t batch, const float* x,
+                                                          float* pooled, int repetitions) {
+  DISTILL_CHECK(repetitions > 0, "repetitions must be > 0, got ", repetitions);
+  const size_t steps = state_->network.layers.size() + 1;
+  std::vector<std::vector<double>> samples(steps);
+  std::vector<double> seconds;
+  execute(batch, x, pooled, &seconds);  // warm-up; prepares the plan
+  for (int r = 0; r < repetitions; ++r) {
+    execute(batch, x, pooled, &seconds);
+    for (size_t i = 0; i < steps; ++i) samples[i].push_back(seconds[i]);
+  }
+  std::vector<double> medians;
+  for (std::vector<double>& s : samples) {
+    std::nth_element(s.begin(), s.begin() + static_cast<std::ptrdiff_t>(s.size() / 2), s.end());
+    medians.push_back(s[s.size() / 2]);
+  }
+  return medians;
+}
+
+void OneDnnFp32ConvNetwork::execute(int64_t batch, const float* x, float* pooled,
+                                    std::vector<double>* seconds) {
   DISTILL_CHECK(batch >= 0, "batch size must be >= 0, got ", batch);
   if (batch == 0) return;
   std::lock_guard<std::mutex> lock(state_->mutex);
@@ -307,13 +346,25 @@ void OneDnnFp32ConvNetwork::run(int64_t batch, const float* x, float* pooled) {
   plan.input.set_data_handle(const_cast<float*>(x));
   plan.pooled.set_data_handle(pooled);
   dnnl::stream& stream = onednn_stream();
+  if (seconds) seconds->clear();
+  auto start = std::chrono::steady_clock::now();
+  const auto lap = [&] {  // CPU streams run in order; waiting makes the lap the step's own
+    if (!seconds) return;
+    stream.wait();
+    const auto now = std::chrono::steady_clock::now();
+    seconds->push_back(std::chrono::duration<double>(now - start).count());
+    start = now;
+  };
   try {
     for (Plan::Step& step : plan.steps) {
       SingleThreadForSmallWork threads(step.macs);
       if (step.residual_copy) step.residual_copy->execute(stream, step.residual_source, step.destination);
       step.primitive.execute(stream, step.arguments);
+      lap();
     }
     plan.pool.execute(stream, plan.pool_arguments);
+    if (plan.pooled_copy) plan.pooled_copy->execute(stream, plan.pooled_blocked, plan.pooled);
+    lap();
     stream.wait();
   } catch (const dnnl::error& e) {
     DISTILL_FAIL("oneDNN failed running a convolution network at batch ", batch, ": ", e.what());

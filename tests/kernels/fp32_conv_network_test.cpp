@@ -185,6 +185,19 @@ INSTANTIATE_TEST_SUITE_P(Networks, OneDnnFp32ConvNetworkTest,
                                            NetworkCase{"residual_read_twice", residual_read_twice}),
                          [](const auto& info) { return std::string(info.param.name); });
 
+TEST(Fp32ConvNetwork, LayerTimingsComeOnePerLayerAndThePoolingWithTheSameResult) {
+  const Fp32ConvNetwork n = resnet_like();
+  OneDnnFp32ConvNetwork fast(n);
+  const std::vector<float> x = random_inputs(n, 4, 9);
+  std::vector<float> expected(static_cast<size_t>(4 * n.pooled_channels()));
+  std::vector<float> timed(expected.size());
+  fast.run(4, x.data(), expected.data());
+  const std::vector<double> seconds = fast.layer_seconds(4, x.data(), timed.data(), 3);
+  ASSERT_EQ(seconds.size(), n.layers.size() + 1);
+  for (double s : seconds) EXPECT_GT(s, 0.0);
+  EXPECT_EQ(timed, expected);
+}
+
 TEST(Fp32ConvNetwork, CountsMultiplyAdds) {
   // resnet_like at 12x12: 144·8·9 + 2·144·8·72 + 36·16·72 + 36·16·8 + 36·16·144.
   EXPECT_EQ(resnet_like().macs_per_sample(), 10368 + 165888 + 41472 + 4608 + 82944);

@@ -73,6 +73,11 @@ class OneDnnFp32ConvNetwork {
   /// Same buffers as reference_fp32_conv_network.
   void run(int64_t batch, const float* x, float* pooled);
 
+  /// As run, `repetitions` times after a warm-up call, timing each step: returns the median
+  /// seconds of each layer (its residual copy, if any, included) and, last, of the pooling.
+  /// For benchmarks: waiting after every step costs what run does not.
+  std::vector<double> layer_seconds(int64_t batch, const float* x, float* pooled, int repetitions);
+
   /// The memory layout oneDNN chose for layer i's output at this batch size (e.g. "aBcd16b"),
   /// for tests and benchmarks.
   std::string layout(int64_t batch, size_t layer);
@@ -80,6 +85,8 @@ class OneDnnFp32ConvNetwork {
  private:
   struct Plan;
   struct State;
+  /// `seconds`, when given, receives each step's time (layers, then pooling).
+  void execute(int64_t batch, const float* x, float* pooled, std::vector<double>* seconds);
   std::unique_ptr<State> state_;
 };
 
