@@ -3,9 +3,21 @@
 // and the fast path (oneDNN GEMMs, counter-based dropout, fused SGD). Run it with
 // GOMP_SPINCOUNT=10000 (what the CLI sets), OMP_WAIT_POLICY=PASSIVE or ACTIVE to see what
 // OpenMP's idle threads cost (docs/benchmarks.md).
+// The same for the CNNs of examples/methods/cnn_under_100k.yaml (the fast path: oneDNN
+// convolutions on channels-last activations), with the convolutions' multiply-adds per second
+// (forward, backward-data and backward-weights) for the fraction of peak. The heap keeps freed
+// memory for reuse, as the distill program's does (core/allocator.h); --default-heap leaves
+// glibc's defaults, to measure what that is worth.
 #include <ATen/ATen.h>
 #include <benchmark/benchmark.h>
 
+#include <string>
+#include <vector>
+
+#include <cstring>
+
+#include "distill/compression/folded_cnn_inference.h"
+#include "distill/core/allocator.h"
 #include "distill/core/threads.h"
 #include "distill/distillation/optimization.h"
 #include "distill/kernels/compute_path.h"
@@ -47,6 +59,55 @@ BENCHMARK(BM_TeacherTrainingStep)
     ->ArgNames({"threads", "fast"})
     ->Unit(benchmark::kMillisecond);
 
+// Arguments: CNN (0: the student 16-32-64, 1: the teacher 32-64-128), compute path (0
+// reference, 1 fast). Two threads.
+void BM_CnnTrainingStep(benchmark::State& state) {
+  distill::configure_threads(2);
+  const auto path = state.range(1) ? ComputePath::kFast : ComputePath::kReference;
+  distill::kernels::ScopedComputePath scoped(path);
+  distill::models::ModelSpec spec;
+  spec.kind = distill::models::ModelKind::kResNet;
+  spec.input_shape = {1, 28, 28};
+  spec.num_classes = 10;
+  spec.channels = state.range(0) ? std::vector<int64_t>{32, 64, 128} : std::vector<int64_t>{16, 32, 64};
+  spec.blocks_per_stage = 1;
+  auto model = distill::models::build_classifier(spec);
+  state.SetLabel(std::string(state.range(0) ? "teacher " : "student ") +
+                 distill::kernels::to_string(path));
+  const int64_t macs = distill::compression::to_conv_network(
+                           distill::compression::fold_cnn(*model, {}), spec.input_shape, nullptr)
+                           .macs_per_sample();
+  model->train();
+  distill::distillation::OptimizerOptions options;
+  options.nesterov = true;
+  auto optimizer = distill::distillation::make_optimizer(model->parameters(), options);
+  const at::Tensor x = at::randn({128, 1, 28, 28});
+  const at::Tensor y = at::randint(0, 10, {128}, at::kLong);
+  for (auto _ : state) {
+    optimizer->zero_grad();
+    at::Tensor loss = at::cross_entropy_loss(model->forward(x), y);
+    loss.backward();
+    optimizer->step();
+  }
+  state.SetItemsProcessed(state.iterations() * 128);
+  state.counters["conv_GMACs_per_s"] = benchmark::Counter(
+      3.0 * static_cast<double>(macs) * 128 / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+BENCHMARK(BM_CnnTrainingStep)
+    ->ArgsProduct({{0, 1}, {0, 1}})
+    ->ArgNames({"teacher", "fast"})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  bool default_heap = false;
+  for (int i = 1; i < argc; ++i) default_heap |= std::strcmp(argv[i], "--default-heap") == 0;
+  if (!default_heap) distill::keep_freed_memory_for_reuse();
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

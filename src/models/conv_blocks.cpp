@@ -3,6 +3,8 @@
 
 #include <ATen/ATen.h>
 
+#include "distill/ops/conv2d.h"
+
 namespace distill::models {
 
 ConvBnImpl::ConvBnImpl(int64_t in_channels, int64_t out_channels, int64_t kernel, int64_t stride,
@@ -13,10 +15,16 @@ ConvBnImpl::ConvBnImpl(int64_t in_channels, int64_t out_channels, int64_t kernel
                                     .padding(kernel / 2)
                                     .groups(groups)
                                     .bias(false)));
+  kernel_padding_ = kernel / 2;
   bn_ = register_module("bn", torch::nn::BatchNorm2d(out_channels));
 }
 
-at::Tensor ConvBnImpl::forward(const at::Tensor& x) { return bn_->forward(conv_->forward(x)); }
+at::Tensor ConvBnImpl::forward(const at::Tensor& x) {
+  // ops::conv2d: libtorch's convolution, or oneDNN's on channels-last activations on the fast
+  // compute path; the module's own weight either way (saved models and folding read it).
+  const auto& o = conv_->options;
+  return bn_->forward(ops::conv2d(x, conv_->weight, o.stride()->at(0), kernel_padding_, o.groups()));
+}
 
 ResidualBlockImpl::ResidualBlockImpl(int64_t in_channels, int64_t out_channels, int64_t stride) {
   first_ = register_module("conv1", ConvBn(in_channels, out_channels, 3, stride, 1));

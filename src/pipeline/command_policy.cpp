@@ -1,6 +1,7 @@
 // Process-wide settings and where a stage's files go.
 #include "distill/pipeline/command_policy.h"
 
+#include "distill/core/allocator.h"
 #include "distill/core/atomic_file.h"
 #include "distill/core/threads.h"
 #include "distill/distributed/communicator.h"
@@ -9,6 +10,7 @@
 namespace distill::pipeline {
 
 int64_t apply_process_settings(const config::PipelineConfig& config) {
+  keep_freed_memory_for_reuse();
   const int64_t threads = configure_threads(config.threads);
   kernels::set_compute_path(config.compute);
   return threads;

@@ -23,6 +23,7 @@ class ConvBnImpl : public torch::nn::Module {
  private:
   torch::nn::Conv2d conv_{nullptr};
   torch::nn::BatchNorm2d bn_{nullptr};
+  int64_t kernel_padding_ = 0;  // kernel / 2 on every side
 };
 TORCH_MODULE(ConvBn);
 
