@@ -1,9 +1,9 @@
 // The CNN student of examples/methods/cnn_under_100k.yaml (ResNet-style 16-32-64, 77,754
-// parameters, 28x28 images) at inference, three ways on the same network: libtorch's eval-mode
-// forward with batch norm as its own layers (the fp32 row distill's tables report), the same
-// network with batch norm and the input normalisation folded into the convolutions (libtorch's
-// convolutions, which run on oneDNN), and the int8 runtime. Folded fp32 against int8 is the
-// gain of quantization alone; unfolded against folded is the gain of folding.
+// parameters, 28x28 images) at inference, four ways on the same network: libtorch's eval-mode
+// forward with batch norm as its own layers, the same network with batch norm and the input
+// normalisation folded into the convolutions run by libtorch, the folded network on oneDNN in
+// blocked layouts (compression::FoldedCnnInference, what distill's fp32 rows of a CNN report),
+// and the int8 runtime. Folded oneDNN fp32 against int8 is the gain of quantization alone.
 // Weights are random (the timings do not depend on them); batch-norm statistics are set to
 // non-trivial values so that folding has work to do. Rates are per wall-clock second (libtorch
 // and the runtime both use more than the calling thread).
@@ -17,6 +17,7 @@
 
 #include "distill/compression/cnn_int8_export.h"
 #include "distill/compression/folded_cnn_inference.h"
+#include "distill/core/allocator.h"
 #include "distill/core/threads.h"
 #include "distill/kernels/fp32_conv_network.h"
 #include "distill/models/classifier.h"
@@ -36,6 +37,7 @@ struct Networks {
 
 Networks& networks() {
   static Networks* n = [] {
+    keep_freed_memory_for_reuse();  // as the distill program's heap does (core/allocator.h)
     configure_threads(2);
     auto* out = new Networks;
     models::ModelSpec spec;
