@@ -1,6 +1,10 @@
 // JSON and text rendering of run results.
 #include "distill/report/run_report.h"
 
+#include <algorithm>
+#include <utility>
+#include <vector>
+
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
@@ -118,6 +122,24 @@ std::string format_summary_table(const RunReport& report) {
                          100.0 * distilled->test.accuracy / teacher->test.accuracy,
                          ratio >= 1 ? ratio : 1.0 / ratio, ratio >= 1 ? "fewer" : "more");
     }
+    out += "\n";
+  }
+  // Which engine timed which rows, in the rows' order, so that fp32 and int8 speeds are read
+  // for what they are (a CNN's fp32 rows run folded on oneDNN, not libtorch).
+  std::vector<std::pair<std::string, std::string>> engines;  // engine, its rows' titles
+  for (const auto& m : report.models) {
+    if (!m.speed || m.speed->engine.empty()) continue;
+    auto found = std::find_if(engines.begin(), engines.end(),
+                              [&](const auto& e) { return e.first == m.speed->engine; });
+    if (found == engines.end())
+      engines.emplace_back(m.speed->engine, m.title);
+    else
+      found->second += ", " + m.title;
+  }
+  if (!engines.empty()) {
+    out += "speeds timed on:";
+    for (size_t i = 0; i < engines.size(); ++i)
+      out += fmt::format("{} {} ({})", i == 0 ? "" : ";", engines[i].first, engines[i].second);
     out += "\n";
   }
   for (const std::string& note : report.notes) out += "note: " + note + "\n";

@@ -61,6 +61,22 @@ TEST(RunReport, TableHasARowPerModelAndTheGainLine) {
   EXPECT_NE(table.find("10.0x fewer parameters"), std::string::npos) << table;
 }
 
+TEST(RunReport, TheTableSaysWhichEngineTimedWhichRows) {
+  RunReport r = sample_report();
+  EXPECT_EQ(format_summary_table(r).find("speeds timed on"), std::string::npos)
+      << "no engine named, no line";
+  r.models[0].speed = evaluation::SpeedResult{1, 1, 1, 256, evaluation::kLibtorchEngine};
+  r.models[1].speed = evaluation::SpeedResult{1, 1, 1, 256, evaluation::kFoldedCnnEngine};
+  r.models[2].speed->engine = evaluation::kFoldedCnnEngine;
+  EXPECT_NE(format_summary_table(r).find(
+                "\nspeeds timed on: libtorch (teacher); fp32 oneDNN, batch norm folded (student "
+                "(baseline), student (distilled))\n"),
+            std::string::npos)
+      << format_summary_table(r);
+  EXPECT_EQ(nlohmann::json::parse(report_to_json(r))["models"]["teacher"]["speed"]["engine"],
+            "libtorch");
+}
+
 TEST(RunReport, NotesFollowTheTableAndGoToJson) {
   RunReport r = sample_report();
   EXPECT_EQ(nlohmann::json::parse(report_to_json(r)).at("notes"), nlohmann::json::array());
