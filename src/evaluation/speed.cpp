@@ -7,10 +7,12 @@
 #include <algorithm>
 #include <chrono>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "distill/compression/folded_cnn_inference.h"
 #include "distill/core/error.h"
+#include "distill/kernels/compute_path.h"
 #include "distill/models/model_spec.h"
 
 namespace distill::evaluation {
@@ -119,7 +121,8 @@ SpeedResult measure_speed(const InferenceCall& call, const SpeedOptions& options
 }
 
 const char* inference_engine(const models::Classifier& model) {
-  return models::is_cnn(model.spec().kind) ? kFoldedCnnEngine : kLibtorchEngine;
+  const bool fast = kernels::compute_path() == kernels::ComputePath::kFast;
+  return fast && models::is_cnn(model.spec().kind) ? kFoldedCnnEngine : kLibtorchEngine;
 }
 
 InferenceCall model_inference_call(models::Classifier& model, const at::Tensor& samples,
@@ -127,7 +130,7 @@ InferenceCall model_inference_call(models::Classifier& model, const at::Tensor& 
   model.eval();
   const at::Tensor single = input_rows(samples, 1);
   const at::Tensor large = input_rows(samples, throughput_batch);
-  if (models::is_cnn(model.spec().kind)) {
+  if (std::string(inference_engine(model)) == kFoldedCnnEngine) {
     std::shared_ptr<compression::FoldedCnnInference> folded =
         compression::folded_cnn_inference(model);
     auto logits = std::make_shared<std::vector<float>>(

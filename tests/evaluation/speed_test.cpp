@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "distill/core/error.h"
+#include "distill/kernels/compute_path.h"
 #include "distill/models/classifier.h"
 #include "error_assertions.h"
 
@@ -102,6 +103,10 @@ TEST(Speed, CnnsRunFoldedOnOneDnnAndOtherModelsOnLibtorch) {
   const models::ClassifierPtr mlp_model = models::build_classifier(mlp);
   EXPECT_EQ(std::string(inference_engine(*cnn_model)), kFoldedCnnEngine);
   EXPECT_EQ(std::string(inference_engine(*mlp_model)), kLibtorchEngine);
+  {
+    kernels::ScopedComputePath reference(kernels::ComputePath::kReference);
+    EXPECT_EQ(std::string(inference_engine(*cnn_model)), kLibtorchEngine);
+  }
 
   cnn_model->train();
   const SpeedResult timed = measure_speed(*cnn_model, at::randn({3, 1, 8, 8}), quick_options());

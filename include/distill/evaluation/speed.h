@@ -48,10 +48,11 @@ std::vector<SpeedResult> measure_speeds(const std::vector<InferenceCall>& calls,
 /// measure_speeds of one call.
 SpeedResult measure_speed(const InferenceCall& call, const SpeedOptions& options);
 
-/// The engine model_inference_call runs `model` on: the CNN families (resnet, mobilenet) as their
-/// folded network on oneDNN (compression/folded_cnn_inference.h), the same engine as their int8
-/// runtime, so that fp32 and int8 rows compare kernels rather than frameworks; anything else
-/// with libtorch's forward pass.
+/// The engine model_inference_call runs `model` on: on the fast compute path (config `compute`),
+/// the CNN families (resnet, mobilenet) as their folded network on oneDNN
+/// (compression/folded_cnn_inference.h), the same engine as their int8 runtime, so that fp32 and
+/// int8 rows compare kernels rather than frameworks; anything else, and everything on the
+/// reference path, with libtorch's forward pass.
 const char* inference_engine(const models::Classifier& model);
 
 /// The model's inference in eval mode without gradients, on real inputs: the first of
