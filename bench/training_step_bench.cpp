@@ -27,6 +27,23 @@ namespace {
 
 using distill::kernels::ComputePath;
 
+/// Times SGD steps (Nesterov momentum, cross-entropy) of `model` on one batch of 128 images.
+void time_training_steps(benchmark::State& state, distill::models::Classifier& model) {
+  model.train();
+  distill::distillation::OptimizerOptions options;
+  options.nesterov = true;
+  auto optimizer = distill::distillation::make_optimizer(model.parameters(), options);
+  const at::Tensor x = at::randn({128, 1, 28, 28});
+  const at::Tensor y = at::randint(0, 10, {128}, at::kLong);
+  for (auto _ : state) {
+    optimizer->zero_grad();
+    at::Tensor loss = at::cross_entropy_loss(model.forward(x), y);
+    loss.backward();
+    optimizer->step();
+  }
+  state.SetItemsProcessed(state.iterations() * 128);
+}
+
 // Arguments: threads, compute path (0 reference, 1 fast).
 void BM_TeacherTrainingStep(benchmark::State& state) {
   distill::configure_threads(state.range(0));
@@ -39,19 +56,7 @@ void BM_TeacherTrainingStep(benchmark::State& state) {
   spec.hidden = {1200, 1200};
   spec.dropout = 0.2;
   auto model = distill::models::build_classifier(spec);
-  model->train();
-  distill::distillation::OptimizerOptions options;
-  options.nesterov = true;
-  auto optimizer = distill::distillation::make_optimizer(model->parameters(), options);
-  const at::Tensor x = at::randn({128, 1, 28, 28});
-  const at::Tensor y = at::randint(0, 10, {128}, at::kLong);
-  for (auto _ : state) {
-    optimizer->zero_grad();
-    at::Tensor loss = at::cross_entropy_loss(model->forward(x), y);
-    loss.backward();
-    optimizer->step();
-  }
-  state.SetItemsProcessed(state.iterations() * 128);
+  time_training_steps(state, *model);
 }
 
 BENCHMARK(BM_TeacherTrainingStep)
@@ -77,19 +82,7 @@ void BM_CnnTrainingStep(benchmark::State& state) {
   const int64_t macs = distill::compression::to_conv_network(
                            distill::compression::fold_cnn(*model, {}), spec.input_shape, nullptr)
                            .macs_per_sample();
-  model->train();
-  distill::distillation::OptimizerOptions options;
-  options.nesterov = true;
-  auto optimizer = distill::distillation::make_optimizer(model->parameters(), options);
-  const at::Tensor x = at::randn({128, 1, 28, 28});
-  const at::Tensor y = at::randint(0, 10, {128}, at::kLong);
-  for (auto _ : state) {
-    optimizer->zero_grad();
-    at::Tensor loss = at::cross_entropy_loss(model->forward(x), y);
-    loss.backward();
-    optimizer->step();
-  }
-  state.SetItemsProcessed(state.iterations() * 128);
+  time_training_steps(state, *model);
   state.counters["conv_GMACs_per_s"] = benchmark::Counter(
       3.0 * static_cast<double>(macs) * 128 / 1e9, benchmark::Counter::kIsIterationInvariantRate);
 }

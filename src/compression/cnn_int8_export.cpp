@@ -225,15 +225,8 @@ runtime::Int8Model quantize_folded_cnn(const FoldedCnn& network, const models::M
                                   &q.input_zero_point);
   for (const FoldedConv& folded : network.convolutions) {
     runtime::QuantizedConvLayer conv;
-    conv.out_channels = folded.weight.size(0);
-    conv.in_channels = folded.weight.size(1) * folded.groups;
-    conv.kernel = folded.weight.size(2);
-    conv.stride = folded.stride;
-    conv.padding = folded.padding;
-    conv.groups = folded.groups;
+    copy_conv_geometry(folded, conv);
     conv.activation = folded.activation;
-    conv.input = folded.input;
-    conv.residual = folded.residual;
     if (folded.input < 0) {
       const float code =
           std::nearbyint(folded.pad / q.input_scale) + static_cast<float>(q.input_zero_point);

@@ -6,9 +6,24 @@
 
 #include <vector>
 
+#include "distill/compression/cnn_int8_export.h"
 #include "distill/runtime/int8_model.h"
 
 namespace distill::compression {
+
+/// A folded convolution's shape and wiring into a layer of the runtime or the kernels, which
+/// name these fields alike (runtime::QuantizedConvLayer, kernels::Fp32ConvLayer).
+template <typename Layer>
+void copy_conv_geometry(const FoldedConv& conv, Layer& layer) {
+  layer.out_channels = conv.weight.size(0);
+  layer.in_channels = conv.weight.size(1) * conv.groups;
+  layer.kernel = conv.weight.size(2);
+  layer.stride = conv.stride;
+  layer.padding = conv.padding;
+  layer.groups = conv.groups;
+  layer.input = conv.input;
+  layer.residual = conv.residual;
+}
 
 inline at::Tensor activate(const at::Tensor& x, runtime::ConvActivation activation) {
   switch (activation) {

@@ -3,6 +3,7 @@
 
 #include <ATen/ATen.h>
 
+#include "conv_ops.h"
 #include "distill/core/error.h"
 #include "distill/kernels/gemm.h"
 
@@ -44,14 +45,7 @@ kernels::Fp32ConvNetwork to_conv_network(const FoldedCnn& network,
                     "' pads with ", conv.pad, ", but oneDNN pads with 0 and the input can be "
                     "shifted by one value (", offset, ") only");
     kernels::Fp32ConvLayer layer;
-    layer.out_channels = conv.weight.size(0);
-    layer.in_channels = conv.weight.size(1) * conv.groups;
-    layer.kernel = conv.weight.size(2);
-    layer.stride = conv.stride;
-    layer.padding = conv.padding;
-    layer.groups = conv.groups;
-    layer.input = conv.input;
-    layer.residual = conv.residual;
+    copy_conv_geometry(conv, layer);
     set_clamp(conv.activation, layer);
     layer.weights = to_vector(conv.weight);
     layer.bias = to_vector(reads_input && offset != 0.0f
