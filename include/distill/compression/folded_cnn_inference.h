@@ -23,6 +23,7 @@ kernels::Fp32ConvNetwork to_conv_network(const FoldedCnn& network,
                                          const std::vector<int64_t>& input_shape,
                                          float* input_offset);
 
+/// One call at a time per instance (its buffers are its own).
 class FoldedCnnInference {
  public:
   /// input_shape: one sample's (C, H, W).
