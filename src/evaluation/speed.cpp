@@ -120,9 +120,17 @@ SpeedResult measure_speed(const InferenceCall& call, const SpeedOptions& options
   return measure_speeds({call}, options).front();
 }
 
+namespace {
+
+/// Whether model_inference_call runs `model` folded on oneDNN (inference_engine's one rule).
+bool runs_folded_on_onednn(const models::Classifier& model) {
+  return kernels::compute_path() == kernels::ComputePath::kFast && models::is_cnn(model.spec().kind);
+}
+
+}  // namespace
+
 const char* inference_engine(const models::Classifier& model) {
-  const bool fast = kernels::compute_path() == kernels::ComputePath::kFast;
-  return fast && models::is_cnn(model.spec().kind) ? kFoldedCnnEngine : kLibtorchEngine;
+  return runs_folded_on_onednn(model) ? kFoldedCnnEngine : kLibtorchEngine;
 }
 
 InferenceCall model_inference_call(models::Classifier& model, const at::Tensor& samples,
@@ -130,7 +138,7 @@ InferenceCall model_inference_call(models::Classifier& model, const at::Tensor& 
   model.eval();
   const at::Tensor single = input_rows(samples, 1);
   const at::Tensor large = input_rows(samples, throughput_batch);
-  if (std::string(inference_engine(model)) == kFoldedCnnEngine) {
+  if (runs_folded_on_onednn(model)) {
     std::shared_ptr<compression::FoldedCnnInference> folded =
         compression::folded_cnn_inference(model);
     auto logits = std::make_shared<std::vector<float>>(
