@@ -3,7 +3,8 @@
 // forward with batch norm as its own layers, the same network with batch norm and the input
 // normalisation folded into the convolutions run by libtorch, the folded network on oneDNN in
 // blocked layouts (compression::FoldedCnnInference, what distill's fp32 rows of a CNN report),
-// and the int8 runtime. Folded oneDNN fp32 against int8 is the gain of quantization alone.
+// and the int8 runtime. Folded oneDNN fp32 against int8 is the gain of quantization alone. Last,
+// the teacher's pass of a live-teacher distillation step, through each teacher source.
 // Weights are random (the timings do not depend on them); batch-norm statistics are set to
 // non-trivial values so that folding has work to do. Rates are per wall-clock second (libtorch
 // and the runtime both use more than the calling thread).
@@ -19,6 +20,8 @@
 #include "distill/compression/folded_cnn_inference.h"
 #include "distill/core/allocator.h"
 #include "distill/core/threads.h"
+#include "distill/distillation/folded_cnn_teacher.h"
+#include "distill/distillation/int8_teacher.h"
 #include "distill/kernels/fp32_conv_network.h"
 #include "distill/models/classifier.h"
 #include "distill/runtime/int8_classifier.h"
@@ -138,6 +141,42 @@ void BM_FoldedConvolutionsPerLayer(benchmark::State& state) {
   state.SetLabel(network.layout(batch, 1) + ";" + label);
 }
 BENCHMARK(BM_FoldedConvolutionsPerLayer)->Arg(256)->Unit(benchmark::kMillisecond)->Iterations(3);
+
+// The teacher's pass of one live-teacher distillation step (the teacher 32-64-128 of
+// cnn_under_100k.yaml, batch 128, normalised inputs as the trainer passes them), through the
+// teacher sources the trainer calls: libtorch's eval-mode model (distillation::LiveTeacher), its
+// folded network on oneDNN (FoldedCnnTeacher, what the fast compute path runs), and its int8
+// model (Int8Teacher, distill.teacher_precision: int8). Argument: 0, 1, 2 in that order.
+void BM_LiveTeacherPass(benchmark::State& state) {
+  static const data::Normalization normalization{{0.286f}, {0.353f}};
+  static models::ClassifierPtr teacher = [] {
+    models::ModelSpec spec;
+    spec.kind = models::ModelKind::kResNet;
+    spec.channels = {32, 64, 128};
+    spec.blocks_per_stage = 1;
+    spec.input_shape = {1, 28, 28};
+    spec.num_classes = 10;
+    return models::build_classifier(spec, 0);
+  }();
+  static std::vector<std::shared_ptr<distillation::TeacherLogitSource>> sources = [] {
+    networks();  // the process settings
+    teacher->eval();
+    return std::vector<std::shared_ptr<distillation::TeacherLogitSource>>{
+        std::make_shared<distillation::LiveTeacher>(teacher),
+        std::make_shared<distillation::FoldedCnnTeacher>(*teacher),
+        std::make_shared<distillation::Int8Teacher>(
+            compression::quantize_cnn(*teacher, normalization, at::rand({256, 1, 28, 28}),
+                                      compression::ObserverOptions{}),
+            normalization)};
+  }();
+  distillation::TeacherLogitSource& source = *sources.at(static_cast<size_t>(state.range(0)));
+  data::Batch batch;
+  batch.inputs = normalization.apply(raw_batch(128));
+  for (auto _ : state) benchmark::DoNotOptimize(source.logits(batch));
+  state.SetItemsProcessed(state.iterations() * 128);
+  state.SetLabel(source.engine());
+}
+BENCHMARK(BM_LiveTeacherPass)->DenseRange(0, 2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 

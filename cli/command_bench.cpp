@@ -80,7 +80,7 @@ void register_bench_command(CLI::App& app) {
         r = pipeline::evaluate_int8_text_model(path, model, test, at::Tensor(), accuracy_only, path,
                                                !args->config.quiet, nullptr);
         speeds.add(i, pipeline::int8_text_inference_call(model, test, speed.throughput_batch),
-                   evaluation::kInt8RuntimeEngine);
+                   kInt8RuntimeEngine);
       } else if (starts_with_magic(path, runtime::kInt8ModelMagic)) {
         DISTILL_CHECK_HINT(!text, "bench the text models (.pt, .int8text)", "'", path,
                            "' is an int8 image or tabular model but the config's data is text");
@@ -90,7 +90,7 @@ void register_bench_command(CLI::App& app) {
         speeds.add(i,
                    pipeline::int8_inference_call(model, raw_test, data::Normalization{},
                                                  speed.throughput_batch),
-                   evaluation::kInt8RuntimeEngine);
+                   kInt8RuntimeEngine);
       } else {
         const models::SavedModel saved = models::load_model(path);
         // Text: each model's own tokenizer makes its token ids, in rows of the model's length.

@@ -5,7 +5,9 @@
 
 #include "conv_ops.h"
 #include "distill/core/error.h"
+#include "distill/kernels/compute_path.h"
 #include "distill/kernels/gemm.h"
+#include "distill/models/model_spec.h"
 
 namespace distill::compression {
 namespace {
@@ -86,6 +88,10 @@ void FoldedCnnInference::logits(const float* inputs, int64_t batch, float* logit
   shape.k = channels;
   shape.transpose_b = true;  // head_weight is (classes, channels)
   kernels::onednn_gemm_f32(shape, pooled_.data(), head_weight_.data(), head_bias_.data(), logits);
+}
+
+bool runs_folded_on_onednn(const models::Classifier& model) {
+  return kernels::compute_path() == kernels::ComputePath::kFast && models::is_cnn(model.spec().kind);
 }
 
 std::unique_ptr<FoldedCnnInference> folded_cnn_inference(models::Classifier& model) {

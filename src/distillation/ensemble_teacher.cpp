@@ -3,6 +3,7 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 
@@ -80,6 +81,17 @@ std::string EnsembleTeacher::describe() const {
       text += (i ? ", " : "") + std::to_string(weights_[i]).substr(0, 5);
     text += "]";
   }
+  return text;
+}
+
+std::string EnsembleTeacher::engine() const {
+  std::vector<std::string> engines;
+  for (const auto& teacher : teachers_) {
+    const std::string engine = teacher->engine();
+    if (std::find(engines.begin(), engines.end(), engine) == engines.end()) engines.push_back(engine);
+  }
+  std::string text;
+  for (const std::string& engine : engines) text += (text.empty() ? "" : " + ") + engine;
   return text;
 }
 

@@ -33,6 +33,7 @@ void to_json(nlohmann::json& j, const TrainingSummary& t) {
        {"seconds", t.seconds},
        {"soft_label_seconds", t.soft_label_seconds},
        {"history", t.history}};
+  if (!t.teacher_engine.empty()) j["teacher_engine"] = t.teacher_engine;
   if (t.teacher_drift)
     j["teacher_drift"] = {{"samples", t.teacher_drift->samples},
                           {"temperature", t.teacher_drift->temperature},
@@ -49,6 +50,7 @@ void from_json(const nlohmann::json& j, TrainingSummary& t) {
   j.at("seconds").get_to(t.seconds);
   t.soft_label_seconds = j.value("soft_label_seconds", 0.0);  // absent in older records
   j.at("history").get_to(t.history);
+  t.teacher_engine = j.value("teacher_engine", std::string());
   if (j.contains("teacher_drift")) {
     const nlohmann::json& d = j.at("teacher_drift");
     TeacherDrift drift;

@@ -12,8 +12,6 @@
 
 #include "distill/compression/folded_cnn_inference.h"
 #include "distill/core/error.h"
-#include "distill/kernels/compute_path.h"
-#include "distill/models/model_spec.h"
 
 namespace distill::evaluation {
 namespace {
@@ -120,17 +118,8 @@ SpeedResult measure_speed(const InferenceCall& call, const SpeedOptions& options
   return measure_speeds({call}, options).front();
 }
 
-namespace {
-
-/// Whether model_inference_call runs `model` folded on oneDNN (inference_engine's one rule).
-bool runs_folded_on_onednn(const models::Classifier& model) {
-  return kernels::compute_path() == kernels::ComputePath::kFast && models::is_cnn(model.spec().kind);
-}
-
-}  // namespace
-
 const char* inference_engine(const models::Classifier& model) {
-  return runs_folded_on_onednn(model) ? kFoldedCnnEngine : kLibtorchEngine;
+  return compression::runs_folded_on_onednn(model) ? kFoldedCnnEngine : kLibtorchEngine;
 }
 
 InferenceCall model_inference_call(models::Classifier& model, const at::Tensor& samples,
@@ -138,7 +127,7 @@ InferenceCall model_inference_call(models::Classifier& model, const at::Tensor& 
   model.eval();
   const at::Tensor single = input_rows(samples, 1);
   const at::Tensor large = input_rows(samples, throughput_batch);
-  if (runs_folded_on_onednn(model)) {
+  if (compression::runs_folded_on_onednn(model)) {
     std::shared_ptr<compression::FoldedCnnInference> folded =
         compression::folded_cnn_inference(model);
     auto logits = std::make_shared<std::vector<float>>(

@@ -109,11 +109,12 @@ runtime::Int8Model distill_while_quantizing(const std::filesystem::path& student
   options.schedule.kind = distillation::ScheduleKind::kCosine;
   options.schedule.warmup_epochs = 0;
   options.early_stopping_patience = 0;
-  distillation::DistillationObjective objective(
-      teacher_source(config.distill, config.student.train, teacher, data, cache_dir, run),
-      quantize.qat_loss, config.distill.mode);
+  const std::shared_ptr<distillation::TeacherLogitSource> source =
+      teacher_source(config.distill, config.student.train, teacher, data, cache_dir, run);
+  distillation::DistillationObjective objective(source, quantize.qat_loss, config.distill.mode);
   distillation::TrainingSummary summary =
       distillation::train_model(*trained, objective, data.train, data.validation, options);
+  summary.teacher_engine = source->engine();
   if (training) *training = summary;
 
   runtime::Int8Model model;
@@ -158,7 +159,7 @@ report::ModelReport evaluate_int8_model(const std::string& title, const runtime:
     out.speed = evaluation::measure_speed(
         int8_inference_call(model, test, normalization, evaluation.speed.throughput_batch),
         evaluation.speed);
-    out.speed->engine = evaluation::kInt8RuntimeEngine;
+    out.speed->engine = kInt8RuntimeEngine;
   }
   return out;
 }

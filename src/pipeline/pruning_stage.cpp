@@ -53,12 +53,13 @@ TrainedModel prune_with_distillation(const config::PipelineConfig& config,
     };
     options.after_step = [&] { pruner->apply(); };
   }
-  distillation::DistillationObjective objective(
-      teacher_source(config.distill, config.student.train, unpruned.model, data, cache_dir, run),
-      config.distill.loss, config.distill.mode);
+  const std::shared_ptr<distillation::TeacherLogitSource> teacher =
+      teacher_source(config.distill, config.student.train, unpruned.model, data, cache_dir, run);
+  distillation::DistillationObjective objective(teacher, config.distill.loss, config.distill.mode);
   // No validation-based choice of epoch: an earlier epoch would be less sparse than asked.
   distillation::TrainingSummary training =
       distillation::train_model(*model, objective, data.train, data::Dataset{}, options);
+  training.teacher_engine = teacher->engine();
   training.objective += magnitude
                             ? fmt::format(" + magnitude pruning to {:.1f}% sparsity",
                                           100 * pruner->measured_sparsity())

@@ -294,7 +294,7 @@ report::RunReport run_pipeline(const config::PipelineConfig& config, const Pipel
   const auto add_int8_row = [&](report::ModelReport row, const runtime::Int8Model& model) {
     speeds.add(report.models.size(), int8_inference_call(model, data.test, data.normalization,
                                                          config.evaluation.speed.throughput_batch),
-               evaluation::kInt8RuntimeEngine);
+               kInt8RuntimeEngine);
     report.models.push_back(std::move(row));
   };
 
@@ -313,7 +313,7 @@ report::RunReport run_pipeline(const config::PipelineConfig& config, const Pipel
                   runtime::to_string(config.quantize.options.activations);
     speeds.add(report.models.size(),
                int8_text_inference_call(int8, data.test, config.evaluation.speed.throughput_batch),
-               evaluation::kInt8RuntimeEngine);
+               kInt8RuntimeEngine);
     report.models.push_back(std::move(r));
   } else if (config.quantize.enabled) {
     const fs::path int8_file = dir / "student_distilled.int8";

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 
+#include "distill/compression/folded_cnn_inference.h"
 #include "distill/compression/int8_export.h"
 #include "distill/core/error.h"
 #include "distill/core/run_recipe.h"
@@ -17,6 +18,7 @@
 #include "distill/data/batching.h"
 #include "distill/distillation/ensemble_teacher.h"
 #include "distill/distillation/feature_distillation.h"
+#include "distill/distillation/folded_cnn_teacher.h"
 #include "distill/distillation/int8_teacher.h"
 #include "distill/core/atomic_file.h"
 #include "distill/distillation/soft_label_cache.h"
@@ -101,7 +103,15 @@ std::shared_ptr<distillation::TeacherLogitSource> teacher_source(
                       (distill.teacher_outputs == config::TeacherOutputs::kCached ||
                        (distill.teacher_outputs == config::TeacherOutputs::kAuto &&
                         !train.augmentation.enabled()));
-  if (!cached) return std::make_shared<distillation::LiveTeacher>(teacher);
+  if (!cached) {
+    // A CNN teacher whose intermediate outputs nobody reads runs as its folded inference network.
+    if (distill.features.empty() && compression::runs_folded_on_onednn(*teacher)) {
+      if (show_progress)
+        std::fprintf(stderr, "teacher: live, fp32, batch norm folded, on oneDNN\n");
+      return std::make_shared<distillation::FoldedCnnTeacher>(*teacher);
+    }
+    return std::make_shared<distillation::LiveTeacher>(teacher);
+  }
   bool reused = false;
   auto cache = distillation::SoftLabelCache::load_or_compute(
       cache_dir, *teacher, data.train, 1000, &reused, show_progress, run.communicator.get());
@@ -300,6 +310,7 @@ TrainedModel distill_from_teacher(const config::ModelStageConfig& student,
   }
   const double soft_label_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - labels_start).count();
+  const std::string teacher_engine = source->engine();
   TrainedModel trained = distill_from_source(student, distill, std::move(source), role, data, taught);
   if (distill.transfer_set.copies > 0)
     trained.training.objective += " on a transfer set of the " +
@@ -308,6 +319,7 @@ TrainedModel distill_from_teacher(const config::ModelStageConfig& student,
                                   " augmented copies each";
   // A reused cache costs a file read; a live teacher runs inside the epochs.
   trained.training.soft_label_seconds = soft_label_seconds;
+  trained.training.teacher_engine = teacher_engine;
   trained.training.teacher_drift = drift;
   return trained;
 }

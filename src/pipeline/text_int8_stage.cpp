@@ -63,7 +63,7 @@ report::ModelReport evaluate_int8_text_model(const std::string& title,
   if (evaluation.measure_speed) {
     out.speed = evaluation::measure_speed(
         int8_text_inference_call(model, test, evaluation.speed.throughput_batch), evaluation.speed);
-    out.speed->engine = evaluation::kInt8RuntimeEngine;
+    out.speed->engine = kInt8RuntimeEngine;
   }
   return out;
 }

@@ -1,13 +1,17 @@
 // distill.teacher_precision: int8 through `distill run`: the distilled student learns from the
 // teacher's int8 model on augmented batches, and its training record carries the drift of those
-// soft labels from the fp32 teacher's on the validation split. Settings that cannot hold are
-// refused before any work.
+// soft labels from the fp32 teacher's on the validation split; a live fp32 CNN teacher runs folded
+// on oneDNN. Each record names the teacher's engine. Settings that cannot hold are refused before
+// any work.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "cli_arguments.h"
 #include "test_support.h"
@@ -48,6 +52,7 @@ TEST(Int8Teacher, TheDistilledStudentLearnsFromTheInt8TeacherAndItsDriftIsReport
   EXPECT_GT(drift.at("top1_agreement").get<double>(), 0.9);
   EXPECT_GE(drift.at("mean_kl").get<double>(), 0.0);
   EXPECT_LT(drift.at("mean_kl").get<double>(), 0.05);
+  EXPECT_EQ(training.at("teacher_engine").get<std::string>(), "int8 runtime");
   // The student learned something from it (10 classes: chance is 0.1).
   EXPECT_GT(results.at("models").at("student_distilled").at("test").at("accuracy").get<double>(), 0.5);
   // No soft-label cache: the int8 teacher ran live.
@@ -55,8 +60,34 @@ TEST(Int8Teacher, TheDistilledStudentLearnsFromTheInt8TeacherAndItsDriftIsReport
   // Without it, the record has no drift.
   const auto fp32 = run_command(small_run((dir / "fp32").string(), {}));
   ASSERT_EQ(fp32.exit_code, 0) << fp32.output;
-  EXPECT_FALSE(read_json(dir / "fp32" / "results.json")
-                   .at("models").at("student_distilled").at("training").contains("teacher_drift"));
+  const nlohmann::json fp32_training =
+      read_json(dir / "fp32" / "results.json").at("models").at("student_distilled").at("training");
+  EXPECT_FALSE(fp32_training.contains("teacher_drift"));
+  EXPECT_EQ(fp32_training.at("teacher_engine").get<std::string>(), "libtorch");  // an MLP, live
+}
+
+// A live CNN teacher runs as its folded inference network on the fast compute path, as libtorch's
+// model on the reference path; the student learns from either, and the record says which ran.
+TEST(Int8Teacher, ALiveCnnTeacherRunsFoldedOnOneDnnOnTheFastComputePath) {
+  testing::TempDir dir;
+  const std::vector<std::string> cnn_teacher = {
+      "teacher.model.type=resnet", "teacher.model.channels=[8, 16]", "teacher.train.epochs=1",
+      "teacher.train.lr=0.1"};
+  std::vector<double> accuracies;
+  for (const auto& [compute, engine] : std::vector<std::pair<std::string, std::string>>{
+           {"fast", "fp32 oneDNN, batch norm folded"}, {"reference", "libtorch"}}) {
+    std::vector<std::string> settings = cnn_teacher;
+    settings.push_back("compute=" + compute);
+    const auto r = run_command(small_run((dir / compute).string(), settings));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const nlohmann::json student = read_json(dir / compute / "results.json")
+                                       .at("models").at("student_distilled");
+    EXPECT_EQ(student.at("training").at("teacher_engine").get<std::string>(), engine) << compute;
+    accuracies.push_back(student.at("test").at("accuracy").get<double>());
+    EXPECT_GT(accuracies.back(), 0.3) << compute;  // learned something: 10 classes
+  }
+  // The same teacher function on both paths; the students differ only by rounding.
+  EXPECT_NEAR(accuracies[0], accuracies[1], 0.03);
 }
 
 TEST(Int8Teacher, ConflictingSettingsAreRefusedBeforeAnyWork) {

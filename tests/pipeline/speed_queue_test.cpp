@@ -68,7 +68,7 @@ TEST(SpeedQueue, QueuedRowsGetTheirOwnCallsFiguresAndOthersNone) {
   EXPECT_GT(report.models[0].speed->throughput_per_s, 0.0);
   EXPECT_TRUE(model->is_training());  // timed in eval mode, then given back as it was
   // Each row names what ran it: the call's engine, libtorch for an MLP.
-  EXPECT_EQ(report.models[0].speed->engine, evaluation::kLibtorchEngine);
+  EXPECT_EQ(report.models[0].speed->engine, kLibtorchEngine);
   EXPECT_EQ(report.models[1].speed->engine, "slow sleeper");
   EXPECT_EQ(report.models[3].speed->engine, "sleeper");
 }

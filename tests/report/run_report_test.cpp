@@ -65,9 +65,9 @@ TEST(RunReport, TheTableSaysWhichEngineTimedWhichRows) {
   RunReport r = sample_report();
   EXPECT_EQ(format_summary_table(r).find("speeds timed on"), std::string::npos)
       << "no engine named, no line";
-  r.models[0].speed = evaluation::SpeedResult{1, 1, 1, 256, evaluation::kLibtorchEngine};
-  r.models[1].speed = evaluation::SpeedResult{1, 1, 1, 256, evaluation::kFoldedCnnEngine};
-  r.models[2].speed->engine = evaluation::kFoldedCnnEngine;
+  r.models[0].speed = evaluation::SpeedResult{1, 1, 1, 256, kLibtorchEngine};
+  r.models[1].speed = evaluation::SpeedResult{1, 1, 1, 256, kFoldedCnnEngine};
+  r.models[2].speed->engine = kFoldedCnnEngine;
   EXPECT_NE(format_summary_table(r).find(
                 "\nspeeds timed on: libtorch (teacher); fp32 oneDNN, batch norm folded (student "
                 "(baseline), student (distilled))\n"),

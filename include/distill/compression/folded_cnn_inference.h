@@ -46,6 +46,11 @@ class FoldedCnnInference {
   std::vector<float> pooled_;       // (batch, channels)
 };
 
+/// Whether distill runs `model`'s fp32 inference folded on oneDNN: on the fast compute path, for
+/// the CNN families. The one rule behind the engine that times a report's fp32 CNN rows and the
+/// engine of a live CNN teacher.
+bool runs_folded_on_onednn(const models::Classifier& model);
+
 /// FoldedCnnInference of `model` (a resnet or mobilenet spec, eval-mode batch norm) for inputs
 /// already normalised as the model takes them.
 std::unique_ptr<FoldedCnnInference> folded_cnn_inference(models::Classifier& model);

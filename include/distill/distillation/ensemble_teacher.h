@@ -33,6 +33,8 @@ class EnsembleTeacher : public TeacherLogitSource {
   int64_t num_classes() const override;
   /// "3 teachers, confidence"
   std::string describe() const override;
+  /// Its teachers' engines, each once, joined by " + ".
+  std::string engine() const override;
   /// The combination of already computed logits (N teachers, each (B, K)).
   at::Tensor combine(const std::vector<at::Tensor>& teacher_logits) const;
 

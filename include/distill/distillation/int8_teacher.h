@@ -31,6 +31,7 @@ class Int8Teacher : public TeacherLogitSource {
   at::Tensor logits(const data::Batch& batch) override;
   int64_t num_classes() const override;
   std::string describe() const override { return "int8 teacher"; }
+  std::string engine() const override { return kInt8RuntimeEngine; }
 
  private:
   data::Normalization normalization_;

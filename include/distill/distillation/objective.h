@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "distill/core/inference_engines.h"
 #include "distill/data/batching.h"
 #include "distill/distillation/kd_loss.h"
 #include "distill/models/classifier.h"
@@ -53,6 +54,8 @@ class TeacherLogitSource {
   virtual int64_t num_classes() const = 0;
   /// What the objective's name adds about its teacher ("" for one teacher, live or cached).
   virtual std::string describe() const { return ""; }
+  /// What computes the logits: a core/inference_engines.h name ("" when no model runs).
+  virtual std::string engine() const { return ""; }
 };
 
 /// A teacher model run on every batch: frozen, in eval mode, under no-grad.
@@ -62,6 +65,7 @@ class LiveTeacher : public TeacherLogitSource {
   at::Tensor logits(const data::Batch& batch) override;
   at::Tensor logits_with_features(const data::Batch& batch, models::FeatureTaps& taps) override;
   int64_t num_classes() const override;
+  std::string engine() const override { return kLibtorchEngine; }
 
  private:
   models::ClassifierPtr teacher_;

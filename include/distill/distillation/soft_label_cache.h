@@ -66,6 +66,7 @@ class CachedTeacher : public TeacherLogitSource {
   explicit CachedTeacher(SoftLabelCache cache);
   at::Tensor logits(const data::Batch& batch) override;
   int64_t num_classes() const override;
+  std::string engine() const override { return kSoftLabelCacheEngine; }
 
  private:
   SoftLabelCache cache_;

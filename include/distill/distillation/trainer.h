@@ -94,6 +94,8 @@ struct TrainingSummary {
   double soft_label_seconds = 0;
   /// Set when the teacher ran as an approximation of itself (its int8 model).
   std::optional<TeacherDrift> teacher_drift;
+  /// What computed the teacher's logits (a core/inference_engines.h name); "" without a teacher.
+  std::string teacher_engine;
 };
 
 /// Trains `model` in place on `train`, selecting the weights of the best `validation` epoch.

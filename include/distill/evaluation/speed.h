@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "distill/core/inference_engines.h"
 #include "distill/models/classifier.h"
 
 namespace distill::evaluation {
@@ -28,13 +29,9 @@ struct SpeedResult {
   double latency_us_p90 = 0;     // batch 1
   double throughput_per_s = 0;   // samples per second at throughput_batch (median call)
   int64_t throughput_batch = 0;
-  /// What ran the model: one of the k*Engine names below.
+  /// What ran the model: one of the k*Engine names of core/inference_engines.h.
   std::string engine;
 };
-
-inline constexpr const char* kLibtorchEngine = "libtorch";
-inline constexpr const char* kFoldedCnnEngine = "fp32 oneDNN, batch norm folded";
-inline constexpr const char* kInt8RuntimeEngine = "int8 runtime";
 
 /// Runs inference on a prepared batch of the given size: 1 (latency) or the options'
 /// throughput_batch. Any engine: a libtorch model, the int8 runtime.

@@ -22,7 +22,7 @@ class SpeedQueue {
   void add(size_t row, models::ClassifierPtr model, at::Tensor samples);
 
   /// Row `row` of the report: any inference call (e.g. pipeline::int8_inference_call), run by
-  /// `engine` (evaluation::kInt8RuntimeEngine, ...).
+  /// `engine` (kInt8RuntimeEngine, ...).
   void add(size_t row, evaluation::InferenceCall call, std::string engine);
 
   /// Times every queued model and sets `report.models[row].speed`; empties the queue. Throws
