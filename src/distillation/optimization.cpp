@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "distill/core/error.h"
+#include "distill/distillation/fused_adam.h"
 #include "distill/distillation/fused_sgd.h"
 #include "distill/kernels/compute_path.h"
 
@@ -44,14 +45,20 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(std::vector<at::Tensor> 
         return std::make_unique<FusedSgd>(std::move(parameters), sgd_options);
       return std::make_unique<torch::optim::SGD>(std::move(parameters), sgd_options);
     }
-    case OptimizerKind::kAdam:
-      return std::make_unique<torch::optim::Adam>(
-          std::move(parameters),
-          torch::optim::AdamOptions(options.learning_rate).weight_decay(options.weight_decay));
-    case OptimizerKind::kAdamW:
-      return std::make_unique<torch::optim::AdamW>(
-          std::move(parameters),
-          torch::optim::AdamWOptions(options.learning_rate).weight_decay(options.weight_decay));
+    case OptimizerKind::kAdam: {
+      const auto adam_options =
+          torch::optim::AdamOptions(options.learning_rate).weight_decay(options.weight_decay);
+      if (kernels::compute_path() == kernels::ComputePath::kFast)
+        return std::make_unique<FusedAdam>(std::move(parameters), adam_options);
+      return std::make_unique<torch::optim::Adam>(std::move(parameters), adam_options);
+    }
+    case OptimizerKind::kAdamW: {
+      const auto adamw_options =
+          torch::optim::AdamWOptions(options.learning_rate).weight_decay(options.weight_decay);
+      if (kernels::compute_path() == kernels::ComputePath::kFast)
+        return std::make_unique<FusedAdamW>(std::move(parameters), adamw_options);
+      return std::make_unique<torch::optim::AdamW>(std::move(parameters), adamw_options);
+    }
   }
   DISTILL_FAIL("unknown optimizer ", static_cast<int>(options.kind));
 }
