@@ -38,17 +38,23 @@ struct Networks {
   std::unique_ptr<runtime::Int8Classifier> int8;
 };
 
+/// A ResNet-style network of cnn_under_100k.yaml (one block per stage) for 28x28 grey images.
+models::ModelSpec resnet_spec(std::vector<int64_t> channels) {
+  models::ModelSpec spec;
+  spec.kind = models::ModelKind::kResNet;
+  spec.channels = std::move(channels);
+  spec.blocks_per_stage = 1;
+  spec.input_shape = {1, 28, 28};
+  spec.num_classes = 10;
+  return spec;
+}
+
 Networks& networks() {
   static Networks* n = [] {
     keep_freed_memory_for_reuse();  // as the distill program's heap does (core/allocator.h)
     configure_threads(2);
     auto* out = new Networks;
-    models::ModelSpec spec;
-    spec.kind = models::ModelKind::kResNet;
-    spec.channels = {16, 32, 64};
-    spec.blocks_per_stage = 1;
-    spec.input_shape = {1, 28, 28};
-    spec.num_classes = 10;
+    const models::ModelSpec spec = resnet_spec({16, 32, 64});
     out->model = models::build_classifier(spec, 0);
     {
       torch::NoGradGuard no_grad;
@@ -149,15 +155,7 @@ BENCHMARK(BM_FoldedConvolutionsPerLayer)->Arg(256)->Unit(benchmark::kMillisecond
 // model (Int8Teacher, distill.teacher_precision: int8). Argument: 0, 1, 2 in that order.
 void BM_LiveTeacherPass(benchmark::State& state) {
   static const data::Normalization normalization{{0.286f}, {0.353f}};
-  static models::ClassifierPtr teacher = [] {
-    models::ModelSpec spec;
-    spec.kind = models::ModelKind::kResNet;
-    spec.channels = {32, 64, 128};
-    spec.blocks_per_stage = 1;
-    spec.input_shape = {1, 28, 28};
-    spec.num_classes = 10;
-    return models::build_classifier(spec, 0);
-  }();
+  static models::ClassifierPtr teacher = models::build_classifier(resnet_spec({32, 64, 128}), 0);
   static std::vector<std::shared_ptr<distillation::TeacherLogitSource>> sources = [] {
     networks();  // the process settings
     teacher->eval();

@@ -12,18 +12,10 @@
 #include <tuple>
 
 #include "distill/kernels/adam_update.h"
+#include "fused_step_support.h"
 
 namespace distill::distillation {
 namespace {
-
-/// Elements per thread chunk: large enough that a chunk outlasts the cost of waking a thread.
-constexpr int64_t kGrainSize = 1 << 16;
-
-bool fused_step_applies(const at::Tensor& p) {
-  const at::Tensor& grad = p.grad();
-  return p.device().is_cpu() && p.scalar_type() == at::kFloat && p.is_contiguous() &&
-         grad.scalar_type() == at::kFloat && grad.is_contiguous() && !grad.is_sparse();
-}
 
 using StateMap =
     ska::flat_hash_map<std::string, std::unique_ptr<torch::optim::OptimizerParamState>>;
@@ -89,7 +81,7 @@ void fused_step(std::vector<torch::optim::OptimizerParamGroup>& groups, StateMap
       float* max_exp_avg_sq =
           hyper.amsgrad ? state.max_exp_avg_sq().template data_ptr<float>() : nullptr;
       const int64_t step = state.step();
-      at::parallel_for(0, p.numel(), kGrainSize, [&](int64_t begin, int64_t end) {
+      at::parallel_for(0, p.numel(), kFusedStepGrainSize, [&](int64_t begin, int64_t end) {
         kernels::adam_update_f32(hyper, step, end - begin, param + begin, grad + begin,
                                  exp_avg + begin, exp_avg_sq + begin,
                                  max_exp_avg_sq ? max_exp_avg_sq + begin : nullptr);

@@ -7,20 +7,9 @@
 #include <torch/csrc/autograd/grad_mode.h>
 
 #include "distill/kernels/sgd_update.h"
+#include "fused_step_support.h"
 
 namespace distill::distillation {
-namespace {
-
-/// Elements per thread chunk: large enough that a chunk outlasts the cost of waking a thread.
-constexpr int64_t kGrainSize = 1 << 16;
-
-bool fused_step_applies(const at::Tensor& p) {
-  const at::Tensor& grad = p.grad();
-  return p.device().is_cpu() && p.scalar_type() == at::kFloat && p.is_contiguous() &&
-         grad.scalar_type() == at::kFloat && grad.is_contiguous() && !grad.is_sparse();
-}
-
-}  // namespace
 
 FusedSgd::FusedSgd(std::vector<at::Tensor> parameters, torch::optim::SGDOptions options)
     : torch::optim::SGD(std::move(parameters), options) {}
@@ -58,7 +47,7 @@ at::Tensor FusedSgd::step(LossClosure closure) {
       }
       float* param = p.data_ptr<float>();
       const float* grad = p.grad().data_ptr<float>();
-      at::parallel_for(0, p.numel(), kGrainSize, [&](int64_t begin, int64_t end) {
+      at::parallel_for(0, p.numel(), kFusedStepGrainSize, [&](int64_t begin, int64_t end) {
         kernels::sgd_update_f32(hyper, first_step, end - begin, param + begin, grad + begin,
                                 buffer ? buffer + begin : nullptr);
       });

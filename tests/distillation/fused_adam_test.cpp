@@ -6,14 +6,10 @@
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
-#include <torch/serialize/input-archive.h>
-#include <torch/serialize/output-archive.h>
 
-#include <memory>
-#include <sstream>
-#include <string>
 #include <vector>
 
+#include "optimizer_steps.h"
 #include "tensor_assertions.h"
 
 namespace distill::distillation {
@@ -21,29 +17,19 @@ namespace {
 
 std::vector<at::Tensor> make_parameters() {
   at::manual_seed(0);
-  // 300 x 200 spans more than one thread chunk of the fused step.
+  // 300 x 300 = 90,000 elements: more than one thread chunk of the fused step.
   return {at::randn({300, 300}).requires_grad_(true), at::randn({200}).requires_grad_(true)};
-}
-
-std::vector<at::Tensor> copy_parameters(const std::vector<at::Tensor>& parameters) {
-  std::vector<at::Tensor> copies;
-  for (const auto& p : parameters) copies.push_back(p.detach().clone().requires_grad_(true));
-  return copies;
 }
 
 /// Gradients of a fixed function of the parameters and the step, with both signs and a spread of
 /// magnitudes, so that both optimizers see equal inputs and amsgrad's maximum changes hands.
-void set_gradients(std::vector<at::Tensor>& parameters, int step) {
-  for (auto& p : parameters)
-    p.mutable_grad() = (at::sin(p.detach() * (step + 1)) * (1.0 + 0.3 * step)).contiguous();
+at::Tensor wavy_gradient(const at::Tensor& p, int step) {
+  return at::sin(p * (step + 1)) * (1.0 + 0.3 * step);
 }
 
 void run_steps(torch::optim::Optimizer& optimizer, std::vector<at::Tensor>& parameters, int first,
                int count) {
-  for (int step = first; step < first + count; ++step) {
-    set_gradients(parameters, step);
-    optimizer.step();
-  }
+  testing::run_steps(optimizer, parameters, first, count, wavy_gradient);
 }
 
 void expect_same(const std::vector<at::Tensor>& actual, const std::vector<at::Tensor>& expected) {
@@ -52,23 +38,11 @@ void expect_same(const std::vector<at::Tensor>& actual, const std::vector<at::Te
     EXPECT_TENSOR_CLOSE(actual[i], expected[i], 1e-6, 1e-5);
 }
 
-/// The optimizer's state as a checkpoint would carry it, loaded into `into`.
-void transfer_state(torch::optim::Optimizer& from, torch::optim::Optimizer& into) {
-  torch::serialize::OutputArchive out;
-  from.save(out);
-  std::ostringstream bytes;
-  out.save_to(bytes);
-  std::istringstream in_bytes(bytes.str());
-  torch::serialize::InputArchive in;
-  in.load_from(in_bytes);
-  into.load(in);
-}
-
 class FusedAdamTest : public ::testing::TestWithParam<torch::optim::AdamOptions> {};
 
 TEST_P(FusedAdamTest, MatchesLibtorchAdam) {
   auto reference_params = make_parameters();
-  auto fused_params = copy_parameters(reference_params);
+  auto fused_params = testing::copy_parameters(reference_params);
   torch::optim::Adam reference(reference_params, GetParam());
   FusedAdam fused(fused_params, GetParam());
   run_steps(reference, reference_params, 0, 6);
@@ -89,7 +63,7 @@ class FusedAdamWTest : public ::testing::TestWithParam<torch::optim::AdamWOption
 
 TEST_P(FusedAdamWTest, MatchesLibtorchAdamW) {
   auto reference_params = make_parameters();
-  auto fused_params = copy_parameters(reference_params);
+  auto fused_params = testing::copy_parameters(reference_params);
   torch::optim::AdamW reference(reference_params, GetParam());
   FusedAdamW fused(fused_params, GetParam());
   run_steps(reference, reference_params, 0, 6);
@@ -110,17 +84,17 @@ TEST(FusedAdam, StateSavedByEitherOptimizerContinuesInTheOther) {
   run_steps(reference, reference_params, 0, 3);
 
   // The fused optimizer resumes from libtorch's checkpoint, at libtorch's step count.
-  auto fused_params = copy_parameters(reference_params);
+  auto fused_params = testing::copy_parameters(reference_params);
   FusedAdamW fused(fused_params, options);
-  transfer_state(reference, fused);
+  testing::transfer_state(reference, fused);
   run_steps(reference, reference_params, 3, 3);
   run_steps(fused, fused_params, 3, 3);
   expect_same(fused_params, reference_params);
 
   // And libtorch's optimizer resumes from the fused one's.
-  auto back_params = copy_parameters(fused_params);
+  auto back_params = testing::copy_parameters(fused_params);
   torch::optim::AdamW back(back_params, options);
-  transfer_state(fused, back);
+  testing::transfer_state(fused, back);
   run_steps(reference, reference_params, 6, 2);
   run_steps(back, back_params, 6, 2);
   expect_same(back_params, reference_params);

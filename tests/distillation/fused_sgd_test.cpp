@@ -4,9 +4,10 @@
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
-#include <torch/serialize/input-archive.h>
-#include <torch/serialize/output-archive.h>
 
+#include <vector>
+
+#include "optimizer_steps.h"
 #include "tensor_assertions.h"
 
 namespace distill::distillation {
@@ -17,30 +18,19 @@ std::vector<at::Tensor> make_parameters() {
   return {at::randn({300, 200}).requires_grad_(true), at::randn({200}).requires_grad_(true)};
 }
 
-std::vector<at::Tensor> copy_parameters(const std::vector<at::Tensor>& parameters) {
-  std::vector<at::Tensor> copies;
-  for (const auto& p : parameters) copies.push_back(p.detach().clone().requires_grad_(true));
-  return copies;
-}
-
-/// Gives each parameter the gradient of a fixed quadratic, so both optimizers see equal inputs.
-void set_gradients(std::vector<at::Tensor>& parameters, int step) {
-  for (auto& p : parameters) p.mutable_grad() = (p.detach() * 0.5 + 0.01 * (step + 1)).contiguous();
-}
+/// The gradient of a fixed quadratic, so both optimizers see equal inputs.
+at::Tensor quadratic_gradient(const at::Tensor& p, int step) { return p * 0.5 + 0.01 * (step + 1); }
 
 void run_steps(torch::optim::Optimizer& optimizer, std::vector<at::Tensor>& parameters, int first,
                int count) {
-  for (int step = first; step < first + count; ++step) {
-    set_gradients(parameters, step);
-    optimizer.step();
-  }
+  testing::run_steps(optimizer, parameters, first, count, quadratic_gradient);
 }
 
 class FusedSgdTest : public ::testing::TestWithParam<torch::optim::SGDOptions> {};
 
 TEST_P(FusedSgdTest, MatchesLibtorchSgd) {
   auto reference_params = make_parameters();
-  auto fused_params = copy_parameters(reference_params);
+  auto fused_params = testing::copy_parameters(reference_params);
   torch::optim::SGD reference(reference_params, GetParam());
   FusedSgd fused(fused_params, GetParam());
   run_steps(reference, reference_params, 0, 5);
@@ -64,16 +54,9 @@ TEST(FusedSgd, StateSavedByEitherOptimizerContinuesInTheOther) {
   run_steps(reference, reference_params, 0, 3);
 
   // The fused optimizer resumes from libtorch's checkpoint of the optimizer.
-  auto fused_params = copy_parameters(reference_params);
+  auto fused_params = testing::copy_parameters(reference_params);
   FusedSgd fused(fused_params, options);
-  torch::serialize::OutputArchive out;
-  reference.save(out);
-  std::ostringstream bytes;
-  out.save_to(bytes);
-  std::istringstream in_bytes(bytes.str());
-  torch::serialize::InputArchive in;
-  in.load_from(in_bytes);
-  fused.load(in);
+  testing::transfer_state(reference, fused);
 
   run_steps(reference, reference_params, 3, 3);
   run_steps(fused, fused_params, 3, 3);
