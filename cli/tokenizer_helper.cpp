@@ -12,6 +12,7 @@
 #include "distill/text/sentencepiece_tokenizer.h"
 #include "distill/text/tokenizer.h"
 #include "distill/text/tokenizer_process.h"
+#include "distill/text/word_cached_tokenizer.h"
 
 namespace {
 
@@ -29,11 +30,13 @@ void train(const std::string& texts_path, const distill::text::TokenizerOptions&
 }
 
 void encode(const std::string& model, const std::string& texts_path, const std::string& out) {
-  const auto tokenizer = load(model);
+  // Word by word through a table when the tokenizer allows it: the same ids, and a corpus repeats
+  // its words.
+  const distill::text::WordCachedTokenizer tokenizer(load(model));
   const std::vector<std::string> texts = distill::text::read_text_list(texts_path);
   std::vector<std::vector<int32_t>> ids;
   ids.reserve(texts.size());
-  for (const std::string& text : texts) ids.push_back(tokenizer->encode(text));
+  for (const std::string& text : texts) ids.push_back(tokenizer.encode(text));
   distill::text::write_token_lists(out, ids);
 }
 

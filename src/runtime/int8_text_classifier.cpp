@@ -5,12 +5,14 @@
 
 #include "distill/core/error.h"
 #include "distill/text/tokenizer.h"
+#include "distill/text/word_cached_tokenizer.h"
 
 namespace distill::runtime {
 
 Int8TextClassifier::Int8TextClassifier(Int8TextModel model, int threads)
     : model_(std::make_unique<Int8TextModel>(std::move(model))) {
-  tokenizer_ = text::load_tokenizer(model_->tokenizer_model, "the int8 text model's tokenizer");
+  tokenizer_ = std::make_unique<text::WordCachedTokenizer>(
+      text::load_tokenizer(model_->tokenizer_model, "the int8 text model's tokenizer"));
   DISTILL_CHECK(tokenizer_->vocab_size() == model_->vocab_size, "the int8 text model's tokenizer has ",
                 tokenizer_->vocab_size(), " pieces but its embeddings ", model_->vocab_size);
   runner_ = std::make_unique<Int8TextRunner>(*model_, threads);

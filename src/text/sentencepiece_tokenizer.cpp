@@ -28,11 +28,45 @@ class TextIterator : public sentencepiece::SentenceIterator {
   size_t index_ = 0;
 };
 
+/// SentencePiece's meta symbol for a space, U+2581 in UTF-8.
+constexpr std::string_view kSpaceSymbol = "\xe2\x96\x81";
+
+std::vector<int> encode_ids(const sentencepiece::SentencePieceProcessor& processor,
+                            std::string_view text) {
+  std::vector<int> ids;
+  const auto status = processor.Encode(text, &ids);
+  DISTILL_CHECK(status.ok(), "tokenizing a text of ", text.size(), " bytes failed: ", status.ToString());
+  return ids;
+}
+
+/// See encodes_words_independently(): the vocabulary's pieces are read, then a few words are
+/// encoded alone and after spaces.
+bool segments_words_independently(const sentencepiece::SentencePieceProcessor& processor) {
+  for (int id = 0; id < processor.GetPieceSize(); ++id) {
+    const std::string& piece = processor.IdToPiece(id);
+    const size_t space = piece.find(kSpaceSymbol, 1);
+    if (space != std::string::npos) return false;
+  }
+  for (const std::string_view word : {"a", "the", "x1", "Hello,"}) {
+    std::vector<int> twice = encode_ids(processor, word);
+    if (twice.empty()) return false;
+    const std::vector<int> once = twice;
+    twice.insert(twice.end(), once.begin(), once.end());
+    const std::string w(word);
+    if (encode_ids(processor, w + " " + w) != twice || encode_ids(processor, w + "  " + w) != twice ||
+        encode_ids(processor, " " + w) != once)
+      return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 SentencePieceTokenizer::SentencePieceTokenizer(
     std::shared_ptr<const sentencepiece::SentencePieceProcessor> processor, std::string serialized)
-    : processor_(std::move(processor)), serialized_(std::move(serialized)) {}
+    : processor_(std::move(processor)), serialized_(std::move(serialized)) {
+  words_independent_ = segments_words_independently(*processor_);
+}
 
 SentencePieceTokenizer SentencePieceTokenizer::train(const std::vector<std::string>& texts,
                                                      const TokenizerOptions& options) {
@@ -87,9 +121,7 @@ void SentencePieceTokenizer::save(const std::filesystem::path& path) const {
 int32_t SentencePieceTokenizer::vocab_size() const { return processor_->GetPieceSize(); }
 
 std::vector<int32_t> SentencePieceTokenizer::encode(std::string_view text) const {
-  std::vector<int> ids;
-  const auto status = processor_->Encode(text, &ids);
-  DISTILL_CHECK(status.ok(), "tokenizing a text of ", text.size(), " bytes failed: ", status.ToString());
+  const std::vector<int> ids = encode_ids(*processor_, text);
   return std::vector<int32_t>(ids.begin(), ids.end());
 }
 

@@ -1,6 +1,6 @@
 // The SentencePiece tokenizer on the Debian corpus: deterministic training, the fixed special
 // ids, the round trip, save/load, the ids of SentencePiece's own command-line encoder
-// (spm_encode, Debian's `sentencepiece`), and clear errors for foreign or broken models.
+// (spm_encode, Debian's `sentencepiece`) — also word by word through a table — and clear errors for foreign or broken models.
 #include "distill/text/sentencepiece_tokenizer.h"
 
 #include <gtest/gtest.h>
@@ -10,6 +10,7 @@
 
 #include "distill/core/error.h"
 #include "distill/data/text_reader.h"
+#include "distill/text/word_cached_tokenizer.h"
 #include "error_assertions.h"
 #include "test_support.h"
 
@@ -100,12 +101,16 @@ TEST(SentencePieceTokenizer, IdsEqualSentencePiecesOwnEncoder) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   std::istringstream lines(r.output);
   std::string line;
+  // The runtime's word-by-word form (word_cached_tokenizer.h) too, its table filling as it goes.
+  const WordCachedTokenizer cached(std::make_unique<SentencePieceTokenizer>(f.tokenizer));
+  ASSERT_TRUE(cached.caches_words());
   for (size_t i = 0; i < 200; ++i) {
     ASSERT_TRUE(std::getline(lines, line));
     std::istringstream words(line);
     std::vector<int32_t> expected;
     for (int32_t id; words >> id;) expected.push_back(id);
     ASSERT_EQ(f.tokenizer.encode(f.texts[i]), expected) << f.texts[i];
+    ASSERT_EQ(cached.encode(f.texts[i]), expected) << f.texts[i];
   }
 }
 

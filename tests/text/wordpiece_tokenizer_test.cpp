@@ -14,6 +14,7 @@
 #include "distill/data/text_reader.h"
 #include "distill/text/sentencepiece_tokenizer.h"
 #include "distill/text/tokenizer.h"
+#include "distill/text/word_cached_tokenizer.h"
 #include "error_assertions.h"
 #include "test_support.h"
 
@@ -139,6 +140,9 @@ void expect_equal_to_reference(bool lowercase) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto expected = nlohmann::json::parse(r.output);
   const WordPieceTokenizer t = WordPieceTokenizer::load(vocab, lowercase);
+  // The runtime's word-by-word form (word_cached_tokenizer.h) against the same reference.
+  const WordCachedTokenizer cached(std::make_unique<WordPieceTokenizer>(t));
+  ASSERT_TRUE(cached.caches_words());
   ASSERT_EQ(expected.size(), texts.size());
   size_t pieces = 0, unknown = 0;
   for (size_t i = 0; i < texts.size(); ++i) {
@@ -149,6 +153,7 @@ void expect_equal_to_reference(bool lowercase) {
     }
     pieces += file_ids.size();
     ASSERT_EQ(file_ids, expected[i].get<std::vector<int64_t>>()) << "text " << i << ": " << texts[i];
+    ASSERT_EQ(cached.encode(texts[i]), t.encode(texts[i])) << "text " << i << ": " << texts[i];
     // The prefix encoding the runtime uses agrees with the whole text's.
     for (size_t limit : {3, 17}) {
       std::vector<int32_t> whole = t.encode(texts[i]);

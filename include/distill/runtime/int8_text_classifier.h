@@ -11,7 +11,7 @@
 #include "distill/runtime/int8_text_model.h"
 
 namespace distill::text {
-class Tokenizer;
+class WordCachedTokenizer;
 }
 
 namespace distill::runtime {
@@ -33,10 +33,13 @@ class Int8TextClassifier {
   const std::string& class_name(int64_t index) const;
   /// The token ids the model reads for `text` (<cls> first when it has it, cut to max_tokens).
   std::vector<int64_t> model_row(std::string_view text) const;
+  /// The model's tokenizer behind a table of the words it has encoded (exact: the same ids as
+  /// the model's tokenizer alone; text/word_cached_tokenizer.h).
+  const text::WordCachedTokenizer& tokenizer() const { return *tokenizer_; }
 
  private:
   std::unique_ptr<Int8TextModel> model_;  // stable address for the runner
-  std::unique_ptr<text::Tokenizer> tokenizer_;
+  std::unique_ptr<text::WordCachedTokenizer> tokenizer_;
   std::unique_ptr<Int8TextRunner> runner_;
 };
 

@@ -46,12 +46,17 @@ class SentencePieceTokenizer : public Tokenizer {
   /// The text back from ids (padding and control ids dropped).
   std::string decode(const std::vector<int32_t>& ids) const;
   std::string piece(int32_t id) const override;
+  /// Read from the model when it loads: no piece holds "▁" past its first character (trained
+  /// with split_by_whitespace, as distill trains) and a word encodes the same alone, after one
+  /// space and after two (a dummy prefix, extra whitespace removed).
+  bool encodes_words_independently() const override { return words_independent_; }
 
  private:
   SentencePieceTokenizer(std::shared_ptr<const sentencepiece::SentencePieceProcessor> processor,
                          std::string serialized);
   std::shared_ptr<const sentencepiece::SentencePieceProcessor> processor_;
   std::string serialized_;
+  bool words_independent_ = false;
 };
 
 }  // namespace distill::text

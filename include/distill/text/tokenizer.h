@@ -24,7 +24,11 @@ class Tokenizer {
   /// The first `max_pieces` ids of encode(text), found by encoding growing prefixes of the text
   /// cut at a space: both kinds segment each space-separated word on its own, so a prefix's ids
   /// are the text's. A model keeps only its first pieces, and long texts cost their length.
-  std::vector<int32_t> encode_prefix(std::string_view text, size_t max_pieces) const;
+  virtual std::vector<int32_t> encode_prefix(std::string_view text, size_t max_pieces) const;
+  /// Whether encode(text) is the concatenation of encode(word) over the text's space-separated
+  /// words: no piece spans a space and a word encodes the same alone as after a space. Then
+  /// words can be encoded once and remembered (WordCachedTokenizer).
+  virtual bool encodes_words_independently() const = 0;
   /// The piece of an id ("▁the", "##ing"), for reports and tests.
   virtual std::string piece(int32_t id) const = 0;
   /// The bytes model files carry, from which load_tokenizer rebuilds this tokenizer.

@@ -32,6 +32,8 @@ class WordPieceTokenizer : public Tokenizer {
   std::vector<int32_t> encode(std::string_view text) const override;
   std::string piece(int32_t id) const override;
   const std::string& serialized() const override { return serialized_; }
+  /// BERT's basic tokenization splits at whitespace first and never joins words.
+  bool encodes_words_independently() const override { return true; }
   const WordPieceVocabulary& vocabulary() const { return vocabulary_; }
 
   /// BERT's basic tokenization of `text`: the words and punctuation marks WordPiece then splits.
