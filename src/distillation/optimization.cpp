@@ -87,4 +87,22 @@ void set_learning_rate(torch::optim::Optimizer& optimizer, double rate) {
   for (auto& group : optimizer.param_groups()) group.options().set_lr(rate);
 }
 
+GradientReset::GradientReset(std::vector<at::Tensor> parameters)
+    : parameters_(std::move(parameters)), had_gradient_(parameters_.size(), false) {}
+
+void GradientReset::release() {
+  for (size_t i = 0; i < parameters_.size(); ++i) {
+    at::Tensor& gradient = parameters_[i].mutable_grad();
+    had_gradient_[i] = gradient.defined();
+    if (had_gradient_[i]) gradient.reset();
+  }
+}
+
+void GradientReset::fill_unreached() {
+  for (size_t i = 0; i < parameters_.size(); ++i) {
+    at::Tensor& gradient = parameters_[i].mutable_grad();
+    if (had_gradient_[i] && !gradient.defined()) gradient = at::zeros_like(parameters_[i]);
+  }
+}
+
 }  // namespace distill::distillation

@@ -158,6 +158,7 @@ TrainingSummary train_model(models::Classifier& model, TrainingObjective& object
     parameters.insert(parameters.end(), extra.begin(), extra.end());
   }
   auto optimizer = make_optimizer(parameters, options.optimizer);
+  GradientReset gradients(parameters);  // the optimizer's zero_grad, without zeroing in place
   // Each rank's gradients, weighted by its share of the global batch, summed over the ranks in
   // buckets during the backward pass: every rank then steps with the whole batch's gradient.
   std::optional<distributed::GradientBuckets> buckets;
@@ -203,7 +204,7 @@ TrainingSummary train_model(models::Classifier& model, TrainingObjective& object
       if (data_parallel)
         batch = shard_of_batch(batch, distributed::shard_of(global_count, group->rank(), world));
       const int64_t count = batch.labels.size(0);
-      optimizer->zero_grad();
+      gradients.release();
       if (buckets) buckets->start_step();
       if (count > 0) {
         batch.inputs = data::augment_images(batch.inputs, options.augmentation,
@@ -228,6 +229,7 @@ TrainingSummary train_model(models::Classifier& model, TrainingObjective& object
         correct += logits.argmax(1).eq(batch.labels).sum().item<double>();
       }
       if (buckets) buckets->finish_step();
+      gradients.fill_unreached();
       if (options.max_gradient_norm > 0)
         torch::nn::utils::clip_grad_norm_(model.parameters(), options.max_gradient_norm);
       optimizer->step();

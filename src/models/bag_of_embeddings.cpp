@@ -8,6 +8,7 @@
 #include "distill/core/error.h"
 #include "distill/models/model_family.h"
 #include "distill/ops/dropout.h"
+#include "distill/ops/embedding_bag.h"
 #include "distill/ops/linear.h"
 #include "distill/text/bigram_hash.h"
 #include "distill/text/tokenizer_options.h"
@@ -58,9 +59,7 @@ at::Tensor BagOfEmbeddings::run(const at::Tensor& inputs, FeatureTaps* taps) {
   const at::Tensor rows = at::tensor(bag.rows, at::kLong).to(embeddings_.device());
   const at::Tensor offsets = at::tensor(bag.offsets, at::kLong).to(embeddings_.device());
   // mode 1: mean; an empty bag (no counted token) gives zeros.
-  const at::Tensor pooled =
-      std::get<0>(at::embedding_bag(embeddings_, rows, offsets, /*scale_grad_by_freq=*/false,
-                                    /*mode=*/1));
+  const at::Tensor pooled = ops::embedding_bag_mean(embeddings_, rows, offsets);
   if (taps) taps->record("pooled", pooled);
   const at::Tensor logits =
       ops::linear(ops::dropout(pooled, spec().dropout, is_training()), head_->weight, head_->bias);

@@ -138,4 +138,10 @@ std::string SentencePieceTokenizer::piece(int32_t id) const {
   return processor_->IdToPiece(id);
 }
 
+float SentencePieceTokenizer::piece_score(int32_t id) const {
+  DISTILL_CHECK(id >= 0 && id < vocab_size(), "token id ", id, " is outside the vocabulary [0, ",
+                vocab_size(), ")");
+  return processor_->GetScore(id);
+}
+
 }  // namespace distill::text

@@ -37,6 +37,27 @@ double scheduled_learning_rate(const ScheduleOptions& schedule, double base_rate
 
 void set_learning_rate(torch::optim::Optimizer& optimizer, double rate);
 
+/// What optimizer.zero_grad() then backward() leave, without zeroing in place: libtorch 1.13's
+/// zero_grad zeroes every gradient buffer and backward then adds the new gradient into it — on
+/// an embedding table of millions of entries, three extra passes over memory a step. Here the
+/// gradients are dropped before the pass, so each new gradient becomes the parameter's as it is,
+/// and afterwards a parameter that had a gradient but was not reached gets zeros, as zero_grad
+/// would have left it (the optimizer then still steps it: Adam's moments decay, weight decay
+/// applies). A parameter never reached keeps no gradient either way.
+class GradientReset {
+ public:
+  explicit GradientReset(std::vector<at::Tensor> parameters);
+  /// Before the backward pass: drops the gradients, remembering which parameters had one.
+  void release();
+  /// After it (and after any reduction across ranks): zeros for the parameters release() found
+  /// with a gradient that have none now.
+  void fill_unreached();
+
+ private:
+  std::vector<at::Tensor> parameters_;
+  std::vector<bool> had_gradient_;
+};
+
 const char* to_string(OptimizerKind kind);
 const char* to_string(ScheduleKind kind);
 

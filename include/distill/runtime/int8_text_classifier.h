@@ -33,8 +33,8 @@ class Int8TextClassifier {
   const std::string& class_name(int64_t index) const;
   /// The token ids the model reads for `text` (<cls> first when it has it, cut to max_tokens).
   std::vector<int64_t> model_row(std::string_view text) const;
-  /// The model's tokenizer behind a table of the words it has encoded (exact: the same ids as
-  /// the model's tokenizer alone; text/word_cached_tokenizer.h).
+  /// The model's tokenizer behind a table of the words it has encoded, as the tokenizer helper
+  /// that encoded the model's training texts (text/word_cached_tokenizer.h).
   const text::WordCachedTokenizer& tokenizer() const { return *tokenizer_; }
 
  private:

@@ -46,6 +46,9 @@ class SentencePieceTokenizer : public Tokenizer {
   /// The text back from ids (padding and control ids dropped).
   std::string decode(const std::vector<int32_t>& ids) const;
   std::string piece(int32_t id) const override;
+  /// The piece's score in the model (a unigram model's log-probability; a segmentation's score
+  /// is the sum over its pieces).
+  float piece_score(int32_t id) const;
   /// Read from the model when it loads: no piece holds "▁" past its first character (trained
   /// with split_by_whitespace, as distill trains) and a word encodes the same alone, after one
   /// space and after two (a dummy prefix, extra whitespace removed).

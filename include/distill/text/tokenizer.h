@@ -25,9 +25,11 @@ class Tokenizer {
   /// cut at a space: both kinds segment each space-separated word on its own, so a prefix's ids
   /// are the text's. A model keeps only its first pieces, and long texts cost their length.
   virtual std::vector<int32_t> encode_prefix(std::string_view text, size_t max_pieces) const;
-  /// Whether encode(text) is the concatenation of encode(word) over the text's space-separated
-  /// words: no piece spans a space and a word encodes the same alone as after a space. Then
-  /// words can be encoded once and remembered (WordCachedTokenizer).
+  /// Whether a text's pieces are its space-separated words' pieces end to end: no piece spans a
+  /// space and a word encodes the same alone as after a space. Then words can be encoded once and
+  /// remembered (WordCachedTokenizer). (SentencePiece's unigram search may break a tie between two
+  /// segmentations of equal score differently inside a text than for the word alone;
+  /// word_cached_tokenizer.h says how distill settles that.)
   virtual bool encodes_words_independently() const = 0;
   /// The piece of an id ("▁the", "##ing"), for reports and tests.
   virtual std::string piece(int32_t id) const = 0;

@@ -1,10 +1,19 @@
 // A tokenizer that remembers the ids of every space-separated word it has encoded: a text is
 // split at spaces and each word's ids come from a table, the wrapped tokenizer running only for
-// words not seen yet. Exact, not approximate: it is used only when the wrapped tokenizer segments
-// every word on its own (Tokenizer::encodes_words_independently), so the concatenated words' ids
-// are the text's ids. Natural text repeats its words (a Zipf law), so at deployment most words
-// are in the table and a text costs a hash lookup per word — what fastText's dictionary lookup
-// costs — instead of a lattice search per piece. Library distill_text; no libtorch.
+// words not seen yet. Used only when the wrapped tokenizer segments every word on its own
+// (Tokenizer::encodes_words_independently). Natural text repeats its words (a Zipf law), so at
+// deployment most words are in the table and a text costs a hash lookup per word — what
+// fastText's dictionary lookup costs — instead of a lattice search per piece.
+//
+// The ids are the wrapped tokenizer's for each word. For WordPiece they are its ids for the whole
+// text. For SentencePiece they are too, except where its unigram search meets two segmentations
+// of one word with exactly the same score (a run of one letter: "xxxx" as xx·x·x or x·xx·x):
+// inside a text it picks one by the floating-point rounding of the text's running score, so the
+// same word can come out either way in different texts; here a word always comes out one way.
+// On the Debian corpus (8,000 pieces) that is 48 of 61,089 texts, every one an exact tie
+// (word_cached_tokenizer_test). distill tokenizes this way everywhere — the tokenizer helper that
+// encodes training and evaluation data and the int8 runtime — so training and deployment agree.
+// Library distill_text; no libtorch.
 #pragma once
 
 #include <cstddef>
