@@ -4,7 +4,6 @@
 #include "distill/text/sentencepiece_tokenizer.h"
 
 #include <gtest/gtest.h>
-#include <sentencepiece_trainer.h>
 
 #include <sstream>
 
@@ -12,6 +11,7 @@
 #include "distill/data/text_reader.h"
 #include "distill/text/word_cached_tokenizer.h"
 #include "error_assertions.h"
+#include "sentencepiece_training.h"
 #include "test_support.h"
 
 namespace distill::text {
@@ -131,19 +131,10 @@ TEST(SentencePieceTokenizer, ForeignAndBrokenModelsAreRefused) {
             std::string::npos);
   // A model trained with SentencePiece's default ids (<unk> 0, <s> 1, </s> 2).
   std::vector<std::string> texts(fixture().texts.begin(), fixture().texts.begin() + 500);
-  struct Iterator : sentencepiece::SentenceIterator {
-    explicit Iterator(const std::vector<std::string>& t) : texts(t) {}
-    bool done() const override { return i >= texts.size(); }
-    void Next() override { ++i; }
-    const std::string& value() const override { return texts[i]; }
-    sentencepiece::util::Status status() const override { return {}; }
-    const std::vector<std::string>& texts;
-    size_t i = 0;
-  } iterator(texts);
-  std::string serialized;
-  ASSERT_TRUE(sentencepiece::SentencePieceTrainer::Train(
-                  "--vocab_size=200 --minloglevel=2 --hard_vocab_limit=false", &iterator, &serialized)
-                  .ok());
+  std::string error;
+  const std::string serialized = testing::train_sentencepiece_with_flags(
+      texts, "--vocab_size=200 --minloglevel=2 --hard_vocab_limit=false", &error);
+  ASSERT_FALSE(serialized.empty()) << error;
   const Error e = thrown_error([&] { SentencePieceTokenizer::from_serialized(serialized, "'spm.model'"); });
   EXPECT_NE(std::string(e.what()).find("'spm.model': distill needs padding at id 0"), std::string::npos)
       << e.what();

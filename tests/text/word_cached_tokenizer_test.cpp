@@ -8,7 +8,6 @@
 #include "distill/text/word_cached_tokenizer.h"
 
 #include <gtest/gtest.h>
-#include <sentencepiece_trainer.h>
 
 #include <cmath>
 #include <cstdio>
@@ -17,6 +16,7 @@
 #include "distill/data/text_reader.h"
 #include "distill/text/sentencepiece_tokenizer.h"
 #include "error_assertions.h"
+#include "sentencepiece_training.h"
 
 namespace distill::text {
 namespace {
@@ -39,21 +39,13 @@ const std::vector<std::string>& validation_texts() {
 /// A SentencePiece model with distill's special ids, trained with SentencePiece's own flags
 /// `extra` on the first 2000 training texts.
 std::unique_ptr<SentencePieceTokenizer> train_with_flags(const std::string& extra) {
-  struct Iterator : sentencepiece::SentenceIterator {
-    explicit Iterator(const std::vector<std::string>& t) : texts(t) {}
-    bool done() const override { return i >= texts.size(); }
-    void Next() override { ++i; }
-    const std::string& value() const override { return texts[i]; }
-    sentencepiece::util::Status status() const override { return {}; }
-    const std::vector<std::string>& texts;
-    size_t i = 0;
-  } iterator(training_texts());
-  std::string serialized;
-  const auto status = sentencepiece::SentencePieceTrainer::Train(
+  std::string error;
+  const std::string serialized = ::distill::testing::train_sentencepiece_with_flags(
+      training_texts(),
       "--vocab_size=500 --minloglevel=2 --hard_vocab_limit=false --pad_id=0 --unk_id=1 "
       "--bos_id=-1 --eos_id=-1 --control_symbols=<cls>,<mask> " + extra,
-      &iterator, &serialized);
-  EXPECT_TRUE(status.ok()) << status.ToString();
+      &error);
+  EXPECT_FALSE(serialized.empty()) << error;
   return std::make_unique<SentencePieceTokenizer>(
       SentencePieceTokenizer::from_serialized(serialized, extra));
 }
