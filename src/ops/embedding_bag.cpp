@@ -82,6 +82,7 @@ class EmbeddingBagMean : public torch::autograd::Function<EmbeddingBagMean> {
     const variable_list saved = ctx->get_saved_variables();
     const at::Tensor& rows = saved[0];
     const at::Tensor& offsets = saved[1];
+    if (!ctx->needs_input_grad(0)) return {at::Tensor(), at::Tensor(), at::Tensor()};
     const at::Tensor dpooled = grad_outputs[0].contiguous();
     const int64_t bags = offsets.size(0), n = rows.size(0), width = dpooled.size(1);
     at::Tensor dtable = at::zeros({ctx->saved_data["table_rows"].toInt(), width}, dpooled.options());
