@@ -44,8 +44,7 @@ std::vector<int> encode_ids(const sentencepiece::SentencePieceProcessor& process
 bool segments_words_independently(const sentencepiece::SentencePieceProcessor& processor) {
   for (int id = 0; id < processor.GetPieceSize(); ++id) {
     const std::string& piece = processor.IdToPiece(id);
-    const size_t space = piece.find(kSpaceSymbol, 1);
-    if (space != std::string::npos) return false;
+    if (piece.find(kSpaceSymbol, 1) != std::string::npos) return false;
   }
   for (const std::string_view word : {"a", "the", "x1", "Hello,"}) {
     std::vector<int> twice = encode_ids(processor, word);
@@ -132,15 +131,18 @@ std::string SentencePieceTokenizer::decode(const std::vector<int32_t>& ids) cons
   return processor_->DecodeIds(kept);
 }
 
-std::string SentencePieceTokenizer::piece(int32_t id) const {
+void SentencePieceTokenizer::check_id(int32_t id) const {
   DISTILL_CHECK(id >= 0 && id < vocab_size(), "token id ", id, " is outside the vocabulary [0, ",
                 vocab_size(), ")");
+}
+
+std::string SentencePieceTokenizer::piece(int32_t id) const {
+  check_id(id);
   return processor_->IdToPiece(id);
 }
 
 float SentencePieceTokenizer::piece_score(int32_t id) const {
-  DISTILL_CHECK(id >= 0 && id < vocab_size(), "token id ", id, " is outside the vocabulary [0, ",
-                vocab_size(), ")");
+  check_id(id);
   return processor_->GetScore(id);
 }
 

@@ -57,6 +57,8 @@ class SentencePieceTokenizer : public Tokenizer {
  private:
   SentencePieceTokenizer(std::shared_ptr<const sentencepiece::SentencePieceProcessor> processor,
                          std::string serialized);
+  /// Throws distill::Error naming `id` and the vocabulary's range when it is outside it.
+  void check_id(int32_t id) const;
   std::shared_ptr<const sentencepiece::SentencePieceProcessor> processor_;
   std::string serialized_;
   bool words_independent_ = false;
