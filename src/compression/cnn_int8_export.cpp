@@ -97,11 +97,6 @@ void quantize_weights(const at::Tensor& weight, std::vector<int8_t>& values,
   scales.assign(row_scales.data_ptr<float>(), row_scales.data_ptr<float>() + row_scales.numel());
 }
 
-std::vector<float> to_vector(const at::Tensor& t) {
-  const at::Tensor c = t.to(at::kFloat).contiguous();
-  return {c.data_ptr<float>(), c.data_ptr<float>() + c.numel()};
-}
-
 at::Tensor dequantized_weights(const std::vector<int8_t>& values, const std::vector<float>& scales,
                                at::IntArrayRef shape) {
   const at::Tensor q = at::tensor(at::ArrayRef<int8_t>(values)).to(at::kFloat).reshape(shape);
@@ -258,11 +253,11 @@ runtime::Int8Model with_folded_weights(runtime::Int8Model model, const FoldedCnn
     const FoldedConv& folded = network.convolutions[i];
     runtime::QuantizedConvLayer& conv = model.convolutions[i];
     quantize_weights(folded.weight.detach(), conv.weights, conv.weight_scales);
-    conv.bias = to_vector(folded.bias.detach());
+    conv.bias = float_values(folded.bias.detach());
   }
   runtime::QuantizedLinearLayer& head = model.layers[0];
   quantize_weights(network.head_weight.detach(), head.weights, head.weight_scales);
-  head.bias = to_vector(network.head_bias.detach());
+  head.bias = float_values(network.head_bias.detach());
   runtime::validate(model, "quantized " + model.description);
   return model;
 }

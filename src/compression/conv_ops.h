@@ -34,6 +34,13 @@ inline at::Tensor activate(const at::Tensor& x, runtime::ConvActivation activati
   return x;
 }
 
+/// A tensor's values as floats, in row-major order (the layout the runtime's files and oneDNN's
+/// plain formats hold).
+inline std::vector<float> float_values(const at::Tensor& t) {
+  const at::Tensor c = t.detach().to(at::kFloat).contiguous();
+  return {c.data_ptr<float>(), c.data_ptr<float>() + c.numel()};
+}
+
 /// conv2d with padding of a given value instead of zeros.
 inline at::Tensor convolve(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
                            int64_t stride, int64_t padding, int64_t groups, double pad_value) {

@@ -12,11 +12,6 @@
 namespace distill::compression {
 namespace {
 
-std::vector<float> to_vector(const at::Tensor& t) {
-  const at::Tensor c = t.detach().to(at::kFloat).contiguous();
-  return {c.data_ptr<float>(), c.data_ptr<float>() + c.numel()};
-}
-
 void set_clamp(runtime::ConvActivation activation, kernels::Fp32ConvLayer& layer) {
   switch (activation) {
     case runtime::ConvActivation::kNone: return;
@@ -49,8 +44,8 @@ kernels::Fp32ConvNetwork to_conv_network(const FoldedCnn& network,
     kernels::Fp32ConvLayer layer;
     copy_conv_geometry(conv, layer);
     set_clamp(conv.activation, layer);
-    layer.weights = to_vector(conv.weight);
-    layer.bias = to_vector(reads_input && offset != 0.0f
+    layer.weights = float_values(conv.weight);
+    layer.bias = float_values(reads_input && offset != 0.0f
                                ? conv.bias + conv.weight.sum({1, 2, 3}) * offset
                                : conv.bias);
     out.layers.push_back(std::move(layer));
@@ -67,8 +62,8 @@ FoldedCnnInference::FoldedCnnInference(const FoldedCnn& network,
   DISTILL_CHECK(network.head_weight.size(1) == convolutions_.network().pooled_channels(),
                 "the head takes ", network.head_weight.size(1), " features but the last "
                 "convolution has ", convolutions_.network().pooled_channels(), " channels");
-  head_weight_ = to_vector(network.head_weight);
-  head_bias_ = to_vector(network.head_bias);
+  head_weight_ = float_values(network.head_weight);
+  head_bias_ = float_values(network.head_bias);
 }
 
 void FoldedCnnInference::logits(const float* inputs, int64_t batch, float* logits) {

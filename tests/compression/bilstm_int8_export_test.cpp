@@ -20,12 +20,12 @@ namespace {
 
 using ::distill::testing::thrown_error;
 
-constexpr int64_t kLength = 10;
+constexpr int64_t kLstmLength = 10;
 
 std::shared_ptr<models::BiLstm> lstm_model(int64_t layers) {
   models::ModelSpec spec;
   spec.kind = models::ModelKind::kBiLstm;
-  spec.input_shape = {kLength};
+  spec.input_shape = {kLstmLength};
   spec.num_classes = 4;
   spec.vocab_size = 50;
   spec.embedding_dim = 12;
@@ -36,18 +36,18 @@ std::shared_ptr<models::BiLstm> lstm_model(int64_t layers) {
   return model;
 }
 
-at::Tensor token_rows(int64_t n) { return testing::token_rows(n, kLength); }
+at::Tensor lstm_token_rows(int64_t n) { return testing::token_rows(n, kLstmLength); }
 
-TextModelContext context() { return testing::text_context(kLength); }
+TextModelContext lstm_context() { return testing::text_context(kLstmLength); }
 
 class BiLstmInt8Export : public ::testing::TestWithParam<int64_t> {};
 
 TEST_P(BiLstmInt8Export, RuntimeEqualsLibtorchsComputationOfTheSameInt8Model) {
   at::manual_seed(3);
   auto model = lstm_model(GetParam());
-  const at::Tensor ids = token_rows(48);
+  const at::Tensor ids = lstm_token_rows(48);
   const runtime::Int8TextModel int8 =
-      quantize_text_classifier(*model, context(), ids, Int8ExportOptions{});
+      quantize_text_classifier(*model, lstm_context(), ids, Int8ExportOptions{});
   ASSERT_EQ(int8.encoder, runtime::TextEncoder::kRecurrent);
   ASSERT_EQ(int8.head_input_width(), 18);
 
@@ -66,9 +66,9 @@ TEST_P(BiLstmInt8Export, RuntimeEqualsLibtorchsComputationOfTheSameInt8Model) {
 TEST_P(BiLstmInt8Export, ThreadsSharingABatchsSlicesGiveTheReferenceStates) {
   at::manual_seed(9);
   auto model = lstm_model(GetParam());
-  const at::Tensor ids = token_rows(200);
+  const at::Tensor ids = lstm_token_rows(200);
   const runtime::Int8TextModel int8 =
-      quantize_text_classifier(*model, context(), ids.narrow(0, 0, 48), Int8ExportOptions{});
+      quantize_text_classifier(*model, lstm_context(), ids.narrow(0, 0, 48), Int8ExportOptions{});
   testing::expect_threads_match_reference(int8, ids);
 }
 
@@ -79,7 +79,7 @@ TEST(BiLstmInt8File, RoundTripsAndNamesWhatIsWrong) {
   at::manual_seed(4);
   auto model = lstm_model(2);
   const runtime::Int8TextModel int8 =
-      quantize_text_classifier(*model, context(), token_rows(16), Int8ExportOptions{});
+      quantize_text_classifier(*model, lstm_context(), lstm_token_rows(16), Int8ExportOptions{});
   const std::string bytes = runtime::encode_int8_text_model(int8);
   const runtime::Int8TextModel back = runtime::decode_int8_text_model(bytes, "m.int8text");
   EXPECT_EQ(back.encoder, runtime::TextEncoder::kRecurrent);

@@ -26,11 +26,11 @@ models::ModelSpec mlp_spec(std::vector<int64_t> hidden) {
 }
 
 /// Raw inputs on the pixel grid, (N, 1, 8, 8).
-at::Tensor pixels(int64_t n, uint64_t seed) {
+at::Tensor mlp_pixels(int64_t n, uint64_t seed) {
   return testing::pixel_images(n, {1, 8, 8}, seed);
 }
 
-data::Normalization normalization() {
+data::Normalization mlp_normalization() {
   data::Normalization n;
   n.mean = {0.3f};
   n.stddev = {0.25f};
@@ -43,11 +43,11 @@ class Int8ExportTest : public ::testing::TestWithParam<ObserverKind> {};
 
 TEST_P(Int8ExportTest, RuntimeMatchesTheLibtorchSimulationAndStaysCloseToFp32) {
   auto model = models::build_classifier(mlp_spec({32, 16}), 7);
-  const data::Normalization norm = normalization();
+  const data::Normalization norm = mlp_normalization();
   Int8ExportOptions options;
   options.observer.kind = GetParam();
-  const runtime::Int8Model q = quantize_mlp(*model, norm, pixels(500, 1), options);
-  const at::Tensor test = pixels(300, 2);
+  const runtime::Int8Model q = quantize_mlp(*model, norm, mlp_pixels(500, 1), options);
+  const at::Tensor test = mlp_pixels(300, 2);
 
   const at::Tensor simulated = simulate_int8_logits(q, test);
   for (auto kernels : {runtime::Int8Kernels::kReference, runtime::Int8Kernels::kOneDnn}) {
@@ -72,12 +72,12 @@ TEST(Int8Export, NormalisationIsFoldedIntoTheFirstLayer) {
   // With a single linear layer there is no activation to quantize: dequantized int8 weights on
   // raw inputs must reproduce the fp32 model on normalised inputs up to weight rounding.
   auto model = models::build_classifier(mlp_spec({}), 3);
-  const data::Normalization norm = normalization();
-  const runtime::Int8Model q = quantize_mlp(*model, norm, pixels(50, 3), {});
+  const data::Normalization norm = mlp_normalization();
+  const runtime::Int8Model q = quantize_mlp(*model, norm, mlp_pixels(50, 3), {});
   const auto& layer = q.layers[0];
   const at::Tensor w = at::tensor(layer.weights).to(at::kFloat).reshape({5, 64}) *
                        at::tensor(layer.weight_scales).unsqueeze(1);
-  const at::Tensor raw = pixels(20, 4).reshape({20, 64});
+  const at::Tensor raw = mlp_pixels(20, 4).reshape({20, 64});
   at::NoGradGuard no_grad;
   model->eval();
   const at::Tensor expected = model->forward(norm.apply(raw.reshape({20, 1, 8, 8})));
@@ -89,8 +89,9 @@ TEST(Int8Export, DynamicModelsNeedNoCalibratedRanges) {
   auto model = models::build_classifier(mlp_spec({16}), 5);
   Int8ExportOptions options;
   options.activations = runtime::ActivationQuantization::kDynamic;
-  const runtime::Int8Model q = quantize_mlp(*model, normalization(), pixels(10, 5), options);
-  const at::Tensor test = pixels(64, 6);
+  const runtime::Int8Model q =
+      quantize_mlp(*model, mlp_normalization(), mlp_pixels(10, 5), options);
+  const at::Tensor test = mlp_pixels(64, 6);
   EXPECT_TENSOR_CLOSE(runtime_logits(q, test, runtime::Int8Kernels::kOneDnn),
                       simulate_int8_logits(q, test), 0.05, 0.01);
 }
@@ -99,7 +100,8 @@ TEST(Int8Export, UnsupportedArchitecturesAreRefusedByName) {
   models::ModelSpec spec = mlp_spec({16});
   spec.activation = models::Activation::kTanh;
   auto model = models::build_classifier(spec, 1);
-  const Error e = thrown_error([&] { quantize_mlp(*model, normalization(), pixels(10, 1), {}); });
+  const Error e =
+      thrown_error([&] { quantize_mlp(*model, mlp_normalization(), mlp_pixels(10, 1), {}); });
   EXPECT_NE(std::string(e.what()).find("this build exports MLPs with ReLU only"),
             std::string::npos)
       << e.what();

@@ -20,12 +20,12 @@ namespace {
 
 using ::distill::testing::thrown_error;
 
-constexpr int64_t kLength = 12;
+constexpr int64_t kCnnLength = 12;
 
 std::shared_ptr<models::TextCnn> cnn_model() {
   models::ModelSpec spec;
   spec.kind = models::ModelKind::kTextCnn;
-  spec.input_shape = {kLength};
+  spec.input_shape = {kCnnLength};
   spec.num_classes = 4;
   spec.vocab_size = 50;
   spec.embedding_dim = 10;
@@ -36,16 +36,16 @@ std::shared_ptr<models::TextCnn> cnn_model() {
   return model;
 }
 
-at::Tensor token_rows(int64_t n) { return testing::token_rows(n, kLength); }
+at::Tensor cnn_token_rows(int64_t n) { return testing::token_rows(n, kCnnLength); }
 
-TextModelContext context() { return testing::text_context(kLength); }
+TextModelContext cnn_context() { return testing::text_context(kCnnLength); }
 
 TEST(TextCnnInt8Export, RuntimeEqualsLibtorchsComputationOfTheSameInt8Model) {
   at::manual_seed(3);
   auto model = cnn_model();
-  const at::Tensor ids = token_rows(64);
+  const at::Tensor ids = cnn_token_rows(64);
   const runtime::Int8TextModel int8 =
-      quantize_text_classifier(*model, context(), ids, Int8ExportOptions{});
+      quantize_text_classifier(*model, cnn_context(), ids, Int8ExportOptions{});
   ASSERT_EQ(int8.encoder, runtime::TextEncoder::kConvolutions);
   ASSERT_EQ(int8.head_input_width(), 21);
 
@@ -58,9 +58,9 @@ TEST(TextCnnInt8Export, RuntimeEqualsLibtorchsComputationOfTheSameInt8Model) {
 TEST(TextCnnInt8Export, ThreadsSharingABatchsChunksGiveTheReferenceMaxima) {
   at::manual_seed(7);
   auto model = cnn_model();
-  const at::Tensor ids = token_rows(1500);
+  const at::Tensor ids = cnn_token_rows(1500);
   const runtime::Int8TextModel int8 =
-      quantize_text_classifier(*model, context(), ids.narrow(0, 0, 64), Int8ExportOptions{});
+      quantize_text_classifier(*model, cnn_context(), ids.narrow(0, 0, 64), Int8ExportOptions{});
   testing::expect_threads_match_reference(int8, ids);
 }
 
@@ -68,16 +68,16 @@ TEST(TextCnnInt8Export, ShortUnpaddedRowsReadAsTrainingsPaddedOnes) {
   at::manual_seed(5);
   auto model = cnn_model();
   const runtime::Int8TextModel int8 =
-      quantize_text_classifier(*model, context(), token_rows(32), Int8ExportOptions{});
+      quantize_text_classifier(*model, cnn_context(), cnn_token_rows(32), Int8ExportOptions{});
   runtime::Int8TextRunner runner(int8);
   // <cls> and one token: shorter than the widths 3 and 5; as the classifier passes it, and padded.
   std::vector<int64_t> row = {2, 17};
-  std::vector<int64_t> padded(kLength, 0);
+  std::vector<int64_t> padded(kCnnLength, 0);
   padded[0] = 2;
   padded[1] = 17;
   std::vector<float> short_logits(4), padded_logits(4);
   runner.logits(row.data(), 1, 2, short_logits.data());
-  runner.logits(padded.data(), 1, kLength, padded_logits.data());
+  runner.logits(padded.data(), 1, kCnnLength, padded_logits.data());
   EXPECT_EQ(short_logits, padded_logits);
   const std::vector<int64_t> outside = {2, 50};
   EXPECT_STREQ(thrown_error([&] { runner.logits(outside.data(), 1, 2, short_logits.data()); }).what(),
@@ -88,7 +88,7 @@ TEST(TextCnnInt8Export, TheFileRoundTripsAndNamesWhatIsWrong) {
   at::manual_seed(4);
   auto model = cnn_model();
   const runtime::Int8TextModel int8 =
-      quantize_text_classifier(*model, context(), token_rows(16), Int8ExportOptions{});
+      quantize_text_classifier(*model, cnn_context(), cnn_token_rows(16), Int8ExportOptions{});
   const std::string bytes = runtime::encode_int8_text_model(int8);
   const runtime::Int8TextModel back = runtime::decode_int8_text_model(bytes, "m.int8text");
   EXPECT_EQ(back.encoder, runtime::TextEncoder::kConvolutions);
@@ -102,7 +102,7 @@ TEST(TextCnnInt8Export, TheFileRoundTripsAndNamesWhatIsWrong) {
   EXPECT_EQ(back.parameter_count(), int8.parameter_count());
 
   runtime::Int8TextModel wide = int8;
-  wide.convolutions[0].width = kLength + 1;
+  wide.convolutions[0].width = kCnnLength + 1;
   EXPECT_STREQ(thrown_error([&] { runtime::encode_int8_text_model(wide); }).what(),
                "int8 text model to encode: convolution 1 has width 13, expected 1 to max_tokens = 12");
   runtime::Int8TextModel short_weights = int8;
@@ -120,8 +120,9 @@ TEST(TextCnnInt8Export, FamiliesWithoutAnInt8FormAreRefusedByName) {
   spec.layers = 1;
   spec.feed_forward = 8;
   auto transformer = models::build_classifier(spec, 1);
-  const Error e = thrown_error(
-      [&] { quantize_text_classifier(*transformer, context(), token_rows(4), Int8ExportOptions{}); });
+  const Error e = thrown_error([&] {
+    quantize_text_classifier(*transformer, cnn_context(), cnn_token_rows(4), Int8ExportOptions{});
+  });
   EXPECT_NE(std::string(e.what()).find("the int8 runtime runs text students of type "
                                        "bag_of_embeddings, text_cnn, bilstm; the student is "
                                        "transformer 1x8"),

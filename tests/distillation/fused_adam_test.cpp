@@ -15,7 +15,7 @@
 namespace distill::distillation {
 namespace {
 
-std::vector<at::Tensor> make_parameters() {
+std::vector<at::Tensor> adam_test_parameters() {
   at::manual_seed(0);
   // 300 x 300 = 90,000 elements: more than one thread chunk of the fused step.
   return {at::randn({300, 300}).requires_grad_(true), at::randn({200}).requires_grad_(true)};
@@ -27,8 +27,8 @@ at::Tensor wavy_gradient(const at::Tensor& p, int step) {
   return at::sin(p * (step + 1)) * (1.0 + 0.3 * step);
 }
 
-void run_steps(torch::optim::Optimizer& optimizer, std::vector<at::Tensor>& parameters, int first,
-               int count) {
+void run_wavy_steps(torch::optim::Optimizer& optimizer, std::vector<at::Tensor>& parameters,
+                    int first, int count) {
   testing::run_steps(optimizer, parameters, first, count, wavy_gradient);
 }
 
@@ -41,15 +41,15 @@ void expect_same(const std::vector<at::Tensor>& actual, const std::vector<at::Te
 class FusedAdamTest : public ::testing::TestWithParam<torch::optim::AdamOptions> {};
 
 TEST_P(FusedAdamTest, MatchesLibtorchAdam) {
-  auto reference_params = make_parameters();
+  auto reference_params = adam_test_parameters();
   auto fused_params = testing::copy_parameters(reference_params);
   torch::optim::Adam reference(reference_params, GetParam());
   FusedAdam fused(fused_params, GetParam());
-  run_steps(reference, reference_params, 0, 6);
-  run_steps(fused, fused_params, 0, 6);
+  run_wavy_steps(reference, reference_params, 0, 6);
+  run_wavy_steps(fused, fused_params, 0, 6);
   expect_same(fused_params, reference_params);
   // The parameters moved: the comparison is not of two untouched copies.
-  EXPECT_GT((fused_params[0] - make_parameters()[0]).abs().max().item<double>(), 1e-3);
+  EXPECT_GT((fused_params[0] - adam_test_parameters()[0]).abs().max().item<double>(), 1e-3);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -62,12 +62,12 @@ INSTANTIATE_TEST_SUITE_P(
 class FusedAdamWTest : public ::testing::TestWithParam<torch::optim::AdamWOptions> {};
 
 TEST_P(FusedAdamWTest, MatchesLibtorchAdamW) {
-  auto reference_params = make_parameters();
+  auto reference_params = adam_test_parameters();
   auto fused_params = testing::copy_parameters(reference_params);
   torch::optim::AdamW reference(reference_params, GetParam());
   FusedAdamW fused(fused_params, GetParam());
-  run_steps(reference, reference_params, 0, 6);
-  run_steps(fused, fused_params, 0, 6);
+  run_wavy_steps(reference, reference_params, 0, 6);
+  run_wavy_steps(fused, fused_params, 0, 6);
   expect_same(fused_params, reference_params);
 }
 
@@ -79,24 +79,24 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(FusedAdam, StateSavedByEitherOptimizerContinuesInTheOther) {
   const auto options = torch::optim::AdamWOptions(0.01).weight_decay(0.05).amsgrad(true);
-  auto reference_params = make_parameters();
+  auto reference_params = adam_test_parameters();
   torch::optim::AdamW reference(reference_params, options);
-  run_steps(reference, reference_params, 0, 3);
+  run_wavy_steps(reference, reference_params, 0, 3);
 
   // The fused optimizer resumes from libtorch's checkpoint, at libtorch's step count.
   auto fused_params = testing::copy_parameters(reference_params);
   FusedAdamW fused(fused_params, options);
   testing::transfer_state(reference, fused);
-  run_steps(reference, reference_params, 3, 3);
-  run_steps(fused, fused_params, 3, 3);
+  run_wavy_steps(reference, reference_params, 3, 3);
+  run_wavy_steps(fused, fused_params, 3, 3);
   expect_same(fused_params, reference_params);
 
   // And libtorch's optimizer resumes from the fused one's.
   auto back_params = testing::copy_parameters(fused_params);
   torch::optim::AdamW back(back_params, options);
   testing::transfer_state(fused, back);
-  run_steps(reference, reference_params, 6, 2);
-  run_steps(back, back_params, 6, 2);
+  run_wavy_steps(reference, reference_params, 6, 2);
+  run_wavy_steps(back, back_params, 6, 2);
   expect_same(back_params, reference_params);
 }
 
@@ -120,14 +120,14 @@ TEST(FusedAdam, ANonContiguousParameterIsSteppedAsLibtorchStepsIt) {
 }
 
 TEST(FusedAdam, ParametersWithoutGradientAreLeftAlone) {
-  auto params = make_parameters();
+  auto params = adam_test_parameters();
   const at::Tensor before = params[1].detach().clone();
   FusedAdam fused(params, torch::optim::AdamOptions(0.1));
   params[0].mutable_grad() = at::ones_like(params[0]);
   fused.step();
   EXPECT_TRUE(params[1].detach().equal(before));
   // Adam's first step moves every element by lr (m̂ = g, v̂ = g², so m̂/√v̂ = 1) less eps's share.
-  EXPECT_TENSOR_CLOSE(params[0].detach(), make_parameters()[0].detach() - 0.1, 1e-6, 1e-6);
+  EXPECT_TENSOR_CLOSE(params[0].detach(), adam_test_parameters()[0].detach() - 0.1, 1e-6, 1e-6);
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "pytorch_reference.h"
 #include "tensor_assertions.h"
 #include "test_support.h"
+#include "text_token_batch.h"
 
 namespace distill::models {
 namespace {
@@ -37,14 +38,7 @@ ModelSpec transformer_spec(Pooling pooling) {
   return spec;
 }
 
-/// Token ids with <cls> first and padding (0) after texts of different lengths.
-at::Tensor token_batch() {
-  return at::tensor({2, 9, 17, 33, 5, 0, 0,  //
-                     2, 11, 0, 0, 0, 0, 0,   //
-                     2, 4, 4, 39, 21, 8, 30},
-                    at::kLong)
-      .view({3, 7});
-}
+using ::distill::testing::token_batch;
 
 /// PyTorch's logits for `model`'s weights on `ids`: nn.TransformerEncoder with the same layout;
 /// also the first layer's attention probabilities (B, heads, L, L) when `attention` is given.

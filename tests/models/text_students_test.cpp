@@ -13,6 +13,7 @@
 #include "error_assertions.h"
 #include "pytorch_reference.h"
 #include "test_support.h"
+#include "text_token_batch.h"
 
 namespace distill::models {
 namespace {
@@ -33,14 +34,7 @@ ModelSpec student_spec(ModelKind kind) {
   return spec;
 }
 
-/// <cls> first, then texts of 5, 2 (shorter than two of the widths) and 7 positions.
-at::Tensor token_batch() {
-  return at::tensor({2, 9, 17, 33, 5, 0, 0,  //
-                     2, 11, 0, 0, 0, 0, 0,   //
-                     2, 4, 4, 39, 21, 8, 30},
-                    at::kLong)
-      .view({3, 7});
-}
+using ::distill::testing::token_batch;
 
 ClassifierPtr perturbed_model(ModelKind kind, uint64_t seed) {
   ClassifierPtr model = build_classifier(student_spec(kind), seed);

@@ -18,14 +18,14 @@
 namespace distill::ops {
 namespace {
 
-struct Case {
+struct ConvCase {
   int64_t batch, in, out, hw, kernel, stride, groups;
 };
 
-class OneDnnConv2dTest : public ::testing::TestWithParam<Case> {};
+class OneDnnConv2dTest : public ::testing::TestWithParam<ConvCase> {};
 
 TEST_P(OneDnnConv2dTest, MatchesAtConv2dForwardAndBackward) {
-  const Case c = GetParam();
+  const ConvCase c = GetParam();
   at::manual_seed(c.in * 13 + c.out);
   const int64_t padding = c.kernel / 2;
   const at::Tensor x0 = at::randn({c.batch, c.in, c.hw, c.hw});
@@ -46,10 +46,11 @@ TEST_P(OneDnnConv2dTest, MatchesAtConv2dForwardAndBackward) {
   EXPECT_TRUE(fast[0].is_contiguous(at::MemoryFormat::ChannelsLast));
 }
 
-INSTANTIATE_TEST_SUITE_P(Shapes, OneDnnConv2dTest,
-                         ::testing::Values(Case{4, 1, 16, 12, 3, 1, 1}, Case{3, 16, 16, 10, 3, 1, 1},
-                                           Case{3, 16, 32, 10, 3, 2, 1}, Case{3, 16, 32, 10, 1, 2, 1},
-                                           Case{2, 16, 16, 9, 3, 2, 16}, Case{2, 8, 24, 7, 1, 1, 1}));
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, OneDnnConv2dTest,
+    ::testing::Values(ConvCase{4, 1, 16, 12, 3, 1, 1}, ConvCase{3, 16, 16, 10, 3, 1, 1},
+                      ConvCase{3, 16, 32, 10, 3, 2, 1}, ConvCase{3, 16, 32, 10, 1, 2, 1},
+                      ConvCase{2, 16, 16, 9, 3, 2, 16}, ConvCase{2, 8, 24, 7, 1, 1, 1}));
 
 TEST(OneDnnConv2d, WeightGradientAloneForAnInputThatNeedsNone) {
   at::manual_seed(3);

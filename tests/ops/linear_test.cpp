@@ -11,15 +11,15 @@
 namespace distill::ops {
 namespace {
 
-struct Case {
+struct LinearCase {
   int64_t batch, in, out;
   bool bias;
 };
 
-class OneDnnLinearTest : public ::testing::TestWithParam<Case> {};
+class OneDnnLinearTest : public ::testing::TestWithParam<LinearCase> {};
 
 TEST_P(OneDnnLinearTest, MatchesAtLinearForwardAndBackward) {
-  const Case c = GetParam();
+  const LinearCase c = GetParam();
   at::manual_seed(c.batch * 7 + c.in);
   const at::Tensor x0 = at::randn({c.batch, c.in});
   const at::Tensor w0 = at::randn({c.out, c.in}) / std::sqrt(static_cast<double>(c.in));
@@ -41,9 +41,11 @@ TEST_P(OneDnnLinearTest, MatchesAtLinearForwardAndBackward) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, OneDnnLinearTest,
-                         ::testing::Values(Case{1, 784, 100, true}, Case{128, 784, 1200, true},
-                                           Case{128, 1200, 10, true}, Case{5, 3, 2, false},
-                                           Case{33, 64, 17, true}));
+                         ::testing::Values(LinearCase{1, 784, 100, true},
+                                           LinearCase{128, 784, 1200, true},
+                                           LinearCase{128, 1200, 10, true},
+                                           LinearCase{5, 3, 2, false},
+                                           LinearCase{33, 64, 17, true}));
 
 TEST(OneDnnLinear, GradientOnlyForWhatRequiresIt) {
   // A frozen layer (the teacher's) still passes the gradient to its input, and vice versa.
