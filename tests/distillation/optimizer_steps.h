@@ -11,7 +11,7 @@
 #include <sstream>
 #include <vector>
 
-namespace distill::distillation::testing {
+namespace distill::testing {
 
 inline std::vector<at::Tensor> copy_parameters(const std::vector<at::Tensor>& parameters) {
   std::vector<at::Tensor> copies;
@@ -43,4 +43,4 @@ inline void transfer_state(torch::optim::Optimizer& from, torch::optim::Optimize
   into.load(in);
 }
 
-}  // namespace distill::distillation::testing
+}  // namespace distill::testing
