@@ -24,7 +24,7 @@ std::string idx_header(uint8_t type, std::vector<uint32_t> dims) {
   return bytes;
 }
 
-std::string error_of(const std::function<void()>& f) {
+std::string idx_error_of(const std::function<void()>& f) {
   try {
     f();
   } catch (const Error& e) {
@@ -67,7 +67,7 @@ TEST(IdxReader, ReadsPlainAndGzippedFilesAlike) {
 
 TEST(IdxReader, RejectsWrongMagic) {
   std::vector<uint8_t> bytes = {0x50, 0x4B, 0x08, 0x01, 0, 0, 0, 1, 7};
-  EXPECT_EQ(error_of([&] { parse_idx_bytes(bytes, "x.idx"); }),
+  EXPECT_EQ(idx_error_of([&] { parse_idx_bytes(bytes, "x.idx"); }),
             "IDX file 'x.idx' has a wrong magic number: the first two bytes are 80, 75, expected 0, "
             "0 (is it an IDX file?)");
 }
@@ -76,7 +76,7 @@ TEST(IdxReader, RejectsUnsupportedElementType) {
   const std::string header = idx_header(0x0D, {1});
   std::vector<uint8_t> bytes(header.begin(), header.end());
   bytes.resize(bytes.size() + 4);
-  EXPECT_EQ(error_of([&] { parse_idx_bytes(bytes, "f.idx"); }),
+  EXPECT_EQ(idx_error_of([&] { parse_idx_bytes(bytes, "f.idx"); }),
             "IDX file 'f.idx' has element type 0xd, expected 0x08 (unsigned byte)");
 }
 
@@ -84,27 +84,27 @@ TEST(IdxReader, RejectsTruncatedAndOverlongPayloads) {
   const std::string header = idx_header(0x08, {2, 2});
   std::vector<uint8_t> short_bytes(header.begin(), header.end());
   short_bytes.push_back(1);
-  EXPECT_EQ(error_of([&] { parse_idx_bytes(short_bytes, "t.idx"); }),
+  EXPECT_EQ(idx_error_of([&] { parse_idx_bytes(short_bytes, "t.idx"); }),
             "IDX file 't.idx': header says 4 bytes of data (dims 2x2) but the file holds 1 (truncated)");
   std::vector<uint8_t> long_bytes(header.begin(), header.end());
   long_bytes.resize(long_bytes.size() + 5);
-  EXPECT_EQ(error_of([&] { parse_idx_bytes(long_bytes, "t.idx"); }),
+  EXPECT_EQ(idx_error_of([&] { parse_idx_bytes(long_bytes, "t.idx"); }),
             "IDX file 't.idx': header says 4 bytes of data (dims 2x2) but the file holds 5 (trailing bytes)");
 }
 
 TEST(IdxReader, RejectsTruncatedHeaderAndBadDimensions) {
-  EXPECT_EQ(error_of([] { parse_idx_bytes({0, 0}, "h.idx"); }),
+  EXPECT_EQ(idx_error_of([] { parse_idx_bytes({0, 0}, "h.idx"); }),
             "IDX file 'h.idx' is too short: 2 bytes, expected at least a 4-byte magic number");
-  EXPECT_EQ(error_of([] { parse_idx_bytes({0, 0, 8, 3, 0, 0}, "h.idx"); }),
+  EXPECT_EQ(idx_error_of([] { parse_idx_bytes({0, 0, 8, 3, 0, 0}, "h.idx"); }),
             "IDX file 'h.idx' is truncated: 6 bytes, but its header alone needs 16");
-  EXPECT_EQ(error_of([] { parse_idx_bytes({0, 0, 8, 9}, "h.idx"); }),
+  EXPECT_EQ(idx_error_of([] { parse_idx_bytes({0, 0, 8, 9}, "h.idx"); }),
             "IDX file 'h.idx' declares 9 dimensions, expected 1 to 4");
   const std::string zero = idx_header(0x08, {0});
-  EXPECT_EQ(error_of([&] { parse_idx_bytes({zero.begin(), zero.end()}, "h.idx"); }),
+  EXPECT_EQ(idx_error_of([&] { parse_idx_bytes({zero.begin(), zero.end()}, "h.idx"); }),
             "IDX file 'h.idx': dimension 0 is 0");
   // A hostile header announcing 2^32 x 2^32 elements must not overflow or allocate.
   const std::string huge = idx_header(0x08, {0xFFFFFFFF, 0xFFFFFFFF});
-  EXPECT_NE(error_of([&] { parse_idx_bytes({huge.begin(), huge.end()}, "h.idx"); })
+  EXPECT_NE(idx_error_of([&] { parse_idx_bytes({huge.begin(), huge.end()}, "h.idx"); })
                 .find("more than"),
             std::string::npos);
 }
@@ -119,7 +119,7 @@ TEST(IdxReader, RejectsCorruptGzip) {
   gzclose(gz);
   std::string packed = read_file_bytes(path);
   write_bytes(path, packed.substr(0, packed.size() / 2));
-  const std::string message = error_of([&] { read_idx_file(path); });
+  const std::string message = idx_error_of([&] { read_idx_file(path); });
   EXPECT_NE(message.find(path.string()), std::string::npos) << message;
 }
 
@@ -137,11 +137,11 @@ TEST(IdxDataset, RejectsLabelsOutOfRangeAndCountMismatch) {
   TempDir dir;
   write_bytes(dir / "images", idx_header(0x08, {2, 2, 2}) + std::string(8, '\1'));
   write_bytes(dir / "labels", idx_header(0x08, {2}) + std::string{3, 12});
-  EXPECT_EQ(error_of([&] { load_idx_dataset(dir / "images", dir / "labels", 10); }),
+  EXPECT_EQ(idx_error_of([&] { load_idx_dataset(dir / "images", dir / "labels", 10); }),
             "IDX label file '" + (dir / "labels").string() +
                 "' holds label 12 but the dataset has 10 classes (labels 0 to 9)");
   write_bytes(dir / "labels3", idx_header(0x08, {3}) + std::string{1, 2, 3});
-  EXPECT_EQ(error_of([&] { load_idx_dataset(dir / "images", dir / "labels3", 10); }),
+  EXPECT_EQ(idx_error_of([&] { load_idx_dataset(dir / "images", dir / "labels3", 10); }),
             "IDX files disagree: '" + (dir / "images").string() + "' holds 2 images but '" +
                 (dir / "labels3").string() + "' holds 3 labels");
 }

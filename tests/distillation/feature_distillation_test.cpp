@@ -21,7 +21,7 @@ namespace {
 
 using ::distill::testing::thrown_error;
 
-models::ClassifierPtr mlp(std::vector<int64_t> hidden, uint64_t seed) {
+models::ClassifierPtr mlp_of_widths(std::vector<int64_t> hidden, uint64_t seed) {
   models::ModelSpec spec;
   spec.input_shape = {6};
   spec.hidden = std::move(hidden);
@@ -40,7 +40,7 @@ data::Dataset blobs(int64_t n) {
 
 TEST(FeatureDistillation, LossIsKdPlusWeightedTermsThroughTheAdapter) {
   kernels::ScopedComputePath reference(kernels::ComputePath::kReference);
-  auto teacher = mlp({12, 8}, 1), student = mlp({5}, 2);
+  auto teacher = mlp_of_widths({12, 8}, 1), student = mlp_of_widths({5}, 2);
   const data::Dataset d = blobs(16);
   const std::vector<FeatureTerm> terms = {{FeatureLossKind::kHint, "hidden1", "hidden2", 0.5},
                                           {FeatureLossKind::kRkdDistance, "logits", "hidden1", 2}};
@@ -131,7 +131,7 @@ TEST(FeatureDistillation, TinyBertHiddenStatesThroughAProjectionAndAttentionMatr
 }
 
 TEST(FeatureDistillation, RefusesCachedTeachersUnknownTapsAndMismatchedShapes) {
-  auto teacher = mlp({12}, 1), student = mlp({5}, 2);
+  auto teacher = mlp_of_widths({12}, 1), student = mlp_of_widths({5}, 2);
   const data::Dataset d = blobs(8);
   const std::vector<FeatureTerm> hint = {{FeatureLossKind::kHint, "hidden1", "hidden1", 1}};
   auto cached = std::make_shared<CachedTeacher>(SoftLabelCache::compute(*teacher, d, 8));
@@ -173,7 +173,7 @@ TEST(FeatureDistillation, RefusesCachedTeachersUnknownTapsAndMismatchedShapes) {
 }
 
 TEST(FeatureDistillation, AdaptersTrainWithTheStudentAndTravelInCheckpoints) {
-  auto teacher = mlp({12}, 1), student = mlp({5}, 2);
+  auto teacher = mlp_of_widths({12}, 1), student = mlp_of_widths({5}, 2);
   const data::Dataset d = blobs(64);
   FeatureDistillationObjective objective(std::make_shared<LiveTeacher>(teacher), {}, DistillationMode::kSoft,
                                          {{FeatureLossKind::kHint, "hidden1", "hidden1", 1}},
