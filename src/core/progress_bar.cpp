@@ -24,29 +24,30 @@ ProgressBar::~ProgressBar() {
 
 void ProgressBar::update(int64_t done, const std::string& status) {
   if (!enabled_) return;
+  // Called on every training step: decide whether to draw before computing anything.
   const auto now = std::chrono::steady_clock::now();
+  if (interactive_) {
+    if (done < total_ && now - last_draw_ < std::chrono::milliseconds(100)) return;
+  } else if (done >= total_ || now - last_draw_ < log_interval_) {
+    return;  // a line per interval; the last step is left to finish()'s summary
+  }
+  last_draw_ = now;
   const double fraction = static_cast<double>(done) / static_cast<double>(total_);
   const double elapsed = std::chrono::duration<double>(now - start_).count();
   const double eta = done > 0 ? elapsed * (1.0 - fraction) / fraction : 0.0;
   const std::string tail = status.empty() ? std::string() : " " + status;
   if (!interactive_) {
-    // A line per interval; the last step is left to finish()'s summary.
-    if (done >= total_ || now - last_draw_ < log_interval_) return;
-    last_draw_ = now;
     std::fprintf(out_, "%s: %3d%% (%lld/%lld) %.1fs, eta %.1fs%s\n", label_.c_str(),
                  static_cast<int>(fraction * 100), static_cast<long long>(done),
                  static_cast<long long>(total_), elapsed, eta, tail.c_str());
-    std::fflush(out_);
-    return;
+  } else {
+    constexpr int kWidth = 28;
+    const int filled = static_cast<int>(fraction * kWidth);
+    std::string bar(static_cast<size_t>(filled), '#');
+    bar.append(static_cast<size_t>(kWidth - filled), '.');
+    std::fprintf(out_, "\r\033[K%-22s [%s] %3d%% %6.1fs eta %5.1fs%s", label_.c_str(),
+                 bar.c_str(), static_cast<int>(fraction * 100), elapsed, eta, tail.c_str());
   }
-  if (done < total_ && now - last_draw_ < std::chrono::milliseconds(100)) return;
-  last_draw_ = now;
-  constexpr int kWidth = 28;
-  const int filled = static_cast<int>(fraction * kWidth);
-  std::string bar(static_cast<size_t>(filled), '#');
-  bar.append(static_cast<size_t>(kWidth - filled), '.');
-  std::fprintf(out_, "\r\033[K%-22s [%s] %3d%% %6.1fs eta %5.1fs%s", label_.c_str(), bar.c_str(),
-               static_cast<int>(fraction * 100), elapsed, eta, tail.c_str());
   std::fflush(out_);
 }
 
