@@ -3,6 +3,7 @@
 
 #include <ATen/ATen.h>
 
+#include "distill/ops/batch_norm.h"
 #include "distill/ops/conv2d.h"
 
 namespace distill::models {
@@ -19,11 +20,22 @@ ConvBnImpl::ConvBnImpl(int64_t in_channels, int64_t out_channels, int64_t kernel
   bn_ = register_module("bn", torch::nn::BatchNorm2d(out_channels));
 }
 
-at::Tensor ConvBnImpl::forward(const at::Tensor& x) {
-  // ops::conv2d: libtorch's convolution, or oneDNN's on channels-last activations on the fast
-  // compute path; the module's own weight either way (saved models and folding read it).
+at::Tensor ConvBnImpl::forward(const at::Tensor& x, ConvActivation activation) {
+  // ops::conv2d and ops::batch_norm: libtorch's layers, or oneDNN's on channels-last activations
+  // on the fast compute path; the modules' own parameters and buffers either way (saved models
+  // and folding read them).
   const auto& o = conv_->options;
-  return bn_->forward(ops::conv2d(x, conv_->weight, o.stride()->at(0), kernel_padding_, o.groups()));
+  const at::Tensor y =
+      ops::conv2d(x, conv_->weight, o.stride()->at(0), kernel_padding_, o.groups());
+  switch (activation) {
+    case ConvActivation::kRelu:
+      return ops::batch_norm(*bn_, y, ops::BatchNormActivation::kRelu);
+    case ConvActivation::kRelu6:
+      return at::hardtanh(ops::batch_norm(*bn_, y, ops::BatchNormActivation::kNone), 0.0, 6.0);
+    case ConvActivation::kNone:
+      break;
+  }
+  return ops::batch_norm(*bn_, y, ops::BatchNormActivation::kNone);
 }
 
 ResidualBlockImpl::ResidualBlockImpl(int64_t in_channels, int64_t out_channels, int64_t stride) {
@@ -35,7 +47,7 @@ ResidualBlockImpl::ResidualBlockImpl(int64_t in_channels, int64_t out_channels, 
 
 at::Tensor ResidualBlockImpl::forward(const at::Tensor& x) {
   const at::Tensor residual = shortcut_ ? shortcut_->forward(x) : x;
-  return at::relu(second_->forward(at::relu(first_->forward(x))) + residual);
+  return at::relu(second_->forward(first_->forward(x, ConvActivation::kRelu)) + residual);
 }
 
 DepthwiseSeparableBlockImpl::DepthwiseSeparableBlockImpl(int64_t in_channels,
@@ -45,8 +57,7 @@ DepthwiseSeparableBlockImpl::DepthwiseSeparableBlockImpl(int64_t in_channels,
 }
 
 at::Tensor DepthwiseSeparableBlockImpl::forward(const at::Tensor& x) {
-  return at::hardtanh(pointwise_->forward(at::hardtanh(depthwise_->forward(x), 0.0, 6.0)), 0.0,
-                      6.0);
+  return pointwise_->forward(depthwise_->forward(x, ConvActivation::kRelu6), ConvActivation::kRelu6);
 }
 
 }  // namespace distill::models

@@ -44,8 +44,8 @@ std::vector<std::string> StagedCnn::tap_names() const {
 }
 
 at::Tensor StagedCnn::run(const at::Tensor& inputs, FeatureTaps* taps) {
-  at::Tensor x = stem_->forward(inputs);
-  x = spec().kind == ModelKind::kResNet ? at::relu(x) : at::hardtanh(x, 0.0, 6.0);  // relu6
+  at::Tensor x = stem_->forward(
+      inputs, spec().kind == ModelKind::kResNet ? ConvActivation::kRelu : ConvActivation::kRelu6);
   if (taps) taps->record("stem", x);
   for (size_t s = 0; s < stages_.size(); ++s) {
     for (auto& block : stages_[s]) x = block.forward(x);

@@ -12,13 +12,18 @@ namespace distill::models {
 
 // B = batch; Cin/Cout = channels; H, W = height and width.
 
-/// Convolution (no bias) followed by batch norm.
+/// What follows a ConvBn's batch norm.
+enum class ConvActivation { kNone, kRelu, kRelu6 };
+
+/// Convolution (no bias) followed by batch norm and, optionally, its activation. On the fast
+/// compute path in training, batch norm and a ReLU run as one oneDNN operation
+/// (ops/batch_norm.h); ReLU6 stays libtorch's hardtanh (oneDNN 2.6 fuses only ReLU).
 class ConvBnImpl : public torch::nn::Module {
  public:
   ConvBnImpl(int64_t in_channels, int64_t out_channels, int64_t kernel, int64_t stride,
              int64_t groups);
   /// x: (B, Cin, H, W) -> (B, Cout, H', W')
-  at::Tensor forward(const at::Tensor& x);
+  at::Tensor forward(const at::Tensor& x, ConvActivation activation = ConvActivation::kNone);
 
  private:
   torch::nn::Conv2d conv_{nullptr};
