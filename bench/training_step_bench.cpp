@@ -9,7 +9,8 @@
 // memory for reuse, as the distill program's does (core/allocator.h); --default-heap leaves
 // glibc's defaults, to measure what that is worth. Last, one Adam/AdamW step on a text student's
 // embedding table, libtorch's against the fused one, and the bag student's whole distillation
-// step.
+// step. Between them, batch norm (+ ReLU) as the fast path fuses it, against libtorch's
+// layers.
 #include <ATen/ATen.h>
 #include <benchmark/benchmark.h>
 

@@ -79,18 +79,6 @@ memory wrap(const memory::desc& desc, const float* data) {
   return memory(desc, onednn_engine(), const_cast<float*>(data));
 }
 
-void run(const dnnl::primitive& primitive, std::unordered_map<int, memory> arguments,
-         const memory::desc& scratchpad, const char* what) {
-  arguments.emplace(DNNL_ARG_SCRATCHPAD, onednn_scratchpad(scratchpad));
-  try {
-    dnnl::stream& stream = onednn_stream();
-    primitive.execute(stream, arguments);
-    stream.wait();
-  } catch (const dnnl::error& e) {
-    DISTILL_FAIL("oneDNN failed in batch normalization's ", what, ": ", e.what());
-  }
-}
-
 }  // namespace
 
 void validate(const BatchNormShape& s) {
@@ -187,7 +175,8 @@ void onednn_batch_norm_forward(const BatchNormShape& s, const float* x, const fl
     arguments.emplace(DNNL_ARG_WORKSPACE,
                       memory(p.forward_pd.workspace_desc(), onednn_engine(), workspace));
   }
-  run(p.forward, std::move(arguments), p.forward_pd.scratchpad_desc(), "forward pass");
+  onednn_run(p.forward, std::move(arguments), p.forward_pd.scratchpad_desc(),
+             "batch normalization's forward pass");
 }
 
 void onednn_batch_norm_backward(const BatchNormShape& s, const float* x, const float* dy,
@@ -219,7 +208,8 @@ void onednn_batch_norm_backward(const BatchNormShape& s, const float* x, const f
     arguments.emplace(DNNL_ARG_WORKSPACE, memory(p.backward_pd.workspace_desc(), onednn_engine(),
                                                  const_cast<uint8_t*>(workspace)));
   }
-  run(p.backward, std::move(arguments), p.backward_pd.scratchpad_desc(), "backward pass");
+  onednn_run(p.backward, std::move(arguments), p.backward_pd.scratchpad_desc(),
+             "batch normalization's backward pass");
 }
 
 }  // namespace distill::kernels

@@ -46,7 +46,9 @@ void for_each_product(const Conv2dShape& s, const Visit& visit) {
 }
 
 int64_t x_size(const Conv2dShape& s) { return s.batch * s.height * s.width * s.in_channels; }
-int64_t y_size(const Conv2dShape& s) { return s.batch * s.out_height() * s.out_width() * s.out_channels; }
+int64_t y_size(const Conv2dShape& s) {
+  return s.batch * s.out_height() * s.out_width() * s.out_channels;
+}
 int64_t w_size(const Conv2dShape& s) {
   return s.out_channels * (s.in_channels / s.groups) * s.kernel * s.kernel;
 }
@@ -78,9 +80,9 @@ struct ConvPrimitives {
 
 const ConvPrimitives& primitives(const Conv2dShape& s) {
   static PrimitiveCache<ConvPrimitives> cache;
-  const std::string key = detail::concat(s.batch, 'x', s.height, 'x', s.width, 'x', s.in_channels,
-                                         '>', s.out_channels, 'k', s.kernel, 's', s.stride, 'p',
-                                         s.padding, 'g', s.groups);
+  const std::string key =
+      detail::concat(s.batch, 'x', s.height, 'x', s.width, 'x', s.in_channels, '>', s.out_channels,
+                     'k', s.kernel, 's', s.stride, 'p', s.padding, 'g', s.groups);
   return cache.get(key, [&] {
     const dnnl::engine& engine = onednn_engine();
     const memory::desc x = activation_desc(s.batch, s.in_channels, s.height, s.width);
@@ -118,18 +120,6 @@ memory weights_in(const memory::desc& desc, const Conv2dShape& s, const float* w
   return packed;
 }
 
-void run(const dnnl::primitive& primitive, std::unordered_map<int, memory> arguments,
-         const memory::desc& scratchpad, const char* what) {
-  arguments.emplace(DNNL_ARG_SCRATCHPAD, onednn_scratchpad(scratchpad));
-  try {
-    dnnl::stream& stream = onednn_stream();
-    primitive.execute(stream, arguments);
-    stream.wait();
-  } catch (const dnnl::error& e) {
-    DISTILL_FAIL("oneDNN failed in the convolution's ", what, ": ", e.what());
-  }
-}
-
 }  // namespace
 
 int64_t Conv2dShape::macs() const {
@@ -138,10 +128,10 @@ int64_t Conv2dShape::macs() const {
 }
 
 void validate(const Conv2dShape& s) {
-  DISTILL_CHECK(s.batch >= 0 && s.height > 0 && s.width > 0 && s.in_channels > 0 &&
-                    s.out_channels > 0,
-                "convolution sizes must be > 0, got batch ", s.batch, ", input ", s.height, "x",
-                s.width, "x", s.in_channels, ", ", s.out_channels, " output channels");
+  DISTILL_CHECK(
+      s.batch >= 0 && s.height > 0 && s.width > 0 && s.in_channels > 0 && s.out_channels > 0,
+      "convolution sizes must be > 0, got batch ", s.batch, ", input ", s.height, "x", s.width, "x",
+      s.in_channels, ", ", s.out_channels, " output channels");
   DISTILL_CHECK(s.kernel > 0 && s.stride > 0 && s.padding >= 0 &&
                     s.height + 2 * s.padding >= s.kernel && s.width + 2 * s.padding >= s.kernel,
                 "convolution kernel ", s.kernel, ", stride ", s.stride, ", padding ", s.padding,
@@ -187,11 +177,11 @@ void onednn_conv2d_forward(const Conv2dShape& s, const float* x, const float* we
   SingleThreadForSmallWork threads(s.macs());
   const ConvPrimitives& p = primitives(s);
   const dnnl::engine& engine = onednn_engine();
-  run(p.forward,
-      {{DNNL_ARG_SRC, memory(p.forward_pd.src_desc(), engine, const_cast<float*>(x))},
-       {DNNL_ARG_WEIGHTS, weights_in(p.forward_pd.weights_desc(), s, weights)},
-       {DNNL_ARG_DST, memory(p.forward_pd.dst_desc(), engine, y)}},
-      p.forward_pd.scratchpad_desc(), "forward pass");
+  onednn_run(p.forward,
+             {{DNNL_ARG_SRC, memory(p.forward_pd.src_desc(), engine, const_cast<float*>(x))},
+              {DNNL_ARG_WEIGHTS, weights_in(p.forward_pd.weights_desc(), s, weights)},
+              {DNNL_ARG_DST, memory(p.forward_pd.dst_desc(), engine, y)}},
+             p.forward_pd.scratchpad_desc(), "the convolution's forward pass");
 }
 
 void onednn_conv2d_backward_data(const Conv2dShape& s, const float* dy, const float* weights,
@@ -201,11 +191,12 @@ void onednn_conv2d_backward_data(const Conv2dShape& s, const float* dy, const fl
   SingleThreadForSmallWork threads(s.macs());
   const ConvPrimitives& p = primitives(s);
   const dnnl::engine& engine = onednn_engine();
-  run(p.data,
+  onednn_run(
+      p.data,
       {{DNNL_ARG_DIFF_DST, memory(p.data_pd.diff_dst_desc(), engine, const_cast<float*>(dy))},
        {DNNL_ARG_WEIGHTS, weights_in(p.data_pd.weights_desc(), s, weights)},
        {DNNL_ARG_DIFF_SRC, memory(p.data_pd.diff_src_desc(), engine, dx)}},
-      p.data_pd.scratchpad_desc(), "backward pass to the input");
+      p.data_pd.scratchpad_desc(), "the convolution's backward pass to the input");
 }
 
 void onednn_conv2d_backward_weights(const Conv2dShape& s, const float* x, const float* dy,
@@ -221,11 +212,12 @@ void onednn_conv2d_backward_weights(const Conv2dShape& s, const float* x, const 
   memory plain(plain_weights(s), engine, dw);
   const bool direct = p.weights_pd.diff_weights_desc() == plain.get_desc();
   memory packed = direct ? plain : memory(p.weights_pd.diff_weights_desc(), engine);
-  run(p.weights,
+  onednn_run(
+      p.weights,
       {{DNNL_ARG_SRC, memory(p.weights_pd.src_desc(), engine, const_cast<float*>(x))},
        {DNNL_ARG_DIFF_DST, memory(p.weights_pd.diff_dst_desc(), engine, const_cast<float*>(dy))},
        {DNNL_ARG_DIFF_WEIGHTS, packed}},
-      p.weights_pd.scratchpad_desc(), "backward pass to the weights");
+      p.weights_pd.scratchpad_desc(), "the convolution's backward pass to the weights");
   if (!direct) {
     dnnl::reorder(packed, plain).execute(onednn_stream(), packed, plain);
     onednn_stream().wait();

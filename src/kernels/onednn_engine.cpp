@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "distill/core/error.h"
+
 namespace distill::kernels {
 
 const dnnl::engine& onednn_engine() {
@@ -26,6 +28,18 @@ dnnl::memory onednn_scratchpad(const dnnl::memory::desc& desc) {
   thread_local std::vector<uint8_t> buffer;
   if (buffer.size() < desc.get_size()) buffer.resize(desc.get_size());
   return dnnl::memory(desc, onednn_engine(), buffer.data());
+}
+
+void onednn_run(const dnnl::primitive& primitive, std::unordered_map<int, dnnl::memory> arguments,
+                const dnnl::memory::desc& scratchpad, const char* what) {
+  arguments.emplace(DNNL_ARG_SCRATCHPAD, onednn_scratchpad(scratchpad));
+  try {
+    dnnl::stream& stream = onednn_stream();
+    primitive.execute(stream, arguments);
+    stream.wait();
+  } catch (const dnnl::error& e) {
+    DISTILL_FAIL("oneDNN failed in ", what, ": ", e.what());
+  }
 }
 
 }  // namespace distill::kernels

@@ -25,6 +25,12 @@ dnnl::primitive_attr onednn_attributes();
 /// buffer that grows as needed. Valid until the thread's next call.
 dnnl::memory onednn_scratchpad(const dnnl::memory::desc& desc);
 
+/// Runs `primitive` on the calling thread's stream with `arguments` plus a scratchpad of
+/// `scratchpad` (onednn_scratchpad) and waits; a oneDNN error becomes a distill::Error
+/// "oneDNN failed in <what>: ...".
+void onednn_run(const dnnl::primitive& primitive, std::unordered_map<int, dnnl::memory> arguments,
+                const dnnl::memory::desc& scratchpad, const char* what);
+
 /// A matmul with the scratchpad layout each execution must provide.
 struct OneDnnMatmul {
   explicit OneDnnMatmul(const dnnl::matmul::primitive_desc& pd)
