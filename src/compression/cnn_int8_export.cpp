@@ -87,8 +87,8 @@ at::Tensor calibration_sample(const at::Tensor& values) {
                   flat.max().reshape({1})});
 }
 
-void quantize_weights(const at::Tensor& weight, std::vector<int8_t>& values,
-                      std::vector<float>& scales) {
+void quantize_per_output_channel(const at::Tensor& weight, std::vector<int8_t>& values,
+                                 std::vector<float>& scales) {
   const at::Tensor rows = weight.reshape({weight.size(0), -1}).contiguous();
   const at::Tensor row_scales = int8_weight_scales(rows);
   const at::Tensor q =
@@ -252,11 +252,11 @@ runtime::Int8Model with_folded_weights(runtime::Int8Model model, const FoldedCnn
   for (size_t i = 0; i < network.convolutions.size(); ++i) {
     const FoldedConv& folded = network.convolutions[i];
     runtime::QuantizedConvLayer& conv = model.convolutions[i];
-    quantize_weights(folded.weight.detach(), conv.weights, conv.weight_scales);
+    quantize_per_output_channel(folded.weight.detach(), conv.weights, conv.weight_scales);
     conv.bias = float_values(folded.bias.detach());
   }
   runtime::QuantizedLinearLayer& head = model.layers[0];
-  quantize_weights(network.head_weight.detach(), head.weights, head.weight_scales);
+  quantize_per_output_channel(network.head_weight.detach(), head.weights, head.weight_scales);
   head.bias = float_values(network.head_bias.detach());
   runtime::validate(model, "quantized " + model.description);
   return model;
