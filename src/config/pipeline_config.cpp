@@ -77,6 +77,7 @@ void read_model(YamlSection s, models::ModelSpec& spec) {
 void read_train(YamlSection s, distillation::TrainOptions& o) {
   s.read("epochs", o.epochs);
   s.read("batch_size", o.batch_size);
+  s.read("micro_batch_size", o.micro_batch_size);
   s.read_choice<OptimizerKind>("optimizer", o.optimizer.kind,
                                {{"sgd", OptimizerKind::kSgd},
                                 {"adam", OptimizerKind::kAdam},

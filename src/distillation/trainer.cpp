@@ -63,6 +63,15 @@ data::Batch shard_of_batch(const data::Batch& batch, const distributed::Shard& s
           batch.indices.narrow(0, shard.begin, n)};
 }
 
+/// The passes of a batch of `count` rows at most `micro_batch_size` rows each (0: one pass).
+std::vector<distributed::Shard> micro_batches(int64_t count, int64_t micro_batch_size) {
+  const int64_t size = micro_batch_size > 0 ? micro_batch_size : count;
+  std::vector<distributed::Shard> passes;
+  for (int64_t begin = 0; begin < count; begin += size)
+    passes.push_back({begin, std::min(count, begin + size)});
+  return passes;
+}
+
 /// Accuracy on `dataset`, the ranks predicting a share each (one process: all of it).
 double sharded_accuracy(models::Classifier& model, const data::Dataset& dataset,
                         distributed::Communicator* group) {
@@ -105,6 +114,7 @@ RunRecipe training_recipe(const models::Classifier& model, const TrainingObjecti
       .set("training.warmup_epochs", std::to_string(o.schedule.warmup_epochs))
       .set("training.early_stopping_patience", std::to_string(o.early_stopping_patience))
       .set("training.max_gradient_norm", std::to_string(o.max_gradient_norm))
+      .set("training.micro_batch_size", std::to_string(o.micro_batch_size))
       .set("training.augmentation.max_shift", std::to_string(o.augmentation.max_shift))
       .set("training.augmentation.horizontal_flip", o.augmentation.horizontal_flip ? "true" : "false")
       .set("training.seed", std::to_string(o.seed))
@@ -116,6 +126,8 @@ RunRecipe training_recipe(const models::Classifier& model, const TrainingObjecti
 void validate_train_options(const TrainOptions& o, const std::string& where) {
   DISTILL_CHECK(o.epochs >= 1, where, ".epochs = ", o.epochs, ": expected >= 1");
   DISTILL_CHECK(o.batch_size >= 1, where, ".batch_size = ", o.batch_size, ": expected >= 1");
+  DISTILL_CHECK(o.micro_batch_size >= 0, where, ".micro_batch_size = ", o.micro_batch_size,
+                ": expected >= 0 (0: the whole batch in one pass)");
   DISTILL_CHECK(o.optimizer.learning_rate > 0 && std::isfinite(o.optimizer.learning_rate), where,
                 ".lr = ", o.optimizer.learning_rate, ": expected a finite value > 0");
   DISTILL_CHECK(o.optimizer.momentum >= 0 && o.optimizer.momentum < 1, where, ".momentum = ",
@@ -205,28 +217,39 @@ TrainingSummary train_model(models::Classifier& model, TrainingObjective& object
         batch = shard_of_batch(batch, distributed::shard_of(global_count, group->rank(), world));
       const int64_t count = batch.labels.size(0);
       gradients.release();
-      if (buckets) buckets->start_step();
+      if (count == 0 && buckets) buckets->start_step();
       if (count > 0) {
         batch.inputs = data::augment_images(batch.inputs, options.augmentation,
                                             options.augmentation_fill, augment_generator);
-        models::FeatureTaps taps(objective.student_taps());
-        const at::Tensor logits = model.forward(batch.inputs, taps);
-        const at::Tensor loss = objective.loss(batch, logits, taps);
-        const double loss_value = loss.item<double>();
-        DISTILL_CHECK_HINT(std::isfinite(loss_value),
-                           detail::concat("lower the learning rate (", options.label,
-                                          ".train.lr = ", options.optimizer.learning_rate,
-                                          ") or check the inputs for NaN; the last complete "
-                                          "epoch's checkpoint is kept for --resume"),
-                           options.label, " diverged: the loss is ", loss_value, " at epoch ",
-                           epoch + 1, ", batch ", b + 1, " of ", batches);
-        // The shard's mean loss weighted by its share: summed over the ranks, the batch's mean.
-        if (data_parallel)
-          (loss * (static_cast<double>(count) / static_cast<double>(global_count))).backward();
-        else
-          loss.backward();
-        loss_sum += loss_value * static_cast<double>(count);
-        correct += logits.argmax(1).eq(batch.labels).sum().item<double>();
+        // Passes of at most micro_batch_size rows; their gradients add up to the batch's. With
+        // several ranks, only the last pass's backward runs inside the buckets' step: its
+        // gradients arrive there with the earlier passes' already summed in.
+        const std::vector<distributed::Shard> passes = micro_batches(count, options.micro_batch_size);
+        for (size_t p = 0; p < passes.size(); ++p) {
+          const data::Batch pass = passes.size() == 1 ? batch : shard_of_batch(batch, passes[p]);
+          const int64_t rows = passes[p].size();
+          models::FeatureTaps taps(objective.student_taps());
+          const at::Tensor logits = model.forward(pass.inputs, taps);
+          const at::Tensor loss = objective.loss(pass, logits, taps);
+          const double loss_value = loss.item<double>();
+          DISTILL_CHECK_HINT(std::isfinite(loss_value),
+                             detail::concat("lower the learning rate (", options.label,
+                                            ".train.lr = ", options.optimizer.learning_rate,
+                                            ") or check the inputs for NaN; the last complete "
+                                            "epoch's checkpoint is kept for --resume"),
+                             options.label, " diverged: the loss is ", loss_value, " at epoch ",
+                             epoch + 1, ", batch ", b + 1, " of ", batches);
+          if (buckets && p + 1 == passes.size()) buckets->start_step();
+          // The pass's mean loss weighted by its share of the global batch: summed over the
+          // passes and the ranks, the batch's mean.
+          const double share = static_cast<double>(rows) / static_cast<double>(global_count);
+          if (share == 1.0)
+            loss.backward();
+          else
+            (loss * share).backward();
+          loss_sum += loss_value * static_cast<double>(rows);
+          correct += logits.argmax(1).eq(pass.labels).sum().item<double>();
+        }
       }
       if (buckets) buckets->finish_step();
       gradients.fill_unreached();

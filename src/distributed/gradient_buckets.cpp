@@ -63,9 +63,13 @@ void GradientBuckets::arrive(size_t index, const at::Tensor& gradient) {
   // The engine sums every use of a parameter before calling its hook, so it runs once a step.
   DISTILL_CHECK(!slot.arrived, "the gradient of a parameter of shape ", slot.parameter.sizes(),
                 " arrived twice in one step (a second backward pass before finish_step)");
-  bucket.buffer.narrow(0, slot.offset, slot.parameter.numel())
-      .view(slot.parameter.sizes())
-      .copy_(gradient);
+  at::Tensor place =
+      bucket.buffer.narrow(0, slot.offset, slot.parameter.numel()).view(slot.parameter.sizes());
+  place.copy_(gradient);
+  // Gradient accumulation: the step's earlier passes (backward outside the step) left their sum
+  // in the parameter's gradient, which this pass's has not been added to yet.
+  const at::Tensor& earlier = slot.parameter.grad();
+  if (earlier.defined()) place.add_(earlier);
   slot.arrived = true;
   if (++bucket.arrived == bucket.slots) start_ready_buckets();
 }
@@ -83,10 +87,16 @@ void GradientBuckets::start_ready_buckets() {
 
 void GradientBuckets::finish_step() {
   DISTILL_CHECK(in_step_, "GradientBuckets::finish_step called without start_step");
-  // Parameters without a gradient this step send zeros, so every rank sends every bucket.
+  // Parameters without a gradient in the step's backward pass send what earlier passes left
+  // them, or zeros, so every rank sends every bucket.
   for (Slot& slot : slots_) {
-    if (!slot.arrived && !buckets_[slot.bucket].started)
-      buckets_[slot.bucket].buffer.narrow(0, slot.offset, slot.parameter.numel()).zero_();
+    if (slot.arrived || buckets_[slot.bucket].started) continue;
+    at::Tensor place = buckets_[slot.bucket].buffer.narrow(0, slot.offset, slot.parameter.numel());
+    const at::Tensor& earlier = slot.parameter.grad();
+    if (earlier.defined())
+      place.view(slot.parameter.sizes()).copy_(earlier);
+    else
+      place.zero_();
   }
   for (; next_to_start_ < buckets_.size(); ++next_to_start_) start(buckets_[next_to_start_]);
   in_step_ = false;

@@ -249,6 +249,41 @@ TEST(Trainer, EarlyStoppingStopsAfterPatienceEpochsWithoutImprovement) {
   EXPECT_EQ(static_cast<int64_t>(summary.history.size()), summary.best_epoch + 2);
 }
 
+/// The weights after training on the blobs with `micro_batch_size`, from the same start.
+std::vector<at::Tensor> weights_after_micro_batches(int64_t micro_batch_size, OptimizerKind kind) {
+  models::ModelSpec spec;
+  spec.input_shape = {8};
+  spec.num_classes = 3;
+  spec.hidden = {16};  // no dropout: passes draw no masks
+  auto model = models::build_classifier(spec, 42);
+  TrainOptions options = quick_options();
+  options.optimizer.kind = kind;
+  options.optimizer.learning_rate = kind == OptimizerKind::kSgd ? 0.05 : 0.01;
+  options.micro_batch_size = micro_batch_size;
+  options.epochs = 2;
+  LabelObjective objective;
+  train_model(*model, objective, make_blobs(200, 1), make_blobs(60, 2), options);
+  return weights(*model);
+}
+
+// Batches of 32 (the last of 200 rows: 8) in passes of 7: the gradients of the passes, each
+// weighted by its share, add up to the batch's mean-loss gradient, so the steps are the
+// whole-batch steps up to float rounding, for SGD and Adam alike; a pass as large as the batch
+// is the batch, bit for bit.
+TEST(Trainer, MicroBatchesStepLikeTheWholeBatch) {
+  for (const OptimizerKind kind : {OptimizerKind::kSgd, OptimizerKind::kAdam}) {
+    const auto whole = weights_after_micro_batches(0, kind);
+    const auto passes = weights_after_micro_batches(7, kind);
+    ASSERT_EQ(whole.size(), passes.size());
+    for (size_t i = 0; i < whole.size(); ++i) {
+      EXPECT_TRUE(at::allclose(passes[i], whole[i], 1e-4, 1e-5))
+          << "parameter " << i << ": largest difference "
+          << (passes[i] - whole[i]).abs().max().item<double>();
+    }
+    expect_bit_identical(weights_after_micro_batches(32, kind), whole);
+  }
+}
+
 TEST(Trainer, RejectsBadOptionsNamingTheKey) {
   TrainOptions options = quick_options();
   options.batch_size = 0;
@@ -258,6 +293,11 @@ TEST(Trainer, RejectsBadOptionsNamingTheKey) {
   } catch (const Error& e) {
     EXPECT_STREQ(e.what(), "student.train.batch_size = 0: expected >= 1");
   }
+  options = quick_options();
+  options.micro_batch_size = -4;
+  EXPECT_STREQ(thrown_error([&] { validate_train_options(options, "teacher.train"); }).what(),
+               "teacher.train.micro_batch_size = -4: expected >= 0 (0: the whole batch in one "
+               "pass)");
 }
 
 }  // namespace

@@ -1,8 +1,8 @@
 // Data-parallel training over loopback, through the `distill` program as users launch it:
-// 2 processes step like 1 on the same global batch (one gradient bucket or several), the teacher's
-// soft labels computed by 2 ranks are one process's bit for bit, a killed rank stops the other
-// with a clear error and the run resumes (with 2 processes or 1), and launch mistakes are
-// refused before any work.
+// 2 processes step like 1 on the same global batch (one gradient bucket or several, in one pass
+// or in micro-batches), the teacher's soft labels computed by 2 ranks are one process's bit for
+// bit, a killed rank stops the other with a clear error and the run resumes (with 2 processes or
+// 1), and launch mistakes are refused before any work.
 #include <gtest/gtest.h>
 
 #include <ATen/ATen.h>
@@ -112,6 +112,27 @@ INSTANTIATE_TEST_SUITE_P(ComputePathsAndBuckets, TwoProcesses,
                                   (std::string(info.param.second) == "1" ? "_OneBucket"
                                                                         : "_TwoBuckets");
                          });
+
+// Gradient accumulation through the config (student.train.micro_batch_size) and across ranks:
+// each rank's 64 rows of a 128-row batch run in passes of 24, 24 and 16, the earlier passes'
+// gradients summed into the last pass's bucketed all-reduce — the one-process, one-pass step.
+TEST(DataParallel, MicroBatchesInTwoProcessesStepLikeOneProcessInOnePass) {
+  testing::TempDir dir;
+  const std::vector<std::string> settings =
+      with(small_data(), {"--set", "student.train.epochs=2", "--set", "student.train.batch_size=128"});
+  const auto one = run_command(with({kDistill, "train", "--role", "student", "-j", "1", "-o",
+                                     (dir / "one.pt").string()}, settings));
+  ASSERT_EQ(one.exit_code, 0) << one.output;
+  const auto two = run_command(with({"/usr/bin/env", "DISTILL_BUCKET_MB=0.05", kDistill, "train",
+                                     "--role", "student", "--nproc", "2", "--threads-per-proc", "1",
+                                     "--master-port", "29622", "-o", (dir / "two.pt").string(),
+                                     "--set", "student.train.micro_batch_size=24"},
+                                    settings));
+  ASSERT_EQ(two.exit_code, 0) << two.output;
+  const auto [difference, magnitude] = largest_difference(dir / "one.pt", dir / "two.pt");
+  EXPECT_LT(difference, 1e-4) << "largest parameter " << magnitude;
+  EXPECT_GT(magnitude, 0.05);
+}
 
 TEST(DataParallel, DistillationWithTheSoftLabelCacheStepsLikeOneProcess) {
   testing::TempDir dir;

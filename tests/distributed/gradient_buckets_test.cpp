@@ -1,7 +1,7 @@
 // GradientBuckets in a world of one (the sum over one rank is the gradient itself): parameters
 // land in reverse-ordered buckets, each gradient arrives once per backward pass however often
 // the parameter is used, an unused parameter gets zeros, gradients outside a step are left
-// alone. The 2-process sums are tested through the program (data_parallel_test.cpp).
+// alone, and what passes before the step left in the gradients is summed in (micro-batches). The 2-process sums are tested through the program (data_parallel_test.cpp).
 #include <gtest/gtest.h>
 
 #include <ATen/ATen.h>
@@ -58,6 +58,24 @@ TEST(GradientBuckets, EveryParameterGetsItsWholeGradientOnceAndUnusedOnesZero) {
     a.mutable_grad().zero_();
     (a.sum() * 7).backward();  // no start_step: the hook leaves it alone
     EXPECT_TRUE(at::equal(a.grad(), at::full({3, 4}, 7.0f)));
+  }
+}
+
+TEST(GradientBuckets, PassesBeforeTheStepAreSummedInAsGradientAccumulationNeeds) {
+  const auto group = world_of_one(29634);
+  const at::Tensor a = parameter({3}, 1), b = parameter({2}, 2), c = parameter({2}, 3);
+  GradientBuckets buckets({a, b, c}, *group, 8);  // two floats per bucket: each its own
+  for (int step = 0; step < 2; ++step) {
+    for (const at::Tensor& p : {a, b, c}) p.mutable_grad().reset();
+    // An earlier pass, outside the step: reaches a and b.
+    (2 * a.sum() + b.sum()).backward();
+    buckets.start_step();
+    // The last pass reaches a and c, not b: b sends what the earlier pass left it.
+    (3 * a.sum() + 4 * c.sum()).backward();
+    buckets.finish_step();
+    EXPECT_TRUE(at::equal(a.grad(), at::full({3}, 5.0f))) << a.grad();
+    EXPECT_TRUE(at::equal(b.grad(), at::full({2}, 1.0f))) << b.grad();
+    EXPECT_TRUE(at::equal(c.grad(), at::full({2}, 4.0f))) << c.grad();
   }
 }
 

@@ -28,6 +28,14 @@ struct TrainOptions {
   std::string label = "train";
   int64_t epochs = 10;
   int64_t batch_size = 128;
+  /// Rows per forward and backward pass (0: the whole batch at once). A batch larger than this
+  /// runs in passes whose gradients add up to the batch's before the one optimizer step —
+  /// gradient accumulation: the same batch_size and lr mean the same, while the activations
+  /// held at once shrink to a pass's (a long-text Transformer's attention grows with batch ×
+  /// length²). Equal to one pass up to float rounding when the loss is a mean over rows; batch
+  /// norm's statistics, dropout's draws and loss terms that compare rows with each other
+  /// (relational KD) see each pass alone.
+  int64_t micro_batch_size = 0;
   OptimizerOptions optimizer;
   ScheduleOptions schedule;
   /// Stop after this many epochs without a better validation accuracy (0: never stop early).

@@ -25,6 +25,8 @@ class GradientBuckets {
   GradientBuckets& operator=(const GradientBuckets&) = delete;
 
   /// Call before the step's backward pass (gradients that arrive outside a step are left alone).
+  /// With gradient accumulation, call it before the last pass's backward: what the earlier
+  /// passes left in a parameter's gradient is summed in with the last pass's.
   void start_step();
   /// Call after it (or instead of it, on a rank with no rows this step): starts the buckets not
   /// started yet — a parameter that got no gradient contributes zeros —, waits for every sum and
