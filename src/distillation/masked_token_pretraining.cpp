@@ -62,6 +62,8 @@ PretrainingSummary pretrain_masked_tokens(models::TextTransformer& model, const 
   if (options.epochs == 0) return summary;
   const int64_t vocab = model.spec().vocab_size;
   auto optimizer = make_optimizer(model.parameters(), options.optimizer);
+  // The optimizer's zero_grad without zeroing the tied embedding table's gradient in place.
+  GradientReset gradients(model.parameters());
   const int64_t batches = data::batch_count(texts.size(), options.batch_size);
   const int64_t total = batches * options.epochs;
   ScheduleOptions schedule;
@@ -93,8 +95,9 @@ PretrainingSummary pretrain_masked_tokens(models::TextTransformer& model, const 
       DISTILL_CHECK_HINT(std::isfinite(value), "lower " + label + ".pretrain.lr", label,
                          " pretraining diverged: the loss is ", value, " at epoch ", epoch + 1,
                          ", batch ", b + 1);
-      optimizer->zero_grad();
+      gradients.release();
       loss.backward();
+      gradients.fill_unreached();
       if (options.max_gradient_norm > 0)
         torch::nn::utils::clip_grad_norm_(model.parameters(), options.max_gradient_norm);
       optimizer->step();

@@ -254,7 +254,7 @@ TrainingSummary train_model(models::Classifier& model, TrainingObjective& object
       if (buckets) buckets->finish_step();
       gradients.fill_unreached();
       if (options.max_gradient_norm > 0)
-        torch::nn::utils::clip_grad_norm_(model.parameters(), options.max_gradient_norm);
+        torch::nn::utils::clip_grad_norm_(parameters, options.max_gradient_norm);  // + adapters
       optimizer->step();
       if (options.after_step) options.after_step();
 

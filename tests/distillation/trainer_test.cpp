@@ -284,6 +284,44 @@ TEST(Trainer, MicroBatchesStepLikeTheWholeBatch) {
   }
 }
 
+/// Cross-entropy plus a term on a trainable parameter of the objective's own (as hint adapters
+/// are), whose gradient is 1,000 per element.
+class ObjectiveWithAnAdapter : public LabelObjective {
+ public:
+  ObjectiveWithAnAdapter() : adapter_(std::make_shared<torch::nn::Module>()) {
+    weight_ = adapter_->register_parameter("weight", at::zeros({4}));
+  }
+  at::Tensor loss(const data::Batch& batch, const at::Tensor& logits,
+                  const models::FeatureTaps& taps) override {
+    return LabelObjective::loss(batch, logits, taps) + 1000 * weight_.sum();
+  }
+  std::shared_ptr<torch::nn::Module> trainable() override { return adapter_; }
+  const at::Tensor& weight() const { return weight_; }
+
+ private:
+  std::shared_ptr<torch::nn::Module> adapter_;
+  at::Tensor weight_;
+};
+
+// Clipping takes the global norm over everything the optimizer steps, the objective's own
+// parameters too: one SGD step at lr 1 with the norm clipped to 1 moves the adapter by less
+// than 1 (unclipped, its gradient alone would move it by 2,000).
+TEST(Trainer, GradientClippingCoversTheObjectivesOwnParameters) {
+  auto model = make_model();
+  TrainOptions options = quick_options();
+  options.epochs = 1;
+  options.batch_size = 200;  // one step
+  options.optimizer.learning_rate = 1;
+  options.optimizer.momentum = 0;
+  options.schedule.kind = ScheduleKind::kConstant;
+  options.max_gradient_norm = 1;
+  ObjectiveWithAnAdapter objective;
+  train_model(*model, objective, make_blobs(200, 1), make_blobs(60, 2), options);
+  const double moved = objective.weight().norm().item<double>();
+  EXPECT_GT(moved, 0.5);
+  EXPECT_LE(moved, 1.0 + 1e-5);
+}
+
 TEST(Trainer, RejectsBadOptionsNamingTheKey) {
   TrainOptions options = quick_options();
   options.batch_size = 0;
