@@ -74,10 +74,7 @@ void onednn_gemm_f32(const GemmShape& shape, const float* a, const float* b, con
       {DNNL_ARG_WEIGHTS, memory(b_desc, engine, const_cast<float*>(b))},
       {DNNL_ARG_DST, memory(c_desc, engine, c)}};
   if (bias) arguments.emplace(DNNL_ARG_BIAS, memory(bias_desc, engine, const_cast<float*>(bias)));
-  arguments.emplace(DNNL_ARG_SCRATCHPAD, onednn_scratchpad(matmul.scratchpad));
-  dnnl::stream& stream = onednn_stream();
-  matmul.primitive.execute(stream, arguments);
-  stream.wait();
+  onednn_run(matmul.primitive, std::move(arguments), matmul.scratchpad, "the fp32 GEMM");
 }
 
 }  // namespace distill::kernels
