@@ -326,11 +326,7 @@ TEST(Cli, KilledTrainingResumesToTheSameModel) {
 
   const auto r = run_command(train_args(resumed, true));
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  auto bytes = [](const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  };
-  EXPECT_TRUE(bytes(resumed) == bytes(reference)) << "resumed model differs from the reference";
+  EXPECT_TRUE(testing::read_bytes(resumed) == testing::read_bytes(reference)) << "resumed model differs from the reference";
   EXPECT_FALSE(std::filesystem::exists(resumed + ".ckpt"));
 }
 

@@ -48,8 +48,7 @@ TEST(Seeds, RunOverSeedsWritesEachRunAndPairedStatistics) {
     EXPECT_EQ(results["seed"], seed);
     baseline.push_back(results["models"]["student_baseline"]["test"]["accuracy"]);
     distilled.push_back(results["models"]["student_distilled"]["test"]["accuracy"]);
-    std::ifstream config(run_dir / "config.yaml");
-    const std::string text((std::istreambuf_iterator<char>(config)), std::istreambuf_iterator<char>());
+    const std::string text = testing::read_bytes(run_dir / "config.yaml");
     EXPECT_NE(text.find("seed: " + std::to_string(seed)), std::string::npos) << text;
   }
   EXPECT_EQ(seeds["models"]["student_distilled"]["test_accuracy_by_seed"],

@@ -60,11 +60,6 @@ std::pair<double, double> largest_difference(const fs::path& a, const fs::path& 
   return {difference, magnitude};
 }
 
-std::string file_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 /// The one file in `directory` (the soft-label cache names its file by a content key).
 fs::path only_file_in(const fs::path& directory) {
   std::vector<fs::path> files;
@@ -160,9 +155,9 @@ TEST(DataParallel, DistillationWithTheSoftLabelCacheStepsLikeOneProcess) {
   const fs::path one_cache = only_file_in(dir / "one" / "soft-label-cache");
   const fs::path two_cache = only_file_in(dir / "two" / "soft-label-cache");
   EXPECT_EQ(one_cache.filename(), two_cache.filename());
-  const std::string one_bytes = file_bytes(one_cache);
+  const std::string one_bytes = testing::read_bytes(one_cache);
   EXPECT_GT(one_bytes.size(), 1700u * 10u * 2u);
-  EXPECT_TRUE(one_bytes == file_bytes(two_cache)) << "the 2-rank cache differs from one process's";
+  EXPECT_TRUE(one_bytes == testing::read_bytes(two_cache)) << "the 2-rank cache differs from one process's";
 }
 
 // The whole pipeline (teacher, students, distillation, int8, QAT) in 2 processes reports the same
@@ -182,8 +177,8 @@ TEST(DataParallel, TheDefaultPipelineInTwoProcessesReportsLikeOne) {
                                      "--master-port", "29621", "-o", (dir / "two").string()},
                                     settings));
   ASSERT_EQ(two.exit_code, 0) << two.output;
-  const auto a = nlohmann::json::parse(file_bytes(dir / "one" / "results.json"));
-  const auto b = nlohmann::json::parse(file_bytes(dir / "two" / "results.json"));
+  const auto a = nlohmann::json::parse(testing::read_bytes(dir / "one" / "results.json"));
+  const auto b = nlohmann::json::parse(testing::read_bytes(dir / "two" / "results.json"));
   ASSERT_EQ(a.at("model_order"), b.at("model_order"));
   EXPECT_GE(a.at("model_order").size(), 5u) << a.at("model_order").dump();
   for (const auto& key : a.at("model_order")) {
@@ -253,7 +248,7 @@ TEST(DataParallel, AKilledRankStopsTheOtherAndTheRunResumes) {
                                        "1", "-o", (dir / "alone" / "teacher.pt").string()},
                                       settings));
   ASSERT_EQ(alone.exit_code, 0) << alone.output;
-  const auto record = nlohmann::json::parse(file_bytes(dir / "alone" / "teacher.training.json"));
+  const auto record = nlohmann::json::parse(testing::read_bytes(dir / "alone" / "teacher.training.json"));
   EXPECT_GE(record.at("resumed_after_epoch").get<int>(), 1) << "it started over: " << record.dump();
   EXPECT_EQ(record.at("epochs_run").get<int>(), 6);
 }

@@ -10,6 +10,7 @@
 #include <array>
 #include <atomic>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 extern char** environ;
@@ -96,6 +97,11 @@ void kill_and_reap(int pid) {
 void write_bytes(const std::filesystem::path& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary);
   out << bytes;
+}
+
+std::string read_bytes(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 bool python_torch_available() {

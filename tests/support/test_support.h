@@ -42,6 +42,9 @@ void kill_and_reap(int pid);
 /// Writes bytes to a file (test fixtures).
 void write_bytes(const std::filesystem::path& path, const std::string& bytes);
 
+/// A file's bytes ("" when it cannot be read).
+std::string read_bytes(const std::filesystem::path& path);
+
 /// Whether /usr/bin/python3 can import torch (for the tests that compare against PyTorch).
 bool python_torch_available();
 
