@@ -1,6 +1,6 @@
-// `distill quantize`: a model file (MLP, ResNet- or MobileNet-style CNN, or a text
-// bag-of-embeddings student) to an int8 file for the libtorch-free runtime, with the fp32 and
-// int8 test accuracy side by side.
+// `distill quantize`: a model file (MLP, ResNet- or MobileNet-style CNN, or a text student: bag
+// of embeddings, text CNN or BiLSTM) to an int8 file for the libtorch-free runtime, with the fp32
+// and int8 test accuracy side by side.
 #include <ATen/ATen.h>
 
 #include <cstdio>
@@ -29,10 +29,10 @@ void register_quantize_command(CLI::App& app) {
   };
   auto args = std::make_shared<Arguments>();
   CLI::App* command = app.add_subcommand(
-      "quantize", "Quantize a model file (MLP, or ResNet/MobileNet CNN with batch norm folded) "
-                  "to int8 for the runtime (quantize: section of the config: static or dynamic "
-                  "activations, observer, calibration samples) and compare fp32 and int8 on the "
-                  "test set");
+      "quantize", "Quantize a model file (MLP, ResNet/MobileNet CNN with batch norm folded, or "
+                  "a text student: bag of embeddings, text CNN, BiLSTM) to int8 for the runtime "
+                  "(quantize: section of the config: static or dynamic activations, observer, "
+                  "calibration samples) and compare fp32 and int8 on the test set");
   add_config_arguments(*command, args->config);
   command->add_option("-m,--model", args->model, "fp32 model file (from distill train/distill)")
       ->required()
@@ -54,7 +54,7 @@ void register_quantize_command(CLI::App& app) {
     std::function<report::ModelReport(const at::Tensor&)> evaluate_int8;
     std::string description;
     if (data.train.has_token_ids()) {
-      // Text: the bag-of-embeddings student to an int8 text file, tokenizer included.
+      // Text: the student to an int8 text file, tokenizer included.
       auto int8 = std::make_shared<runtime::Int8TextModel>(pipeline::quantize_text_student(
           saved, data, config.data.text.encoding, config.quantize, args->out));
       description = int8->description;

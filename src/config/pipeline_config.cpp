@@ -111,6 +111,8 @@ void read_stage(YamlSection s, ModelStageConfig& stage, bool is_teacher) {
   read_model(s.section("model"), stage.model);
   read_train(s.section("train"), stage.train);
   if (is_teacher) s.read("load", stage.load);
+  stage.baseline_train = stage.train;
+  if (!is_teacher) read_train(s.section("baseline_train"), stage.baseline_train);
   YamlSection pretrain = s.section("pretrain");
   pretrain.read("epochs", stage.pretrain.epochs);
   pretrain.read("batch_size", stage.pretrain.batch_size);
@@ -488,6 +490,12 @@ PipelineConfig parse_pipeline_config(const std::string& yaml_text, const std::st
   check_value(config.threads >= 0, s, "threads", config.threads, ">= 0 (0: all cores)");
   check(!config.output_dir.empty(), s, "output_dir", "is empty: expected a directory");
   return config;
+}
+
+ModelStageConfig baseline_student(const PipelineConfig& config) {
+  ModelStageConfig baseline = config.student;
+  baseline.train = config.student.baseline_train;
+  return baseline;
 }
 
 void resolve_model_shape(models::ModelSpec& spec, const std::vector<int64_t>& sample_shape,

@@ -14,8 +14,9 @@ namespace {
 /// resume — are simply not listed by any stage.)
 const std::vector<std::string> kNotPartOfAnyStage = {"distill.cache_dir"};
 
-RunRecipe sections(const std::string& yaml, std::vector<std::string> names) {
-  return config::config_recipe(yaml, "config.yaml", names, kNotPartOfAnyStage);
+RunRecipe sections(const std::string& yaml, std::vector<std::string> names,
+                   std::vector<std::string> excluded = kNotPartOfAnyStage) {
+  return config::config_recipe(yaml, "config.yaml", names, excluded);
 }
 
 }  // namespace
@@ -37,13 +38,16 @@ std::vector<StageRecipe> stage_recipes(const config::PipelineConfig& config,
     teacher.set("distill.extra_teachers[" + std::to_string(i) + "].content",
                 file_content_hash(config.distill.extra_teachers[i]));
 
-  const RunRecipe student = sections(yaml, {"student"});
+  // The baseline's own training options change the baseline alone.
+  std::vector<std::string> not_distilled = kNotPartOfAnyStage;
+  not_distilled.push_back("student.baseline_train");
+  const RunRecipe student = sections(yaml, {"student"}, not_distilled);
   const RunRecipe distill = sections(yaml, {"distill"});
 
   std::vector<StageRecipe> recipes;
   if (config.teacher.load.empty())
     recipes.push_back({"teacher", RunRecipe(common).merge(sections(yaml, {"teacher"}))});
-  recipes.push_back({"student_baseline", RunRecipe(common).merge(student)});
+  recipes.push_back({"student_baseline", RunRecipe(common).merge(sections(yaml, {"student"}))});
   const RunRecipe distilled = RunRecipe(common).merge(student).merge(distill).merge(teacher);
   recipes.push_back({"student_distilled", distilled});
   if (config.prune.kind != config::PruneKind::kNone)

@@ -14,6 +14,7 @@
 namespace distill {
 namespace {
 
+using testing::read_bytes;
 using testing::run_command;
 using testing::TempDir;
 
@@ -46,6 +47,37 @@ TEST(RunOptions, FinetuningAddsLabelEpochsAfterDistillation) {
   // epochs from student.train.lr (0.05).
   EXPECT_LE(distilled["history"][2]["learning_rate"].get<double>(), 0.01);
   EXPECT_GT(distilled["history"][0]["learning_rate"].get<double>(), 0.01);
+}
+
+TEST(RunOptions, TheBaselineTrainsWithItsOwnRecipeAndTheDistilledStudentDoesNotDependOnIt) {
+  TempDir dir;
+  const std::string out = (dir / "run").string();
+  const std::vector<std::string> baseline_recipe = {"--set", "student.baseline_train.epochs=3",
+                                                    "--set", "student.baseline_train.lr=0.01"};
+  const auto r = run_command(tiny_run(out, baseline_recipe));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto models = results_of(dir / "run")["models"];
+  const auto baseline = models["student_baseline"]["training"];
+  const auto distilled = models["student_distilled"]["training"];
+  ASSERT_EQ(baseline["history"].size(), 3u);
+  ASSERT_EQ(distilled["history"].size(), 2u);  // student.train.epochs
+  // Cosine from the baseline's own rate (0.01) and from student.train.lr (0.05).
+  EXPECT_LE(baseline["history"][0]["learning_rate"].get<double>(), 0.01);
+  EXPECT_GT(distilled["history"][0]["learning_rate"].get<double>(), 0.01);
+
+  // Another baseline recipe, with the baseline's files removed: the resumed run trains the
+  // baseline again and reuses the teacher and the distilled student as they are.
+  const auto distilled_before = read_bytes(dir / "run" / "student_distilled.pt");
+  std::filesystem::remove(dir / "run" / "student_baseline.pt");
+  std::filesystem::remove(dir / "run" / "student_baseline.training.json");
+  std::vector<std::string> changed = tiny_run(out, {"--set", "student.baseline_train.epochs=1",
+                                                    "--set", "student.baseline_train.lr=0.01",
+                                                    "--resume"});
+  const auto resumed = run_command(changed);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_EQ(results_of(dir / "run")["models"]["student_baseline"]["training"]["history"].size(),
+            1u);
+  EXPECT_EQ(read_bytes(dir / "run" / "student_distilled.pt"), distilled_before);
 }
 
 TEST(RunOptions, CachedAndLiveTeacherOutputsTrainTheSameStudent) {

@@ -6,7 +6,6 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <thread>
 
 #include "cli_arguments.h"
@@ -15,15 +14,11 @@
 namespace distill {
 namespace {
 
+using testing::read_bytes;
 using testing::run_command;
 using testing::TempDir;
 
 const std::string kDistill = DISTILL_EXECUTABLE;
-
-std::string bytes_of(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
 
 /// A small run of the built-in pipeline into `out`, with `extra` settings after the common ones.
 std::vector<std::string> run_args(const std::string& out, const std::vector<std::string>& extra) {
@@ -52,8 +47,8 @@ class RunResume : public ::testing::Test {
   /// Resumes the finished run with `extra` and expects a refusal naming `stage` and `line`.
   static void expect_refused(const std::vector<std::string>& extra, const std::string& stage,
                              const std::string& line) {
-    const std::string config_before = bytes_of(*dir_ / "run" / "config.yaml");
-    const std::string results_before = bytes_of(*dir_ / "run" / "results.json");
+    const std::string config_before = read_bytes(*dir_ / "run" / "config.yaml");
+    const std::string results_before = read_bytes(*dir_ / "run" / "results.json");
     std::vector<std::string> args = run_args(out(), extra);
     args.push_back("--resume");
     const auto r = run_command(args);
@@ -67,8 +62,8 @@ class RunResume : public ::testing::Test {
               std::string::npos)
         << r.output;
     // Nothing the finished run wrote is touched: its config still describes its models.
-    EXPECT_EQ(bytes_of(*dir_ / "run" / "config.yaml"), config_before);
-    EXPECT_EQ(bytes_of(*dir_ / "run" / "results.json"), results_before);
+    EXPECT_EQ(read_bytes(*dir_ / "run" / "config.yaml"), config_before);
+    EXPECT_EQ(read_bytes(*dir_ / "run" / "results.json"), results_before);
   }
 
   static TempDir* dir_;
@@ -88,6 +83,11 @@ TEST_F(RunResume, AChangedTeacherRecipeIsRefusedAtTheTeacher) {
 TEST_F(RunResume, AnAddedKeyIsRefused) {
   expect_refused({"--set", "student.train.weight_decay=0.001"}, "student_baseline",
                  "  student.train.weight_decay: (not set) before, 0.001 now");
+}
+
+TEST_F(RunResume, AnotherBaselineRecipeIsRefusedAtTheBaseline) {
+  expect_refused({"--set", "student.baseline_train.epochs=2"}, "student_baseline",
+                 "  student.baseline_train.epochs: (not set) before, 2 now");
 }
 
 TEST_F(RunResume, OtherDataIsRefused) {
@@ -111,8 +111,8 @@ TEST_F(RunResume, SettingsThatTrainNothingMayChange) {
   args.push_back("threads=2");
   const auto r = run_command(args);
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(bytes_of(out() + "-copy/config.yaml").find("batch_size: 500"), std::string::npos);
-  EXPECT_EQ(bytes_of(out() + "/student_distilled.pt"), bytes_of(out() + "-copy/student_distilled.pt"));
+  EXPECT_NE(read_bytes(out() + "-copy/config.yaml").find("batch_size: 500"), std::string::npos);
+  EXPECT_EQ(read_bytes(out() + "/student_distilled.pt"), read_bytes(out() + "-copy/student_distilled.pt"));
 }
 
 TEST(RunResumeMidStage, AnInterruptedStageContinuesOnlyUnderItsOwnRecipe) {
@@ -140,8 +140,8 @@ TEST(RunResumeMidStage, AnInterruptedStageContinuesOnlyUnderItsOwnRecipe) {
             std::string::npos)
       << refused.output;
   EXPECT_TRUE(std::filesystem::exists(checkpoint)) << "the refusal must keep the checkpoint";
-  EXPECT_NE(bytes_of(dir / "run" / "config.yaml").find("epochs: 40"), std::string::npos);
-  EXPECT_EQ(bytes_of(dir / "run" / "config.yaml").find("weight_decay"), std::string::npos)
+  EXPECT_NE(read_bytes(dir / "run" / "config.yaml").find("epochs: 40"), std::string::npos);
+  EXPECT_EQ(read_bytes(dir / "run" / "config.yaml").find("weight_decay"), std::string::npos)
       << "config.yaml must still describe the interrupted run";
 
   std::vector<std::string> same = long_teacher;

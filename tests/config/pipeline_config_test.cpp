@@ -122,6 +122,34 @@ TEST(PipelineConfig, MalformedOverrideIsExplained) {
             "config 'my.yaml': student.train.epochs = 0: expected >= 1");
 }
 
+TEST(PipelineConfig, TheBaselineTrainsWithTheStudentsRecipeAndItsOwnKeysOnTop) {
+  const std::string yaml =
+      "student:\n  train: {epochs: 4, optimizer: adam, lr: 0.005, batch_size: 64}\n"
+      "  baseline_train: {epochs: 10, lr: 0.002}\n";
+  const PipelineConfig c = parse_pipeline_config(yaml, "x.yaml");
+  EXPECT_EQ(c.student.train.epochs, 4);  // the distilled student's recipe is untouched
+  EXPECT_EQ(c.student.train.optimizer.learning_rate, 0.005);
+  const ModelStageConfig baseline = baseline_student(c);
+  EXPECT_EQ(baseline.train.epochs, 10);
+  EXPECT_EQ(baseline.train.optimizer.learning_rate, 0.002);
+  EXPECT_EQ(baseline.train.optimizer.kind, distillation::OptimizerKind::kAdam);  // inherited
+  EXPECT_EQ(baseline.train.batch_size, 64);
+  EXPECT_EQ(baseline.train.label, "student");
+  EXPECT_EQ(baseline.model.hidden, c.student.model.hidden);
+  // Without the section the baseline trains exactly as the student does.
+  const PipelineConfig plain = parse_pipeline_config("student:\n  train: {epochs: 4}\n", "x");
+  EXPECT_EQ(baseline_student(plain).train.epochs, 4);
+  EXPECT_EQ(baseline_student(plain).train.optimizer.learning_rate,
+            plain.student.train.optimizer.learning_rate);
+  // Its keys are checked like student.train's, under their own names; a teacher has none.
+  EXPECT_EQ(failure_of("student:\n  baseline_train:\n    epochs: 0\n").message,
+            "config 'my.yaml': student.baseline_train.epochs = 0: expected >= 1");
+  const Failure typo = failure_of("student:\n  baseline_train:\n    lrate: 0.1\n");
+  EXPECT_EQ(typo.hint, "did you mean 'student.baseline_train.lr'?");
+  EXPECT_EQ(failure_of("teacher:\n  baseline_train:\n    epochs: 2\n").message.substr(0, 60),
+            "config 'my.yaml': unknown key 'teacher.baseline_train'; allo");
+}
+
 TEST(PipelineConfig, ModelShapeIsResolvedFromTheDataOrChecked) {
   models::ModelSpec spec;
   resolve_model_shape(spec, {1, 28, 28}, 10, "student.model");

@@ -103,7 +103,7 @@ std::vector<std::string> tiny_overrides() {
       {"-q", "-j", "1"},
       {"data.train_limit=600", "data.validation_size=100", "data.test_limit=200",
        "teacher.train.epochs=1", "teacher.train.warmup_epochs=0", "student.train.epochs=1",
-       "student.train.warmup_epochs=0", "evaluation.speed=false",
+       "student.train.warmup_epochs=0", "student.baseline_train.epochs=1", "evaluation.speed=false",
        "quantize.calibration_samples=200"});
 }
 

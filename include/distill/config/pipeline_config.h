@@ -25,6 +25,10 @@ namespace distill::config {
 struct ModelStageConfig {
   models::ModelSpec model;
   distillation::TrainOptions train;
+  /// Student only: how the baseline (the student on labels alone) trains — `train` with the keys
+  /// of the `baseline_train` section on top, so a label-trained student can get the recipe
+  /// chosen for it on validation rather than the distilled student's.
+  distillation::TrainOptions baseline_train;
   /// Teacher only: a saved model file used instead of training one.
   std::string load;
   /// Text Transformers: masked-token pretraining on the training texts before training on
@@ -144,6 +148,10 @@ PipelineConfig parse_pipeline_config(const std::string& yaml_text, const std::st
 /// The YAML text after applying `overrides` (what a run records as its effective config).
 std::string apply_config_overrides(const std::string& yaml_text, const std::string& source_name,
                                    const std::vector<std::string>& overrides);
+
+/// The student as the baseline trains it: `config.student` with `baseline_train` as its training
+/// options (what `distill run`'s baseline stage and `distill train --role student` train).
+ModelStageConfig baseline_student(const PipelineConfig& config);
 
 /// The built-in default pipeline (examples/default.yaml, compiled in).
 const std::string& default_config_yaml();
