@@ -1,7 +1,7 @@
-// Running an int8 text model from token ids: the bag's mean of rows; the convolutions' int8 GEMMs
-// over each text's windows and their maxima (chunks of texts shared among threads); or the
-// bidirectional LSTM's int8 gate GEMMs with float state (slices of the batch on the threads);
-// then the int8 head.
+// Running an int8 text model from token ids: the bag's mean of rows (slices of the batch on the
+// threads); the convolutions' int8 GEMMs over each text's windows and their maxima (chunks of
+// texts shared among threads); or the bidirectional LSTM's int8 gate GEMMs with float state
+// (slices of the batch on the threads); then the int8 head.
 #include <omp.h>
 
 #include <algorithm>
@@ -11,6 +11,7 @@
 
 #include "distill/core/error.h"
 #include "distill/kernels/int8_gemm.h"
+#include "distill/kernels/int8_rows.h"
 #include "distill/kernels/quantize.h"
 #include "distill/runtime/int8_classifier.h"
 #include "distill/runtime/int8_text_model.h"
@@ -83,6 +84,10 @@ constexpr int64_t kWindowsPerChunk = 1024;
 /// A batch's texts are split among threads for the recurrence only when each gets this many: the
 /// per-step GEMMs over fewer rows cost more than they share.
 constexpr int64_t kMinTextsPerRecurrenceSlice = 16;
+
+/// The bag's texts are split among threads only when each gets this many: a text's mean of rows
+/// takes well under a microsecond, a wake of the workers a few.
+constexpr int64_t kMinTextsPerBagSlice = 32;
 
 /// One thread's buffers for the convolutions of a chunk of texts.
 struct ConvolutionScratch {
@@ -229,24 +234,20 @@ struct Int8TextRunner::Sequences {
 struct Int8TextRunner::Convolutions {
   std::vector<Int8Product> products;
   int64_t widest = 1;
-  int threads = 1;
   std::vector<ConvolutionScratch> scratch;  // one per thread
-  std::unique_ptr<SpinningWorkers> workers;
 };
 
 /// Each direction's two GEMMs and the buffers of the recurrence.
 struct Int8TextRunner::Recurrent {
   std::vector<Int8Product> input_products, recurrent_products;  // one per direction
-  int threads = 1;
   std::vector<RecurrentScratch> scratch;  // one per thread
-  std::unique_ptr<SpinningWorkers> workers;
 };
 
 Int8TextRunner::Int8TextRunner(const Int8TextModel& model, int threads)
     : Int8TextRunner(model, threads, Int8Kernels::kOneDnn) {}
 
 Int8TextRunner::Int8TextRunner(const Int8TextModel& model, int threads, Int8Kernels kernels)
-    : model_(&model) {
+    : model_(&model), threads_(threads > 0 ? threads : omp_get_max_threads()) {
   validate_int8_text_model(model, "int8 text model");
   head_ = std::make_unique<Int8Classifier>(model.head, kernels, threads);
   if (model.encoder == TextEncoder::kBag) return;
@@ -263,8 +264,7 @@ Int8TextRunner::Int8TextRunner(const Int8TextModel& model, int threads, Int8Kern
   }
   if (model.encoder == TextEncoder::kConvolutions) {
     convolutions_ = std::make_unique<Convolutions>();
-    convolutions_->threads = threads > 0 ? threads : omp_get_max_threads();
-    convolutions_->scratch.resize(static_cast<size_t>(convolutions_->threads));
+    convolutions_->scratch.resize(static_cast<size_t>(threads_));
     for (const QuantizedTextConvolution& conv : model.convolutions) {
       convolutions_->products.emplace_back(
           float_output(conv.filters, conv.width * width, model.sequence_scale,
@@ -275,8 +275,7 @@ Int8TextRunner::Int8TextRunner(const Int8TextModel& model, int threads, Int8Kern
     return;
   }
   recurrent_ = std::make_unique<Recurrent>();
-  recurrent_->threads = threads > 0 ? threads : omp_get_max_threads();
-  recurrent_->scratch.resize(static_cast<size_t>(recurrent_->threads));
+  recurrent_->scratch.resize(static_cast<size_t>(threads_));
   const int64_t units = model.lstm_units;
   for (size_t d = 0; d < model.lstm.size(); ++d) {
     const QuantizedLstmDirection& direction = model.lstm[d];
@@ -317,34 +316,37 @@ void Int8TextRunner::pool(const int64_t* rows, int64_t batch, int64_t length, fl
 }
 
 void Int8TextRunner::pool_bag(const int64_t* rows, int64_t batch, int64_t length,
-                              float* pooled) const {
+                              float* pooled) {
   const Int8TextModel& m = *model_;
   const int64_t width = m.embedding_dim;
-  std::vector<float> sum(static_cast<size_t>(width));
-  const auto add_row = [&](int64_t r) {
-    const int8_t* codes = m.embeddings.data() + r * width;
-    const float scale = m.row_scales[static_cast<size_t>(r)];
-    for (int64_t e = 0; e < width; ++e) sum[static_cast<size_t>(e)] += scale * codes[e];
-  };
-  for (int64_t b = 0; b < batch; ++b) {
-    std::fill(sum.begin(), sum.end(), 0.0f);
-    int64_t count = 0, previous = -1;
-    for (int64_t i = 0; i < length; ++i) {
-      const int64_t id = rows[b * length + i];
-      check_token(m, id);
-      if (!text::bag_counts_token(id)) continue;
-      add_row(id);
-      ++count;
-      if (m.bigram_buckets > 0 && previous >= 0) {
-        add_row(m.vocab_size + text::bigram_bucket(previous, id, m.bigram_buckets));
-        ++count;
+  const auto pool_texts = [&](int64_t begin, int64_t end) {
+    std::vector<int64_t> bag;  // a text's counted tokens, each followed by its bigram's bucket
+    bag.reserve(static_cast<size_t>(2 * length));
+    for (int64_t b = begin; b < end; ++b) {
+      bag.clear();
+      int64_t previous = -1;
+      for (int64_t i = 0; i < length; ++i) {
+        const int64_t id = rows[b * length + i];
+        check_token(m, id);
+        if (!text::bag_counts_token(id)) continue;
+        bag.push_back(id);
+        if (m.bigram_buckets > 0 && previous >= 0)
+          bag.push_back(m.vocab_size + text::bigram_bucket(previous, id, m.bigram_buckets));
+        previous = id;
       }
-      previous = id;
+      float* out = pooled + b * width;
+      kernels::sum_scaled_int8_rows(m.embeddings.data(), m.row_scales.data(), width, bag.data(),
+                                    static_cast<int64_t>(bag.size()), out);
+      const float count = static_cast<float>(bag.size());
+      if (!bag.empty())
+        for (int64_t e = 0; e < width; ++e) out[e] /= count;
     }
-    float* out = pooled + b * width;
-    for (int64_t e = 0; e < width; ++e)
-      out[e] = count > 0 ? sum[static_cast<size_t>(e)] / static_cast<float>(count) : 0.0f;
-  }
+  };
+  const int64_t slices =
+      std::clamp<int64_t>(batch / kMinTextsPerBagSlice, 1, static_cast<int64_t>(threads_));
+  run_slices(slices, [&](int slice) {
+    pool_texts(batch * slice / slices, batch * (slice + 1) / slices);
+  });
 }
 
 void Int8TextRunner::encode_sequences(const int64_t* rows, int64_t batch, int64_t length,
@@ -391,10 +393,9 @@ void Int8TextRunner::pool_convolutions(const int64_t* rows, int64_t batch, int64
                         chunks[k].first, chunks[k].second, c.scratch[static_cast<size_t>(slice)],
                         pooled);
   };
-  const int slices = static_cast<int>(std::min<size_t>(static_cast<size_t>(c.threads), chunks.size()));
-  if (slices <= 1) return run_chunks(0, 1);
-  if (!c.workers) c.workers = std::make_unique<SpinningWorkers>(c.threads);
-  c.workers->run(slices, [&](int slice) { run_chunks(slice, slices); });
+  const int slices = static_cast<int>(
+      std::clamp<size_t>(chunks.size(), 1, static_cast<size_t>(threads_)));
+  run_slices(slices, [&](int slice) { run_chunks(slice, slices); });
 }
 
 void Int8TextRunner::pool_recurrent(const int64_t* rows, int64_t batch, int64_t length,
@@ -406,7 +407,7 @@ void Int8TextRunner::pool_recurrent(const int64_t* rows, int64_t batch, int64_t 
   const Sequences& s = *sequences_;
   // Texts are independent: slices of the batch run their recurrences on the run's threads.
   const int64_t slices =
-      std::clamp<int64_t>(batch / kMinTextsPerRecurrenceSlice, 1, static_cast<int64_t>(r.threads));
+      std::clamp<int64_t>(batch / kMinTextsPerRecurrenceSlice, 1, static_cast<int64_t>(threads_));
   const auto run_slice = [&](int slice) {
     const int64_t begin = batch * slice / slices, end = batch * (slice + 1) / slices;
     run_recurrence(m, r.input_products, r.recurrent_products,
@@ -414,9 +415,13 @@ void Int8TextRunner::pool_recurrent(const int64_t* rows, int64_t batch, int64_t 
                    end - begin, positions, r.scratch[static_cast<size_t>(slice)],
                    pooled + begin * 2 * m.lstm_units);
   };
-  if (slices == 1) return run_slice(0);
-  if (!r.workers) r.workers = std::make_unique<SpinningWorkers>(r.threads);
-  r.workers->run(static_cast<int>(slices), run_slice);
+  run_slices(slices, run_slice);
+}
+
+void Int8TextRunner::run_slices(int64_t slices, const std::function<void(int)>& task) {
+  if (slices <= 1) return task(0);
+  if (!workers_) workers_ = std::make_unique<SpinningWorkers>(threads_);
+  workers_->run(static_cast<int>(slices), task);
 }
 
 void Int8TextRunner::logits(const int64_t* rows, int64_t batch, int64_t length, float* logits) {

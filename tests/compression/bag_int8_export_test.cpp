@@ -10,6 +10,7 @@
 #include "distill/core/error.h"
 #include "distill/runtime/int8_text_model.h"
 #include "error_assertions.h"
+#include "text_int8_test_inputs.h"
 
 namespace distill::compression {
 namespace {
@@ -67,6 +68,18 @@ TEST(BagInt8Export, RuntimeLogitsEqualLibtorchsComputationOfTheSameInt8Model) {
   const double spread = (fp32.max() - fp32.min()).item<double>();
   EXPECT_LT((ours - fp32).abs().max().item<double>(), 0.03 * spread);
   EXPECT_EQ(ours.argmax(1).eq(fp32.argmax(1)).sum().item<int64_t>(), 64);
+}
+
+// A batch's texts in slices on 2 and 3 threads: the same means as one thread's reference rows.
+TEST(BagInt8Export, ThreadsSharingABatchGiveOneThreadsMeans) {
+  at::manual_seed(4);
+  auto model = bag_model();
+  const at::Tensor ids = token_rows(300);
+  data::TextEncodingOptions encoding;
+  encoding.max_tokens = 9;
+  const runtime::Int8TextModel int8 = quantize_bag_of_embeddings(
+      *model, {"tokenizer", encoding, {"a", "b", "c", "d"}}, ids, Int8ExportOptions{});
+  testing::expect_threads_match_reference(int8, ids);
 }
 
 TEST(BagInt8Export, TheFileRoundTripsAndRefusesCorruption) {

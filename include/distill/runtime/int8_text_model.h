@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,6 +19,7 @@
 namespace distill::runtime {
 
 class Int8Classifier;
+class SpinningWorkers;
 enum class Int8Kernels;
 
 /// How the token rows become the head's input.
@@ -129,17 +131,21 @@ class Int8TextRunner {
   void pool(const int64_t* rows, int64_t batch, int64_t length, float* pooled);
 
  private:
-  void pool_bag(const int64_t* rows, int64_t batch, int64_t length, float* pooled) const;
+  void pool_bag(const int64_t* rows, int64_t batch, int64_t length, float* pooled);
   /// Every row's codes in the sequence encoding, (batch, positions, E), positions ≥ length
   /// padded; fills the texts' lengths (at least 1).
   void encode_sequences(const int64_t* rows, int64_t batch, int64_t length, int64_t positions);
   void pool_convolutions(const int64_t* rows, int64_t batch, int64_t length, float* pooled);
   void pool_recurrent(const int64_t* rows, int64_t batch, int64_t length, float* pooled);
+  /// Runs task(0) … task(slices − 1), on the run's threads when slices > 1.
+  void run_slices(int64_t slices, const std::function<void(int)>& task);
 
   struct Sequences;
   struct Convolutions;
   struct Recurrent;
   const Int8TextModel* model_;
+  int threads_ = 1;
+  std::unique_ptr<SpinningWorkers> workers_;  // started by the first batch that splits
   std::unique_ptr<Int8Classifier> head_;
   std::unique_ptr<Sequences> sequences_;
   std::unique_ptr<Convolutions> convolutions_;

@@ -1,0 +1,92 @@
+// Sums of scaled int8 rows: scalar reference, AVX-512 fast path.
+//
+// The reference adds one row at a time into the sum in memory. The AVX-512 path keeps up to 128
+// columns of the sum in eight registers while it walks the rows, widening 16 codes at a time to
+// int32, converting them to float (exact), multiplying by the row's scale and adding — the
+// reference's arithmetic in its order, so the bits agree. This file is compiled with
+// -ffp-contract=off so that no compiler fuses the reference's multiply and add either.
+#include "distill/kernels/int8_rows.h"
+
+#include <algorithm>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define DISTILL_HAVE_AVX512_ROWS 1
+#endif
+
+namespace distill::kernels {
+namespace {
+
+#ifdef DISTILL_HAVE_AVX512_ROWS
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+constexpr int kLanes = 16;
+constexpr int kRegisters = 8;  // 128 columns of the sum held at once
+
+/// Columns [first, first + columns) of the sum, columns <= 128; the last 16-column group may be
+/// partial (masked loads and stores).
+__attribute__((target("avx512f,avx512bw,avx512vl"))) void sum_columns_avx512(
+    const int8_t* table, const float* scales, int64_t width, const int64_t* rows, int64_t count,
+    int64_t first, int64_t columns, float* sum) {
+  __m512 acc[kRegisters];
+  const int groups = static_cast<int>((columns + kLanes - 1) / kLanes);
+  const int tail = static_cast<int>(columns - (groups - 1) * kLanes);
+  const __mmask16 tail_mask = static_cast<__mmask16>((1u << tail) - 1u);
+  for (int g = 0; g < groups; ++g) acc[g] = _mm512_setzero_ps();
+  for (int64_t i = 0; i < count; ++i) {
+    const int8_t* codes = table + rows[i] * width + first;
+    const __m512 scale = _mm512_set1_ps(scales[rows[i]]);
+    for (int g = 0; g < groups; ++g) {
+      const __m128i bytes = g + 1 < groups
+                                ? _mm_loadu_si128(reinterpret_cast<const __m128i*>(codes + g * kLanes))
+                                : _mm_maskz_loadu_epi8(tail_mask, codes + g * kLanes);
+      const __m512 values = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(bytes));
+      acc[g] = _mm512_add_ps(acc[g], _mm512_mul_ps(scale, values));
+    }
+  }
+  for (int g = 0; g + 1 < groups; ++g) _mm512_storeu_ps(sum + first + g * kLanes, acc[g]);
+  _mm512_mask_storeu_ps(sum + first + (groups - 1) * kLanes, tail_mask, acc[groups - 1]);
+}
+
+__attribute__((target("avx512f,avx512bw,avx512vl"))) void sum_avx512(
+    const int8_t* table, const float* scales, int64_t width, const int64_t* rows, int64_t count,
+    float* sum) {
+  for (int64_t first = 0; first < width; first += kLanes * kRegisters)
+    sum_columns_avx512(table, scales, width, rows, count, first,
+                       std::min<int64_t>(kLanes * kRegisters, width - first), sum);
+}
+
+#pragma GCC diagnostic pop
+
+bool cpu_has_avx512_rows() {
+  static const bool has = __builtin_cpu_supports("avx512f") &&
+                          __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
+  return has;
+}
+#endif
+
+}  // namespace
+
+void reference_sum_scaled_int8_rows(const int8_t* table, const float* scales, int64_t width,
+                                    const int64_t* rows, int64_t count, float* sum) {
+  std::fill(sum, sum + width, 0.0f);
+  for (int64_t i = 0; i < count; ++i) {
+    const int8_t* codes = table + rows[i] * width;
+    const float scale = scales[rows[i]];
+    for (int64_t e = 0; e < width; ++e) sum[e] += scale * static_cast<float>(codes[e]);
+  }
+}
+
+void sum_scaled_int8_rows(const int8_t* table, const float* scales, int64_t width,
+                          const int64_t* rows, int64_t count, float* sum) {
+#ifdef DISTILL_HAVE_AVX512_ROWS
+  if (width > 0 && cpu_has_avx512_rows()) {
+    sum_avx512(table, scales, width, rows, count, sum);
+    return;
+  }
+#endif
+  reference_sum_scaled_int8_rows(table, scales, width, rows, count, sum);
+}
+
+}  // namespace distill::kernels
