@@ -15,13 +15,11 @@ Usage: bench/text_gap.py RUN_DIR [--distill build/cli/distill] [--label-setting 
 """
 import argparse
 import json
-import math
 import pathlib
 import subprocess
 import sys
 
-# Two-sided 97.5 % quantiles of Student's t for 1..10 degrees of freedom (95 % intervals).
-T_975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228]
+from paired_stats import mean_sd, paired
 
 
 def train_best_label_student(distill, seed_dir, settings, threads):
@@ -44,12 +42,6 @@ def train_best_label_student(distill, seed_dir, settings, threads):
                         '--json', str(evaluation)], check=True, stdout=subprocess.DEVNULL)
     test = json.loads(evaluation.read_text())['models']['model']['test']['accuracy']
     return json.loads(record.read_text()), test
-
-
-def mean_sd(values):
-    m = sum(values) / len(values)
-    sd = math.sqrt(sum((v - m) ** 2 for v in values) / (len(values) - 1)) if len(values) > 1 else 0.0
-    return m, sd
 
 
 def main():
@@ -93,11 +85,9 @@ def main():
     if len(rows) < 2:
         sys.exit('text_gap: need at least two seed-* folders with results.json')
 
-    gains = [r['gain_points'] for r in rows]
-    mean_gain, sd_gain = mean_sd(gains)
-    n = len(gains)
-    half = T_975[n - 2] * sd_gain / math.sqrt(n) if n - 2 < len(T_975) else 1.96 * sd_gain / math.sqrt(n)
-    t = mean_gain / (sd_gain / math.sqrt(n)) if sd_gain > 0 else float('inf')
+    gain = paired([r['gain_points'] for r in rows])
+    mean_gain, (low, high), t = gain['mean'], gain['ci95'], gain['t']
+    n = len(rows)
     summary = {name: mean_sd([r[name] for r in rows])
                for name in ('teacher', 'baseline_same_recipe', 'best_labels', 'distilled', 'int8')}
     gap = summary['teacher'][0] - summary['best_labels'][0]
@@ -105,14 +95,14 @@ def main():
     print()
     for name, (m, sd) in summary.items():
         print(f'{name:22s} {m:.4f} ± {sd:.4f}')
-    print(f'distilled - best on labels: {mean_gain:+.2f} points (95 % CI {mean_gain - half:+.2f} … '
-          f'{mean_gain + half:+.2f}, t = {t:.2f}, {n - 1} degrees of freedom); '
+    print(f'distilled - best on labels: {mean_gain:+.2f} points (95 % CI {low:+.2f} … '
+          f'{high:+.2f}, t = {t:.2f}, {n - 1} degrees of freedom); '
           f'{100 * closed:.0f} % of the mean gap ({100 * gap:.2f} points)')
     if args.json:
         args.json.write_text(json.dumps({
             'run_dir': str(args.run_dir), 'label_settings': settings, 'seeds': rows,
             'mean_sd': {k: {'mean': v[0], 'sd': v[1]} for k, v in summary.items()},
-            'gain_points': {'mean': mean_gain, 'ci95': [mean_gain - half, mean_gain + half], 't': t},
+            'gain_points': gain,
             'gap_closed_of_mean_gap': closed}, indent=2) + '\n')
 
 
