@@ -38,9 +38,9 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) void sum_columns_avx512(
     const int8_t* codes = table + rows[i] * width + first;
     const __m512 scale = _mm512_set1_ps(scales[rows[i]]);
     for (int g = 0; g < groups; ++g) {
-      const __m128i bytes = g + 1 < groups
-                                ? _mm_loadu_si128(reinterpret_cast<const __m128i*>(codes + g * kLanes))
-                                : _mm_maskz_loadu_epi8(tail_mask, codes + g * kLanes);
+      const __m128i bytes =
+          g + 1 < groups ? _mm_loadu_si128(reinterpret_cast<const __m128i*>(codes + g * kLanes))
+                         : _mm_maskz_loadu_epi8(tail_mask, codes + g * kLanes);
       const __m512 values = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(bytes));
       acc[g] = _mm512_add_ps(acc[g], _mm512_mul_ps(scale, values));
     }
@@ -49,9 +49,11 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) void sum_columns_avx512(
   _mm512_mask_storeu_ps(sum + first + (groups - 1) * kLanes, tail_mask, acc[groups - 1]);
 }
 
-__attribute__((target("avx512f,avx512bw,avx512vl"))) void sum_avx512(
-    const int8_t* table, const float* scales, int64_t width, const int64_t* rows, int64_t count,
-    float* sum) {
+__attribute__((target("avx512f,avx512bw,avx512vl"))) void sum_avx512(const int8_t* table,
+                                                                     const float* scales,
+                                                                     int64_t width,
+                                                                     const int64_t* rows,
+                                                                     int64_t count, float* sum) {
   for (int64_t first = 0; first < width; first += kLanes * kRegisters)
     sum_columns_avx512(table, scales, width, rows, count, first,
                        std::min<int64_t>(kLanes * kRegisters, width - first), sum);
@@ -60,8 +62,8 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) void sum_avx512(
 #pragma GCC diagnostic pop
 
 bool cpu_has_avx512_rows() {
-  static const bool has = __builtin_cpu_supports("avx512f") &&
-                          __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
+  static const bool has = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                          __builtin_cpu_supports("avx512vl");
   return has;
 }
 #endif

@@ -43,14 +43,20 @@ at::Tensor token_rows(int64_t n) {
   return ids;
 }
 
+/// The bag quantized with its calibration rows `ids` (9 tokens, 4 classes).
+runtime::Int8TextModel quantized_bag(models::BagOfEmbeddings& model, const at::Tensor& ids,
+                                     const std::string& tokenizer = "tokenizer") {
+  data::TextEncodingOptions encoding;
+  encoding.max_tokens = 9;
+  return quantize_bag_of_embeddings(model, {tokenizer, encoding, {"a", "b", "c", "d"}}, ids,
+                                    Int8ExportOptions{});
+}
+
 TEST(BagInt8Export, RuntimeLogitsEqualLibtorchsComputationOfTheSameInt8Model) {
   at::manual_seed(3);
   auto model = bag_model();
   const at::Tensor ids = token_rows(64);
-  data::TextEncodingOptions encoding;
-  encoding.max_tokens = 9;
-  const runtime::Int8TextModel int8 = quantize_bag_of_embeddings(
-      *model, {"tokenizer", encoding, {"a", "b", "c", "d"}}, ids, Int8ExportOptions{});
+  const runtime::Int8TextModel int8 = quantized_bag(*model, ids);
 
   runtime::Int8TextRunner runner(int8);
   at::Tensor ours = at::empty({64, 4});
@@ -75,21 +81,13 @@ TEST(BagInt8Export, ThreadsSharingABatchGiveOneThreadsMeans) {
   at::manual_seed(4);
   auto model = bag_model();
   const at::Tensor ids = token_rows(300);
-  data::TextEncodingOptions encoding;
-  encoding.max_tokens = 9;
-  const runtime::Int8TextModel int8 = quantize_bag_of_embeddings(
-      *model, {"tokenizer", encoding, {"a", "b", "c", "d"}}, ids, Int8ExportOptions{});
-  testing::expect_threads_match_reference(int8, ids);
+  testing::expect_threads_match_reference(quantized_bag(*model, ids), ids);
 }
 
 TEST(BagInt8Export, TheFileRoundTripsAndRefusesCorruption) {
   at::manual_seed(4);
   auto model = bag_model();
-  data::TextEncodingOptions encoding;
-  encoding.max_tokens = 9;
-  const runtime::Int8TextModel int8 = quantize_bag_of_embeddings(
-      *model, {"tokenizer bytes", encoding, {"a", "b", "c", "d"}}, token_rows(16),
-      Int8ExportOptions{});
+  const runtime::Int8TextModel int8 = quantized_bag(*model, token_rows(16), "tokenizer bytes");
   const std::string bytes = runtime::encode_int8_text_model(int8);
   EXPECT_TRUE(runtime::is_int8_text_model(bytes));
   const runtime::Int8TextModel back = runtime::decode_int8_text_model(bytes, "m.int8text");
