@@ -249,7 +249,9 @@ Int8TextRunner::Int8TextRunner(const Int8TextModel& model, int threads)
 Int8TextRunner::Int8TextRunner(const Int8TextModel& model, int threads, Int8Kernels kernels)
     : model_(&model), threads_(threads > 0 ? threads : omp_get_max_threads()) {
   validate_int8_text_model(model, "int8 text model");
-  head_ = std::make_unique<Int8Classifier>(model.head, kernels, threads);
+  // The head is one small linear layer (a few hundred inputs to the classes): on one thread, so
+  // that its own pool of spinning workers does not contend with the encoder's for the cores.
+  head_ = std::make_unique<Int8Classifier>(model.head, kernels, /*threads=*/1);
   if (model.encoder == TextEncoder::kBag) return;
   sequences_ = std::make_unique<Sequences>();
   const int64_t width = model.embedding_dim;
