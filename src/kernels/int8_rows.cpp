@@ -23,6 +23,7 @@ namespace {
 
 constexpr int kLanes = 16;
 constexpr int kRegisters = 8;  // 128 columns of the sum held at once
+constexpr int64_t kPrefetchRows = 8;
 
 /// Columns [first, first + columns) of the sum, columns <= 128; the last 16-column group may be
 /// partial (masked loads and stores).
@@ -35,6 +36,12 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) void sum_columns_avx512(
   const __mmask16 tail_mask = static_cast<__mmask16>((1u << tail) - 1u);
   for (int g = 0; g < groups; ++g) acc[g] = _mm512_setzero_ps();
   for (int64_t i = 0; i < count; ++i) {
+    if (i + kPrefetchRows < count) {
+      // The rows are scattered over a table larger than the core's L2: ask for one ahead.
+      const int64_t ahead = rows[i + kPrefetchRows];
+      _mm_prefetch(reinterpret_cast<const char*>(table + ahead * width + first), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(scales + ahead), _MM_HINT_T0);
+    }
     const int8_t* codes = table + rows[i] * width + first;
     const __m512 scale = _mm512_set1_ps(scales[rows[i]]);
     for (int g = 0; g < groups; ++g) {
