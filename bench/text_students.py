@@ -182,8 +182,9 @@ def speed_cells(entry):
 def markdown_table(summary):
     """The table of docs/text.md: one row per student and method, mean ± sd over the seeds."""
     lines = ['| student | method | parameters | test accuracy | macro-F1 | validation | int8 test '
-             'accuracy | gain over labels, points (95 % CI) | fp32 / int8: batch 1 · batch 256 |',
-             '|---|---|---|---|---|---|---|---|---|']
+             'accuracy | gain over labels, points (95 % CI) | − teacher, points | '
+             'fp32 / int8: batch 1 · batch 256 |',
+             '|---|---|---|---|---|---|---|---|---|---|']
     for key, entry in summary.items():
         student, method = ('teacher', '—') if key == 'teacher' else key.split('/')
         acc, f1, val = entry['accuracy'], entry['macro_f1'], entry['validation_accuracy']
@@ -195,7 +196,9 @@ def markdown_table(summary):
             f"{acc['mean']:.4f} ± {acc['sd']:.4f} | {f1['mean']:.4f} | {val['mean']:.4f} | " +
             (f"{int8['mean']:.4f}" if int8 else '—') + ' | ' +
             (f"{gain['mean']:+.2f} ({gain['ci95'][0]:+.2f} … {gain['ci95'][1]:+.2f})"
-             if gain else '') +
+             if gain else '') + ' | ' +
+            (f"{entry['minus_teacher_points']['mean']:+.2f}" if 'minus_teacher_points' in entry
+             else '') +
             (f' | {fp32_speed} / {int8_speed} |' if fp32_speed else ' | |'))
     return '\n'.join(lines) + '\n'
 
@@ -267,6 +270,12 @@ def main():
         if 'int8_bytes' in first:
             entry['int8_bytes'] = first['int8_bytes']
         summary[key] = entry
+    teacher = rows['teacher']
+    for key, per_seed in rows.items():
+        common = sorted(set(teacher) & set(per_seed))
+        if key != 'teacher' and len(common) >= 2:
+            summary[key]['minus_teacher_points'] = paired(
+                [100 * (per_seed[s]['accuracy'] - teacher[s]['accuracy']) for s in common])
     for student in students:
         labels = rows.get(f'{student}/labels', {})
         for method in methods:
