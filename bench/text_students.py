@@ -82,6 +82,11 @@ def run(command):
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
 
 
+def set_flags(settings):
+    """`--set K=V` for each override."""
+    return [flag for setting in settings for flag in ('--set', setting)]
+
+
 def recipe(student, method):
     """The config overrides of one student trained one way."""
     spec = STUDENTS[student]
@@ -105,18 +110,14 @@ def train(args, seed_dir, student, method, settings):
         overrides.append(f'distill.cache_dir={seed_dir / "soft-label-cache"}')
         if method == 'kd':
             overrides.append('distill.transfer_set.copies=0')
-    for setting in overrides:
-        command += ['--set', setting]
-    run(command)
+    run(command + set_flags(overrides))
     return model
 
 
 def evaluate(args, seed_dir, student, model, settings):
     """Test figures of the fp32 model and, where the family has one, of its int8 form."""
     config = seed_dir / 'config.yaml'
-    overrides = []
-    for setting in list(STUDENTS[student]['settings']) + settings:
-        overrides += ['--set', setting]
+    overrides = set_flags(STUDENTS[student]['settings'] + settings)
     common = ['-q', '-j', str(args.threads), '-c', str(config)]
     if STUDENTS[student]['int8']:
         record = model.with_suffix('.quantize.json')
@@ -149,33 +150,27 @@ def evaluate(args, seed_dir, student, model, settings):
 
 
 def speeds(args, seed_dir, student, settings):
-    """`distill bench` of the student's KD + transfer-set model, fp32 and int8."""
+    """`distill bench` of the student's KD + transfer-set model, fp32 and int8: each file's speed
+    figures (batch-1 latency, batch-256 throughput), in the order benched."""
     model = seed_dir / 'students' / f'{student}-kd_transfer.pt'
     record = model.with_suffix('.bench.json')
     if not record.exists():
         files = [str(model)]
         if STUDENTS[student]['int8']:
             files.append(str(model.with_suffix('.int8text')))
-        overrides = []
-        for setting in list(STUDENTS[student]['settings']) + settings:
-            overrides += ['--set', setting]
         run([args.distill, 'bench', '-q', '-j', str(args.threads), '-c',
-             str(seed_dir / 'config.yaml')] + overrides + ['--json', str(record)] + files)
-    return json.loads(record.read_text())
+             str(seed_dir / 'config.yaml')] + set_flags(STUDENTS[student]['settings'] + settings) +
+            ['--json', str(record)] + files)
+    bench = json.loads(record.read_text())
+    return [{'file': bench['models'][key]['file'], **bench['models'][key]['speed']}
+            for key in bench['model_order']]
 
 
 def speed_cells(entry):
-    """fp32 and int8 batch-1 latency and batch-256 throughput from a `distill bench` record."""
-    speed = entry.get('speed')
-    if not speed:
-        return ['', '']
-    models = speed['models']
-    cells = []
-    for key in speed['model_order']:
-        s = models[key].get('speed')
-        if s:
-            cells.append(f"{s['latency_us_batch1_median']:,.1f} µs · {s['throughput_per_s']:,.0f}/s")
-    return (cells + ['—', '—'])[:2]
+    """fp32 and int8 batch-1 latency and batch-256 throughput cells ('—' for a missing form)."""
+    cells = [f"{s['latency_us_batch1_median']:,.1f} µs · {s['throughput_per_s']:,.0f}/s"
+             for s in entry.get('speed', [])]
+    return (cells + ['—', '—'])[:2] if cells else ['', '']
 
 
 def markdown_table(summary):
