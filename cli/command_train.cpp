@@ -33,8 +33,9 @@ void register_train_command(CLI::App& app) {
     const pipeline::StageRun run =
         single_stage_run(args->output, args->resume, args->config, config.seed, group);
     const bool teacher = args->role == "teacher";
-    const pipeline::TrainedModel trained = pipeline::train_on_labels(
-        teacher ? config.teacher : config::baseline_student(config), teacher ? "teacher" : "student-baseline", data, run);
+    const pipeline::TrainedModel trained =
+        pipeline::train_on_labels(teacher ? config.teacher : config::baseline_student(config),
+                                  teacher ? "teacher" : "student-baseline", data, run);
     finish_stage_command(args->role, trained, run, data, at::Tensor(), loaded);
   });
 }

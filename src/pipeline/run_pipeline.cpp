@@ -259,7 +259,8 @@ report::RunReport run_pipeline(const config::PipelineConfig& config, const Pipel
   const StageFiles baseline_files = stage_files(dir, "student_baseline");
   TrainedModel baseline = run_or_reuse(
       "student_baseline", baseline_files, options, recipe_of(recipes, "student_baseline"),
-      [&](const StageRun& r) { return train_on_labels(config::baseline_student(config), "student-baseline", data, r);
+      [&](const StageRun& r) {
+        return train_on_labels(config::baseline_student(config), "student-baseline", data, r);
       },
       run);
   const StageFiles distilled_files = stage_files(dir, "student_distilled");
