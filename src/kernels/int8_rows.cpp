@@ -9,6 +9,8 @@
 
 #include <algorithm>
 
+#include "cpu_features.h"
+
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 #define DISTILL_HAVE_AVX512_ROWS 1
@@ -68,11 +70,6 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) void sum_avx512(const int8_
 
 #pragma GCC diagnostic pop
 
-bool cpu_has_avx512_rows() {
-  static const bool has = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                          __builtin_cpu_supports("avx512vl");
-  return has;
-}
 #endif
 
 }  // namespace
@@ -90,7 +87,7 @@ void reference_sum_scaled_int8_rows(const int8_t* table, const float* scales, in
 void sum_scaled_int8_rows(const int8_t* table, const float* scales, int64_t width,
                           const int64_t* rows, int64_t count, float* sum) {
 #ifdef DISTILL_HAVE_AVX512_ROWS
-  if (width > 0 && cpu_has_avx512_rows()) {
+  if (width > 0 && cpu_has_avx512()) {
     sum_avx512(table, scales, width, rows, count, sum);
     return;
   }

@@ -15,6 +15,7 @@
 #define DISTILL_HAVE_AVX512_PATH 1
 #endif
 
+#include "cpu_features.h"
 #include "distill/core/error.h"
 
 namespace distill::kernels {
@@ -65,10 +66,6 @@ __attribute__((target("avx512f,avx512bw"))) void quantize_avx512(const float* x,
 
 #pragma GCC diagnostic pop
 
-bool cpu_has_avx512() {
-  static const bool has = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
-  return has;
-}
 #endif
 
 }  // namespace

@@ -1,17 +1,17 @@
 // Running an int8 text model from token ids: the bag's mean of rows (slices of the batch on the
 // threads); the convolutions' int8 GEMMs over each text's windows and their maxima (chunks of
 // texts shared among threads); or the bidirectional LSTM's int8 gate GEMMs with float state
-// (slices of the batch on the threads); then the int8 head.
+// (slices of the batch on the threads); then, on the same thread, the int8 head.
 #include <omp.h>
 
 #include <algorithm>
-#include <cmath>
 #include <cstring>
 #include <utility>
 
 #include "distill/core/error.h"
 #include "distill/kernels/int8_gemm.h"
 #include "distill/kernels/int8_rows.h"
+#include "distill/kernels/lstm_cell.h"
 #include "distill/kernels/quantize.h"
 #include "distill/runtime/int8_classifier.h"
 #include "distill/runtime/int8_text_model.h"
@@ -70,12 +70,6 @@ void check_token(const Int8TextModel& m, int64_t id) {
   DISTILL_CHECK(id >= 0 && id < m.vocab_size, "token id ", id, " is outside the vocabulary [0, ",
                 m.vocab_size, ")");
 }
-
-float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
-
-/// tanh through exp, 2·σ(2x) − 1: libm's tanhf (through expm1f) cost 73 % of the recurrence's
-/// time, expf a fraction of that; the two differ by ~1e-7, far below the states' 1/127 steps.
-float tanh_through_exp(float x) { return 2.0f / (1.0f + std::exp(-2.0f * x)) - 1.0f; }
 
 /// Texts in chunks of about this many windows: a chunk's windows, products and maxima stay in
 /// the core's cache between the GEMM that writes them and the loop that reads them.
@@ -156,9 +150,9 @@ struct RecurrentScratch {
 /// The last layer's final states (texts, 2H) of `texts` texts: `codes` (texts, positions, E) in
 /// the sequence encoding, `lengths` their token counts; pooled rows written at `pooled`.
 void run_recurrence(const Int8TextModel& m, std::vector<Int8Product>& input_products,
-                    std::vector<Int8Product>& recurrent_products, const uint8_t* codes,
-                    const int64_t* lengths, int64_t texts, int64_t positions, RecurrentScratch& r,
-                    float* pooled) {
+                    std::vector<Int8Product>& recurrent_products, Int8Kernels kernels,
+                    const uint8_t* codes, const int64_t* lengths, int64_t texts,
+                    int64_t positions, RecurrentScratch& r, float* pooled) {
   const int64_t units = m.lstm_units;
   const int64_t layers = static_cast<int64_t>(m.lstm.size()) / 2;
   const uint8_t* input = codes;
@@ -195,14 +189,10 @@ void run_recurrence(const Int8TextModel& m, std::vector<Int8Product>& input_prod
           const float* rec = r.gates.data() + a * 4 * units;
           float* h = r.h.data() + b * units;
           float* c = r.c.data() + b * units;
-          for (int64_t u = 0; u < units; ++u) {
-            const float i = sigmoid(in[u] + rec[u]);
-            const float f = sigmoid(in[units + u] + rec[units + u]);
-            const float g = tanh_through_exp(in[2 * units + u] + rec[2 * units + u]);
-            const float o = sigmoid(in[3 * units + u] + rec[3 * units + u]);
-            c[u] = f * c[u] + i * g;
-            h[u] = o * tanh_through_exp(c[u]);
-          }
+          if (kernels == Int8Kernels::kReference)
+            kernels::reference_lstm_cell_update(in, rec, units, h, c);
+          else
+            kernels::lstm_cell_update(in, rec, units, h, c);
           kernels::quantize_to_uint8(
               h, units, kLstmStateScale, kLstmStateZeroPoint,
               r.states.data() + (b * positions + position) * 2 * units + direction * units);
@@ -239,6 +229,7 @@ struct Int8TextRunner::Convolutions {
 
 /// Each direction's two GEMMs and the buffers of the recurrence.
 struct Int8TextRunner::Recurrent {
+  Int8Kernels kernels;  // the cell update's too: the reference one under kReference
   std::vector<Int8Product> input_products, recurrent_products;  // one per direction
   std::vector<RecurrentScratch> scratch;  // one per thread
 };
@@ -249,9 +240,8 @@ Int8TextRunner::Int8TextRunner(const Int8TextModel& model, int threads)
 Int8TextRunner::Int8TextRunner(const Int8TextModel& model, int threads, Int8Kernels kernels)
     : model_(&model), threads_(threads > 0 ? threads : omp_get_max_threads()) {
   validate_int8_text_model(model, "int8 text model");
-  // The head is one small linear layer (a few hundred inputs to the classes): on one thread, so
-  // that its own pool of spinning workers does not contend with the encoder's for the cores.
-  head_ = std::make_unique<Int8Classifier>(model.head, kernels, /*threads=*/1);
+  heads_.reserve(static_cast<size_t>(threads_));
+  for (int t = 0; t < threads_; ++t) heads_.emplace_back(model.head, kernels, /*threads=*/1);
   if (model.encoder == TextEncoder::kBag) return;
   sequences_ = std::make_unique<Sequences>();
   const int64_t width = model.embedding_dim;
@@ -277,6 +267,7 @@ Int8TextRunner::Int8TextRunner(const Int8TextModel& model, int threads, Int8Kern
     return;
   }
   recurrent_ = std::make_unique<Recurrent>();
+  recurrent_->kernels = kernels;
   recurrent_->scratch.resize(static_cast<size_t>(threads_));
   const int64_t units = model.lstm_units;
   for (size_t d = 0; d < model.lstm.size(); ++d) {
@@ -310,18 +301,24 @@ std::vector<int64_t> Int8TextRunner::model_row(const std::vector<int32_t>& ids) 
 }
 
 void Int8TextRunner::pool(const int64_t* rows, int64_t batch, int64_t length, float* pooled) {
+  pool_texts(rows, batch, length, pooled, PooledTexts());
+}
+
+void Int8TextRunner::pool_texts(const int64_t* rows, int64_t batch, int64_t length,
+                                float* pooled, const PooledTexts& pooled_texts) {
   switch (model_->encoder) {
-    case TextEncoder::kBag: return pool_bag(rows, batch, length, pooled);
-    case TextEncoder::kConvolutions: return pool_convolutions(rows, batch, length, pooled);
-    case TextEncoder::kRecurrent: return pool_recurrent(rows, batch, length, pooled);
+    case TextEncoder::kBag: return pool_bag(rows, batch, length, pooled, pooled_texts);
+    case TextEncoder::kConvolutions:
+      return pool_convolutions(rows, batch, length, pooled, pooled_texts);
+    case TextEncoder::kRecurrent: return pool_recurrent(rows, batch, length, pooled, pooled_texts);
   }
 }
 
-void Int8TextRunner::pool_bag(const int64_t* rows, int64_t batch, int64_t length,
-                              float* pooled) {
+void Int8TextRunner::pool_bag(const int64_t* rows, int64_t batch, int64_t length, float* pooled,
+                              const PooledTexts& pooled_texts) {
   const Int8TextModel& m = *model_;
   const int64_t width = m.embedding_dim;
-  const auto pool_texts = [&](int64_t begin, int64_t end) {
+  const auto pool_slice = [&](int64_t begin, int64_t end) {
     std::vector<int64_t> bag;  // a text's counted tokens, each followed by its bigram's bucket
     bag.reserve(static_cast<size_t>(2 * length));
     for (int64_t b = begin; b < end; ++b) {
@@ -347,7 +344,9 @@ void Int8TextRunner::pool_bag(const int64_t* rows, int64_t batch, int64_t length
   const int64_t slices =
       std::clamp<int64_t>(batch / kMinTextsPerBagSlice, 1, static_cast<int64_t>(threads_));
   run_slices(slices, [&](int slice) {
-    pool_texts(batch * slice / slices, batch * (slice + 1) / slices);
+    const int64_t begin = batch * slice / slices, end = batch * (slice + 1) / slices;
+    pool_slice(begin, end);
+    if (pooled_texts) pooled_texts(slice, begin, end);
   });
 }
 
@@ -373,13 +372,14 @@ void Int8TextRunner::encode_sequences(const int64_t* rows, int64_t batch, int64_
 }
 
 void Int8TextRunner::pool_convolutions(const int64_t* rows, int64_t batch, int64_t length,
-                                       float* pooled) {
+                                       float* pooled, const PooledTexts& pooled_texts) {
   Convolutions& c = *convolutions_;
   // Rows shorter than the widest convolution are padded to it, as training's batches were.
   const int64_t positions = std::max(length, c.widest);
   encode_sequences(rows, batch, length, positions);
   const Sequences& s = *sequences_;
-  // Chunks of consecutive texts, shared round-robin among the threads.
+  // Chunks of consecutive texts of about equal work; each thread takes a run of consecutive
+  // chunks, so that its texts are one range for its head.
   std::vector<std::pair<int64_t, int64_t>> chunks;
   for (int64_t b = 0, start = 0, windows = 0; b < batch; ++b) {
     windows += s.lengths[static_cast<size_t>(b)];
@@ -389,19 +389,23 @@ void Int8TextRunner::pool_convolutions(const int64_t* rows, int64_t batch, int64
       windows = 0;
     }
   }
-  const auto run_chunks = [&](int slice, int slices) {
-    for (size_t k = static_cast<size_t>(slice); k < chunks.size(); k += static_cast<size_t>(slices))
+  const int64_t count = static_cast<int64_t>(chunks.size());
+  const int64_t slices = std::clamp<int64_t>(count, 1, static_cast<int64_t>(threads_));
+  run_slices(slices, [&](int slice) {
+    const int64_t first = count * slice / slices, last = count * (slice + 1) / slices;
+    for (int64_t k = first; k < last; ++k) {
+      const std::pair<int64_t, int64_t>& chunk = chunks[static_cast<size_t>(k)];
       pool_text_windows(*model_, c.products, s.codes.data(), s.lengths.data(), positions,
-                        chunks[k].first, chunks[k].second, c.scratch[static_cast<size_t>(slice)],
-                        pooled);
-  };
-  const int slices = static_cast<int>(
-      std::clamp<size_t>(chunks.size(), 1, static_cast<size_t>(threads_)));
-  run_slices(slices, [&](int slice) { run_chunks(slice, slices); });
+                        chunk.first, chunk.second, c.scratch[static_cast<size_t>(slice)], pooled);
+    }
+    if (pooled_texts && last > first)
+      pooled_texts(slice, chunks[static_cast<size_t>(first)].first,
+                   chunks[static_cast<size_t>(last - 1)].second);
+  });
 }
 
 void Int8TextRunner::pool_recurrent(const int64_t* rows, int64_t batch, int64_t length,
-                                    float* pooled) {
+                                    float* pooled, const PooledTexts& pooled_texts) {
   const Int8TextModel& m = *model_;
   Recurrent& r = *recurrent_;
   const int64_t positions = std::max<int64_t>(length, 1), width = m.embedding_dim;
@@ -412,10 +416,11 @@ void Int8TextRunner::pool_recurrent(const int64_t* rows, int64_t batch, int64_t 
       std::clamp<int64_t>(batch / kMinTextsPerRecurrenceSlice, 1, static_cast<int64_t>(threads_));
   const auto run_slice = [&](int slice) {
     const int64_t begin = batch * slice / slices, end = batch * (slice + 1) / slices;
-    run_recurrence(m, r.input_products, r.recurrent_products,
+    run_recurrence(m, r.input_products, r.recurrent_products, r.kernels,
                    s.codes.data() + begin * positions * width, s.lengths.data() + begin,
                    end - begin, positions, r.scratch[static_cast<size_t>(slice)],
                    pooled + begin * 2 * m.lstm_units);
+    if (pooled_texts) pooled_texts(slice, begin, end);
   };
   run_slices(slices, run_slice);
 }
@@ -427,9 +432,12 @@ void Int8TextRunner::run_slices(int64_t slices, const std::function<void(int)>& 
 }
 
 void Int8TextRunner::logits(const int64_t* rows, int64_t batch, int64_t length, float* logits) {
-  pooled_.resize(static_cast<size_t>(batch * model_->head_input_width()));
-  pool(rows, batch, length, pooled_.data());
-  head_->logits(pooled_.data(), batch, logits);
+  const int64_t width = model_->head_input_width(), classes = model_->head.num_classes;
+  pooled_.resize(static_cast<size_t>(batch * width));
+  pool_texts(rows, batch, length, pooled_.data(), [&](int slice, int64_t begin, int64_t end) {
+    heads_[static_cast<size_t>(slice)].logits(pooled_.data() + begin * width, end - begin,
+                                              logits + begin * classes);
+  });
 }
 
 }  // namespace distill::runtime

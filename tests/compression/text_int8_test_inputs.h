@@ -60,14 +60,19 @@ inline at::Tensor expect_runtime_matches(const runtime::Int8TextModel& int8, con
 }
 
 /// Runners of 2 and 3 threads, sharing out a batch of `ids` (enough texts to split), give the
-/// head inputs of one thread's reference kernels — on the whole batch and on a shorter one,
-/// whose split falls elsewhere.
+/// head inputs of one thread's reference kernels, and one thread's logits — on the whole batch
+/// and on a shorter one, whose split falls elsewhere.
 inline void expect_threads_match_reference(const runtime::Int8TextModel& int8,
                                            const at::Tensor& ids) {
   const int64_t n = ids.size(0), length = ids.size(1), width = int8.head_input_width();
   at::Tensor reference = at::empty({n, width});
   runtime::Int8TextRunner(int8, 1, runtime::Int8Kernels::kReference)
       .pool(ids.data_ptr<int64_t>(), n, length, reference.data_ptr<float>());
+  // The logits: each thread runs its texts through its own copy of the head.
+  const int64_t classes = int8.head.num_classes;
+  at::Tensor one_thread_logits = at::empty({n, classes});
+  runtime::Int8TextRunner(int8, 1, runtime::Int8Kernels::kOneDnn)
+      .logits(ids.data_ptr<int64_t>(), n, length, one_thread_logits.data_ptr<float>());
   for (int threads : {2, 3}) {
     runtime::Int8TextRunner runner(int8, threads, runtime::Int8Kernels::kOneDnn);
     for (int64_t batch : {n, n - n / 5}) {
@@ -76,6 +81,11 @@ inline void expect_threads_match_reference(const runtime::Int8TextModel& int8,
       EXPECT_TRUE(at::allclose(pooled, reference.narrow(0, 0, batch), 1e-5, 1e-5))
           << threads << " threads, batch " << batch << ": "
           << (pooled - reference.narrow(0, 0, batch)).abs().max();
+      at::Tensor logits = at::full({batch, classes}, -1.0f);
+      runner.logits(ids.data_ptr<int64_t>(), batch, length, logits.data_ptr<float>());
+      EXPECT_TRUE(at::allclose(logits, one_thread_logits.narrow(0, 0, batch), 1e-5, 1e-5))
+          << threads << " threads, batch " << batch << ": logits differ by "
+          << (logits - one_thread_logits.narrow(0, 0, batch)).abs().max();
     }
   }
 }

@@ -110,8 +110,10 @@ Int8TextModel load_int8_text_model(const std::string& path);
 bool is_int8_text_model(const std::string& bytes);
 
 /// Runs a text model from token ids (the tokenizer's output, before <cls> and cutting).
-/// `threads` (0: OpenMP's count) share a batch's texts — the convolutions' chunks and the head's
-/// rows; `kernels` picks the plain reference GEMMs or oneDNN's (tests hold them together).
+/// `threads` (0: OpenMP's count) share a batch's texts: each thread pools its texts — the bag's
+/// slice, the convolutions' chunks, the recurrence's slice — and runs them through its own copy
+/// of the head at once, while they are in its cache; `kernels` picks the plain reference GEMMs or
+/// oneDNN's (tests hold them together).
 class Int8TextRunner {
  public:
   explicit Int8TextRunner(const Int8TextModel& model, int threads = 1);
@@ -131,12 +133,20 @@ class Int8TextRunner {
   void pool(const int64_t* rows, int64_t batch, int64_t length, float* pooled);
 
  private:
-  void pool_bag(const int64_t* rows, int64_t batch, int64_t length, float* pooled);
+  /// Called by the thread that pooled texts [begin, end) right after it did, with its slice
+  /// index; empty when only the pooled rows are wanted.
+  using PooledTexts = std::function<void(int slice, int64_t begin, int64_t end)>;
+  void pool_texts(const int64_t* rows, int64_t batch, int64_t length, float* pooled,
+                  const PooledTexts& pooled_texts);
+  void pool_bag(const int64_t* rows, int64_t batch, int64_t length, float* pooled,
+                const PooledTexts& pooled_texts);
   /// Every row's codes in the sequence encoding, (batch, positions, E), positions ≥ length
   /// padded; fills the texts' lengths (at least 1).
   void encode_sequences(const int64_t* rows, int64_t batch, int64_t length, int64_t positions);
-  void pool_convolutions(const int64_t* rows, int64_t batch, int64_t length, float* pooled);
-  void pool_recurrent(const int64_t* rows, int64_t batch, int64_t length, float* pooled);
+  void pool_convolutions(const int64_t* rows, int64_t batch, int64_t length, float* pooled,
+                         const PooledTexts& pooled_texts);
+  void pool_recurrent(const int64_t* rows, int64_t batch, int64_t length, float* pooled,
+                      const PooledTexts& pooled_texts);
   /// Runs task(0) … task(slices − 1), on the run's threads when slices > 1.
   void run_slices(int64_t slices, const std::function<void(int)>& task);
 
@@ -146,7 +156,9 @@ class Int8TextRunner {
   const Int8TextModel* model_;
   int threads_ = 1;
   std::unique_ptr<SpinningWorkers> workers_;  // started by the first batch that splits
-  std::unique_ptr<Int8Classifier> head_;
+  /// One copy of the small int8 head per thread, each run on its thread alone (a head's own
+  /// pool of spinning workers would contend with the runner's for the cores).
+  std::vector<Int8Classifier> heads_;
   std::unique_ptr<Sequences> sequences_;
   std::unique_ptr<Convolutions> convolutions_;
   std::unique_ptr<Recurrent> recurrent_;
