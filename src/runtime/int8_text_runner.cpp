@@ -318,27 +318,26 @@ void Int8TextRunner::pool_bag(const int64_t* rows, int64_t batch, int64_t length
                               const PooledTexts& pooled_texts) {
   const Int8TextModel& m = *model_;
   const int64_t width = m.embedding_dim;
+  const text::BigramBuckets bigram_bucket(std::max<int64_t>(m.bigram_buckets, 1));
   const auto pool_slice = [&](int64_t begin, int64_t end) {
-    std::vector<int64_t> bag;  // a text's counted tokens, each followed by its bigram's bucket
-    bag.reserve(static_cast<size_t>(2 * length));
+    // A text's counted tokens, each followed by its bigram's bucket.
+    std::vector<int64_t> bag(static_cast<size_t>(2 * length));
     for (int64_t b = begin; b < end; ++b) {
-      bag.clear();
-      int64_t previous = -1;
+      int64_t count = 0, previous = -1;
       for (int64_t i = 0; i < length; ++i) {
         const int64_t id = rows[b * length + i];
         check_token(m, id);
         if (!text::bag_counts_token(id)) continue;
-        bag.push_back(id);
+        bag[static_cast<size_t>(count++)] = id;
         if (m.bigram_buckets > 0 && previous >= 0)
-          bag.push_back(m.vocab_size + text::bigram_bucket(previous, id, m.bigram_buckets));
+          bag[static_cast<size_t>(count++)] = m.vocab_size + bigram_bucket(previous, id);
         previous = id;
       }
       float* out = pooled + b * width;
       kernels::sum_scaled_int8_rows(m.embeddings.data(), m.row_scales.data(), width, bag.data(),
-                                    static_cast<int64_t>(bag.size()), out);
-      const float count = static_cast<float>(bag.size());
-      if (!bag.empty())
-        for (int64_t e = 0; e < width; ++e) out[e] /= count;
+                                    count, out);
+      if (count > 0)
+        for (int64_t e = 0; e < width; ++e) out[e] /= static_cast<float>(count);
     }
   };
   const int64_t slices =
