@@ -3,6 +3,7 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "distill/core/error.h"
@@ -20,6 +21,7 @@ BagRows bag_rows(const at::Tensor& token_ids, int64_t vocab_size, int64_t bigram
   const at::Tensor ids = token_ids.contiguous();
   const int64_t batch = ids.size(0), length = ids.size(1);
   const int64_t* data = ids.data_ptr<int64_t>();
+  const text::BigramBuckets bigram_bucket(std::max<int64_t>(bigram_buckets, 1));
   BagRows bag;
   bag.rows.reserve(static_cast<size_t>(batch * length * (bigram_buckets > 0 ? 2 : 1)));
   bag.offsets.reserve(static_cast<size_t>(batch));
@@ -35,8 +37,7 @@ BagRows bag_rows(const at::Tensor& token_ids, int64_t vocab_size, int64_t bigram
     if (bigram_buckets > 0) {
       const size_t last = bag.rows.size();
       for (size_t i = first + 1; i < last; ++i)
-        bag.rows.push_back(vocab_size +
-                           text::bigram_bucket(bag.rows[i - 1], bag.rows[i], bigram_buckets));
+        bag.rows.push_back(vocab_size + bigram_bucket(bag.rows[i - 1], bag.rows[i]));
     }
   }
   return bag;
