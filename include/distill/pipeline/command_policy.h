@@ -17,7 +17,9 @@ namespace distill::pipeline {
 /// Applies the config's process-wide settings before any work: libtorch's and the kernels'
 /// thread count (`threads`, 0: every core) and the compute path (`compute`: fast or reference),
 /// and keeps freed heap memory for reuse (core/allocator.h: training steps stop faulting their
-/// activations in anew). Returns the thread count in effect. run_pipeline calls it; call it before the single stages.
+/// activations in anew); OpenBLAS's own thread pool runs one thread on the fast path (its small
+/// products there only contend with OpenMP's threads) and the run's threads on the reference
+/// path, unless OPENBLAS_NUM_THREADS is set. Returns the thread count in effect. run_pipeline calls it; call it before the single stages.
 /// (One setting cannot be applied from a library: libgomp reads GOMP_SPINCOUNT when it loads;
 /// the `distill` program sets it to 10000 — docs/benchmarks.md — and a program linking the
 /// library sets it in its environment.)
