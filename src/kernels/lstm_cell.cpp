@@ -70,7 +70,7 @@ DISTILL_AVX512_TARGET inline __m512 gate_avx512(__mmask16 mask, const float* in,
 }
 
 DISTILL_AVX512_TARGET void lstm_cell_update_avx512(const float* in, const float* rec, int64_t units,
-                                                   float* h, float* c) {
+                                                   float* h, float* c, float* saved) {
   for (int64_t u = 0; u < units; u += kCellLanes) {
     const int64_t left = units - u;
     const __mmask16 mask = left >= kCellLanes
@@ -84,8 +84,16 @@ DISTILL_AVX512_TARGET void lstm_cell_update_avx512(const float* in, const float*
     const __m512 o = logistic_avx512(gate_avx512(mask, a + 3 * units, b + 3 * units));
     const __m512 cell =
         _mm512_add_ps(_mm512_mul_ps(f, _mm512_maskz_loadu_ps(mask, c + u)), _mm512_mul_ps(i, g));
+    const __m512 tanh_cell = tanh_avx512(cell);
     _mm512_mask_storeu_ps(c + u, mask, cell);
-    _mm512_mask_storeu_ps(h + u, mask, _mm512_mul_ps(o, tanh_avx512(cell)));
+    _mm512_mask_storeu_ps(h + u, mask, _mm512_mul_ps(o, tanh_cell));
+    if (saved != nullptr) {
+      _mm512_mask_storeu_ps(saved + u, mask, i);
+      _mm512_mask_storeu_ps(saved + units + u, mask, f);
+      _mm512_mask_storeu_ps(saved + 2 * units + u, mask, g);
+      _mm512_mask_storeu_ps(saved + 3 * units + u, mask, o);
+      _mm512_mask_storeu_ps(saved + 4 * units + u, mask, tanh_cell);
+    }
   }
 }
 #undef DISTILL_AVX512_TARGET
@@ -95,22 +103,53 @@ DISTILL_AVX512_TARGET void lstm_cell_update_avx512(const float* in, const float*
 }  // namespace
 
 void reference_lstm_cell_update(const float* in, const float* rec, int64_t units, float* h,
-                                float* c) {
+                                float* c, float* saved) {
   for (int64_t u = 0; u < units; ++u) {
     const float i = logistic(in[u] + rec[u]);
     const float f = logistic(in[units + u] + rec[units + u]);
     const float g = tanh_through_logistic(in[2 * units + u] + rec[2 * units + u]);
     const float o = logistic(in[3 * units + u] + rec[3 * units + u]);
     c[u] = f * c[u] + i * g;
-    h[u] = o * tanh_through_logistic(c[u]);
+    const float tanh_cell = tanh_through_logistic(c[u]);
+    h[u] = o * tanh_cell;
+    if (saved != nullptr) {
+      saved[u] = i;
+      saved[units + u] = f;
+      saved[2 * units + u] = g;
+      saved[3 * units + u] = o;
+      saved[4 * units + u] = tanh_cell;
+    }
   }
 }
 
-void lstm_cell_update(const float* in, const float* rec, int64_t units, float* h, float* c) {
+void lstm_cell_update(const float* in, const float* rec, int64_t units, float* h, float* c,
+                      float* saved) {
 #ifdef DISTILL_HAVE_AVX512_LSTM_CELL
-  if (cpu_has_avx512()) return lstm_cell_update_avx512(in, rec, units, h, c);
+  if (cpu_has_avx512()) return lstm_cell_update_avx512(in, rec, units, h, c, saved);
 #endif
-  reference_lstm_cell_update(in, rec, units, h, c);
+  reference_lstm_cell_update(in, rec, units, h, c, saved);
+}
+
+void lstm_cell_backward(const float* saved, const float* c_before, const float* dh, int64_t units,
+                        float* dc, float* gate_gradients) {
+  const float* i = saved;
+  const float* f = saved + units;
+  const float* g = saved + 2 * units;
+  const float* o = saved + 3 * units;
+  const float* tanh_cell = saved + 4 * units;
+  float* di = gate_gradients;
+  float* df = gate_gradients + units;
+  float* dg = gate_gradients + 2 * units;
+  float* d_o = gate_gradients + 3 * units;
+  // Plain loops over arrays: the compiler vectorizes them; no exponential is left to compute.
+  for (int64_t u = 0; u < units; ++u) {
+    const float cell = dh[u] * o[u] * (1.0f - tanh_cell[u] * tanh_cell[u]) + dc[u];
+    d_o[u] = dh[u] * tanh_cell[u] * o[u] * (1.0f - o[u]);
+    di[u] = cell * g[u] * i[u] * (1.0f - i[u]);
+    dg[u] = cell * i[u] * (1.0f - g[u] * g[u]);
+    df[u] = c_before != nullptr ? cell * c_before[u] * f[u] * (1.0f - f[u]) : 0.0f;
+    dc[u] = cell * f[u];
+  }
 }
 
 }  // namespace distill::kernels

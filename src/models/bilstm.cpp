@@ -4,9 +4,11 @@
 #include <ATen/ATen.h>
 
 #include "distill/core/error.h"
+#include "distill/kernels/compute_path.h"
 #include "distill/models/model_family.h"
 #include "distill/ops/dropout.h"
 #include "distill/ops/linear.h"
+#include "distill/ops/lstm.h"
 #include "token_sequences.h"
 
 namespace distill::models {
@@ -17,6 +19,18 @@ int64_t units(const ModelSpec& spec) { return spec.hidden.at(0); }
 /// x (B, L, W) with its positions reordered by `order` (B, L).
 at::Tensor reorder(const at::Tensor& x, const at::Tensor& order) {
   return x.gather(1, order.unsqueeze(2).expand({-1, -1, x.size(2)}));
+}
+
+/// The hidden states of one direction over x: the fused operation on the fast path (CPU float),
+/// libtorch's module otherwise — the same function (tests/ops/lstm_test.cpp).
+at::Tensor run_direction(torch::nn::LSTM& direction, const at::Tensor& x) {
+  if (kernels::compute_path() == kernels::ComputePath::kFast && x.device().is_cpu() &&
+      x.scalar_type() == at::kFloat) {
+    const auto parameters = direction->named_parameters(/*recurse=*/false);
+    return ops::lstm(x, parameters["weight_ih_l0"], parameters["weight_hh_l0"],
+                     parameters["bias_ih_l0"], parameters["bias_hh_l0"]);
+  }
+  return std::get<0>(direction->forward(x));
 }
 
 }  // namespace
@@ -57,8 +71,8 @@ at::Tensor BiLstm::run(const at::Tensor& inputs, FeatureTaps* taps) {
   const at::Tensor last = (lengths - 1).view({-1, 1, 1}).expand({-1, 1, units(spec())});
   at::Tensor forward_final, backward_final;
   for (size_t i = 0; i < forward_.size(); ++i) {
-    const at::Tensor ahead = std::get<0>(forward_[i]->forward(x));
-    const at::Tensor behind_reversed = std::get<0>(backward_[i]->forward(reorder(x, reversal)));
+    const at::Tensor ahead = run_direction(forward_[i], x);
+    const at::Tensor behind_reversed = run_direction(backward_[i], reorder(x, reversal));
     x = at::cat({ahead, reorder(behind_reversed, reversal)}, 2);
     if (taps) taps->record("layer" + std::to_string(i + 1), x);
     if (i + 1 < forward_.size()) {

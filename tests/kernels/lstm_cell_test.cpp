@@ -33,7 +33,7 @@ TEST(LstmCell, ZeroGatesHalveTheCellAndGateItsTanh) {
   for (bool fast : {false, true}) {
     std::vector<float> h(3, 9.0f), c = {1.0f, -3.0f, 0.0f};
     (fast ? lstm_cell_update : reference_lstm_cell_update)(zeros.data(), zeros.data(), 3, h.data(),
-                                                           c.data());
+                                                           c.data(), nullptr);
     EXPECT_EQ(c[0], 0.5f);
     EXPECT_EQ(c[1], -1.5f);
     EXPECT_EQ(c[2], 0.0f);
@@ -105,10 +105,86 @@ TEST(LstmCell, SaturatedGatesGiveTheLimits) {
   for (bool fast : {false, true}) {
     std::vector<float> h(units), c(units, 123.0f);
     (fast ? lstm_cell_update : reference_lstm_cell_update)(input.data(), recurrent.data(), units,
-                                                           h.data(), c.data());
+                                                           h.data(), c.data(), nullptr);
     for (int64_t u = 0; u < units; ++u) {
       EXPECT_EQ(c[u], -1.0f) << (fast ? "fast" : "reference");
       EXPECT_NEAR(h[u], std::tanh(-1.0), 1e-6) << (fast ? "fast" : "reference");
+    }
+  }
+}
+
+TEST(LstmCell, BothPathsSaveTheActivationsTheBackwardStepReads) {
+  std::mt19937 rng(3);
+  const int64_t units = 21;
+  const Gates g = random_gates(units, 5.0f, rng);
+  for (bool fast : {false, true}) {
+    std::vector<float> h(units), c(units, 0.5f), saved(5 * units);
+    (fast ? lstm_cell_update : reference_lstm_cell_update)(g.input.data(), g.recurrent.data(),
+                                                           units, h.data(), c.data(), saved.data());
+    for (int64_t u = 0; u < units; ++u) {
+      const auto a = [&](int64_t block) {
+        return static_cast<double>(g.input[block * units + u]) + g.recurrent[block * units + u];
+      };
+      EXPECT_NEAR(saved[u], logistic_double(a(0)), 1e-6);
+      EXPECT_NEAR(saved[units + u], logistic_double(a(1)), 1e-6);
+      EXPECT_NEAR(saved[2 * units + u], std::tanh(a(2)), 1e-6);
+      EXPECT_NEAR(saved[3 * units + u], logistic_double(a(3)), 1e-6);
+      EXPECT_NEAR(saved[4 * units + u], std::tanh(static_cast<double>(c[u])), 1e-6);
+      EXPECT_NEAR(h[u], saved[3 * units + u] * saved[4 * units + u], 1e-6);
+    }
+  }
+}
+
+/// The step in double precision: (h, c) after it from the pre-activations and the cell before.
+void cell_step_double(const std::vector<double>& a, const std::vector<double>& c_before,
+                      int64_t units, std::vector<double>& h, std::vector<double>& c) {
+  for (int64_t u = 0; u < units; ++u) {
+    c[u] = logistic_double(a[units + u]) * c_before[u] +
+           logistic_double(a[u]) * std::tanh(a[2 * units + u]);
+    h[u] = logistic_double(a[3 * units + u]) * std::tanh(c[u]);
+  }
+}
+
+TEST(LstmCell, BackwardStepMatchesFiniteDifferences) {
+  // loss = Σ wh·h + Σ wc·c after the step: ∂loss/∂a and ∂loss/∂c_before by central differences
+  // of the double-precision step, against lstm_cell_backward with dh = wh, dc = wc.
+  std::mt19937 rng(8);
+  const int64_t units = 19;
+  std::uniform_real_distribution<double> value(-2.0, 2.0);
+  std::vector<double> a(4 * units), c_before(units), wh(units), wc(units);
+  for (double& v : a) v = value(rng);
+  for (double& v : c_before) v = value(rng);
+  for (double& v : wh) v = value(rng);
+  for (double& v : wc) v = value(rng);
+  const auto loss = [&](const std::vector<double>& gates, const std::vector<double>& cell) {
+    std::vector<double> h(units), c(units);
+    cell_step_double(gates, cell, units, h, c);
+    double total = 0;
+    for (int64_t u = 0; u < units; ++u) total += wh[u] * h[u] + wc[u] * c[u];
+    return total;
+  };
+  for (bool with_cell : {true, false}) {
+    std::vector<double> cell = with_cell ? c_before : std::vector<double>(units, 0.0);
+    std::vector<float> in(a.begin(), a.end()), rec(4 * units, 0.0f), h(units), saved(5 * units);
+    std::vector<float> c(cell.begin(), cell.end()), c_before_float(c);
+    reference_lstm_cell_update(in.data(), rec.data(), units, h.data(), c.data(), saved.data());
+    std::vector<float> dh(wh.begin(), wh.end()), dc(wc.begin(), wc.end()), da(4 * units);
+    lstm_cell_backward(saved.data(), with_cell ? c_before_float.data() : nullptr, dh.data(), units,
+                       dc.data(), da.data());
+    const double step = 1e-6;
+    for (int64_t k = 0; k < 4 * units; ++k) {
+      std::vector<double> up = a, down = a;
+      up[k] += step;
+      down[k] -= step;
+      const double expected = (loss(up, cell) - loss(down, cell)) / (2 * step);
+      EXPECT_NEAR(da[k], expected, 2e-5 * (1 + std::fabs(expected))) << "gate input " << k;
+    }
+    for (int64_t u = 0; u < units; ++u) {
+      std::vector<double> up = cell, down = cell;
+      up[u] += step;
+      down[u] -= step;
+      const double expected = (loss(a, up) - loss(a, down)) / (2 * step);
+      EXPECT_NEAR(dc[u], expected, 2e-5 * (1 + std::fabs(expected))) << "cell " << u;
     }
   }
 }
