@@ -38,46 +38,68 @@ void multiply_transposed(const float* a, const float* b, const float* bias, int6
   kernels::onednn_gemm_f32(shape, a, b, bias, y);
 }
 
+/// What a forward pass keeps for the backward one: the cell after each step (B, L, H) and the
+/// cell kernel's activations (B, L, 5H).
+struct ForBackward {
+  at::Tensor cells, saved;
+};
+
+/// The hidden states (B, L, H); `kept` (null for inference, which then allocates neither) gets
+/// what the backward pass reads. x, w_ih, w_hh, bias contiguous.
+at::Tensor forward_states(const at::Tensor& x, const at::Tensor& w_ih, const at::Tensor& w_hh,
+                          const at::Tensor& bias, ForBackward* kept) {
+  const int64_t batch = x.size(0), length = x.size(1), units = w_hh.size(1);
+  const int64_t gates = 4 * units;
+  // W_ih·x_t + both biases at every position, one product: (B, L, 4H).
+  at::Tensor projected = at::empty({batch, length, gates}, x.options());
+  multiply_transposed(x.data_ptr<float>(), w_ih.data_ptr<float>(), bias.data_ptr<float>(),
+                      batch * length, gates, x.size(2), projected.data_ptr<float>());
+  at::Tensor hidden = at::empty({batch, length, units}, x.options());
+  float* c_all = nullptr;
+  float* s = nullptr;
+  if (kept != nullptr) {
+    kept->cells = at::empty({batch, length, units}, x.options());
+    kept->saved = at::empty({batch, length, 5 * units}, x.options());
+    c_all = kept->cells.data_ptr<float>();
+    s = kept->saved.data_ptr<float>();
+  }
+  const float* p = projected.data_ptr<float>();
+  const float* w = w_hh.data_ptr<float>();
+  float* h_all = hidden.data_ptr<float>();
+  at::parallel_for(0, batch, kMinRowsPerThread, [&](int64_t begin, int64_t end) {
+    const int64_t rows = end - begin;
+    std::vector<float> h(static_cast<size_t>(rows * units), 0.0f);
+    std::vector<float> c(static_cast<size_t>(rows * units), 0.0f);
+    std::vector<float> recurrent(static_cast<size_t>(rows * gates), 0.0f);
+    for (int64_t t = 0; t < length; ++t) {
+      // h_{t−1}·W_hhᵀ; the states are zero before the first step.
+      if (t > 0) multiply_transposed(h.data(), w, nullptr, rows, gates, units, recurrent.data());
+      for (int64_t r = 0; r < rows; ++r) {
+        const int64_t at_step = (begin + r) * length + t;
+        float* h_row = h.data() + r * units;
+        float* c_row = c.data() + r * units;
+        kernels::lstm_cell_update(p + at_step * gates, recurrent.data() + r * gates, units, h_row,
+                                  c_row, s != nullptr ? s + at_step * 5 * units : nullptr);
+        std::memcpy(h_all + at_step * units, h_row, static_cast<size_t>(units) * sizeof(float));
+        if (c_all != nullptr)
+          std::memcpy(c_all + at_step * units, c_row, static_cast<size_t>(units) * sizeof(float));
+      }
+    }
+  });
+  return hidden;
+}
+
 class LstmDirection : public torch::autograd::Function<LstmDirection> {
  public:
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& input,
                             const at::Tensor& weight_ih, const at::Tensor& weight_hh,
                             const at::Tensor& bias_ih, const at::Tensor& bias_hh) {
     const at::Tensor x = input.contiguous(), w_ih = weight_ih.contiguous();
-    const at::Tensor w_hh = weight_hh.contiguous(), bias = (bias_ih + bias_hh).contiguous();
-    const int64_t batch = x.size(0), length = x.size(1), units = w_hh.size(1);
-    const int64_t gates = 4 * units;
-    // W_ih·x_t + both biases at every position, one product: (B, L, 4H).
-    at::Tensor projected = at::empty({batch, length, gates}, x.options());
-    multiply_transposed(x.data_ptr<float>(), w_ih.data_ptr<float>(), bias.data_ptr<float>(),
-                        batch * length, gates, x.size(2), projected.data_ptr<float>());
-    at::Tensor hidden = at::empty({batch, length, units}, x.options());
-    at::Tensor cells = at::empty({batch, length, units}, x.options());      // c after each step
-    at::Tensor saved = at::empty({batch, length, 5 * units}, x.options());  // the cell kernel's
-    const float* p = projected.data_ptr<float>();
-    const float* w = w_hh.data_ptr<float>();
-    float* h_all = hidden.data_ptr<float>();
-    float* c_all = cells.data_ptr<float>();
-    float* s = saved.data_ptr<float>();
-    at::parallel_for(0, batch, kMinRowsPerThread, [&](int64_t begin, int64_t end) {
-      const int64_t rows = end - begin;
-      std::vector<float> h(static_cast<size_t>(rows * units), 0.0f);
-      std::vector<float> c(static_cast<size_t>(rows * units), 0.0f);
-      std::vector<float> recurrent(static_cast<size_t>(rows * gates), 0.0f);
-      for (int64_t t = 0; t < length; ++t) {
-        // h_{t−1}·W_hhᵀ; the states are zero before the first step.
-        if (t > 0) multiply_transposed(h.data(), w, nullptr, rows, gates, units, recurrent.data());
-        for (int64_t r = 0; r < rows; ++r) {
-          const int64_t at_step = (begin + r) * length + t;
-          float* h_row = h.data() + r * units;
-          float* c_row = c.data() + r * units;
-          kernels::lstm_cell_update(p + at_step * gates, recurrent.data() + r * gates, units, h_row,
-                                    c_row, s + at_step * 5 * units);
-          std::memcpy(h_all + at_step * units, h_row, static_cast<size_t>(units) * sizeof(float));
-          std::memcpy(c_all + at_step * units, c_row, static_cast<size_t>(units) * sizeof(float));
-        }
-      }
-    });
+    const at::Tensor w_hh = weight_hh.contiguous();
+    ForBackward kept;
+    const at::Tensor hidden =
+        forward_states(x, w_ih, w_hh, (bias_ih + bias_hh).contiguous(), &kept);
+    const at::Tensor &cells = kept.cells, &saved = kept.saved;
     ctx->save_for_backward({x, w_ih, w_hh, hidden, cells, saved});
     return hidden;
   }
@@ -164,6 +186,13 @@ at::Tensor lstm(const at::Tensor& x, const at::Tensor& weight_ih, const at::Tens
                 "the fused LSTM runs on CPU float tensors, got ", x.toString());
   if (x.size(0) == 0 || x.size(1) == 0)
     return at::zeros({x.size(0), x.size(1), units}, x.options());
+  const bool needs_gradient =
+      at::GradMode::is_enabled() &&
+      (x.requires_grad() || weight_ih.requires_grad() || weight_hh.requires_grad() ||
+       bias_ih.requires_grad() || bias_hh.requires_grad());
+  if (!needs_gradient)  // inference: no autograd node, nothing kept for a backward pass
+    return forward_states(x.contiguous(), weight_ih.contiguous(), weight_hh.contiguous(),
+                          (bias_ih + bias_hh).contiguous(), nullptr);
   return LstmDirection::apply(x, weight_ih, weight_hh, bias_ih, bias_hh);
 }
 

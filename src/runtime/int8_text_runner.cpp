@@ -156,12 +156,15 @@ void run_recurrence(const Int8TextModel& m, std::vector<Int8Product>& input_prod
   const int64_t units = m.lstm_units;
   const int64_t layers = static_cast<int64_t>(m.lstm.size()) / 2;
   const uint8_t* input = codes;
-  r.states.assign(static_cast<size_t>(texts * positions * 2 * units),
-                  static_cast<uint8_t>(kLstmStateZeroPoint));
+  // Every layer but the last writes its states, in the state encoding, for the next to read.
+  if (layers > 1)
+    r.states.assign(static_cast<size_t>(texts * positions * 2 * units),
+                    static_cast<uint8_t>(kLstmStateZeroPoint));
   r.projected.resize(static_cast<size_t>(texts * positions * 4 * units));
   r.h.resize(static_cast<size_t>(texts * units));
   r.c.resize(static_cast<size_t>(texts * units));
   for (int64_t layer = 0; layer < layers; ++layer) {
+    const bool last_layer = layer + 1 == layers;
     for (int64_t direction = 0; direction < 2; ++direction) {
       const size_t d = static_cast<size_t>(2 * layer + direction);
       // W_ih·x_t + bias at every position of every text: one GEMM.
@@ -175,10 +178,15 @@ void run_recurrence(const Int8TextModel& m, std::vector<Int8Product>& input_prod
         if (r.active.empty()) break;
         const int64_t count = static_cast<int64_t>(r.active.size());
         r.h_codes.resize(static_cast<size_t>(count * units));
-        for (int64_t a = 0; a < count; ++a)
-          kernels::quantize_to_uint8(r.h.data() + r.active[static_cast<size_t>(a)] * units, units,
-                                     kLstmStateScale, kLstmStateZeroPoint,
-                                     r.h_codes.data() + a * units);
+        if (count == texts) {  // every text still reading: one pass over the states
+          kernels::quantize_to_uint8(r.h.data(), texts * units, kLstmStateScale,
+                                     kLstmStateZeroPoint, r.h_codes.data());
+        } else {
+          for (int64_t a = 0; a < count; ++a)
+            kernels::quantize_to_uint8(r.h.data() + r.active[static_cast<size_t>(a)] * units,
+                                       units, kLstmStateScale, kLstmStateZeroPoint,
+                                       r.h_codes.data() + a * units);
+        }
         r.gates.resize(static_cast<size_t>(count * 4 * units));
         recurrent_products[d].run(count, r.h_codes.data(), r.gates.data());
         for (int64_t a = 0; a < count; ++a) {
@@ -193,20 +201,23 @@ void run_recurrence(const Int8TextModel& m, std::vector<Int8Product>& input_prod
             kernels::reference_lstm_cell_update(in, rec, units, h, c);
           else
             kernels::lstm_cell_update(in, rec, units, h, c);
-          kernels::quantize_to_uint8(
-              h, units, kLstmStateScale, kLstmStateZeroPoint,
-              r.states.data() + (b * positions + position) * 2 * units + direction * units);
+          if (!last_layer)
+            kernels::quantize_to_uint8(
+                h, units, kLstmStateScale, kLstmStateZeroPoint,
+                r.states.data() + (b * positions + position) * 2 * units + direction * units);
         }
       }
       // The last layer's final states: the forward one after the last token, the backward one
       // after the first.
-      if (layer + 1 == layers)
+      if (last_layer)
         for (int64_t b = 0; b < texts; ++b)
           std::memcpy(pooled + b * 2 * units + direction * units, r.h.data() + b * units,
                       static_cast<size_t>(units) * sizeof(float));
     }
-    r.next_input = r.states;
-    input = r.next_input.data();
+    if (!last_layer) {
+      r.next_input = r.states;
+      input = r.next_input.data();
+    }
   }
 }
 

@@ -48,6 +48,13 @@ TEST_P(FusedLstmTest, MatchesNnLstmForwardAndBackward) {
   (ours * upstream).sum().backward();
 
   EXPECT_TRUE(at::allclose(ours, theirs, 1e-5, 1e-6)) << (ours - theirs).abs().max();
+  {
+    // Inference keeps nothing for a backward pass and computes the same states.
+    const at::NoGradGuard no_gradient;
+    EXPECT_TRUE(at::equal(lstm(x0, parameters["weight_ih_l0"], parameters["weight_hh_l0"],
+                               parameters["bias_ih_l0"], parameters["bias_hh_l0"]),
+                          ours.detach()));
+  }
   EXPECT_TRUE(at::allclose(x_ours.grad(), x_theirs.grad(), 1e-4, 1e-5))
       << (x_ours.grad() - x_theirs.grad()).abs().max();
   for (const auto& p : parameters) {
