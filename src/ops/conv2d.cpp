@@ -75,7 +75,7 @@ class OneDnnConv2d : public torch::autograd::Function<OneDnnConv2d> {
   }
 };
 
-bool fast_path_applies(const at::Tensor& x, const at::Tensor& weight, int64_t groups) {
+bool convolution_fast_path_applies(const at::Tensor& x, const at::Tensor& weight, int64_t groups) {
   auto is_cpu_float = [](const at::Tensor& t) {
     return t.device().is_cpu() && t.scalar_type() == at::kFloat && t.layout() == at::kStrided;
   };
@@ -87,7 +87,7 @@ bool fast_path_applies(const at::Tensor& x, const at::Tensor& weight, int64_t gr
 
 at::Tensor onednn_conv2d(const at::Tensor& x, const at::Tensor& weight, int64_t stride,
                          int64_t padding, int64_t groups) {
-  if (!fast_path_applies(x, weight, groups))
+  if (!convolution_fast_path_applies(x, weight, groups))
     return at::conv2d(x, weight, {}, {stride, stride}, {padding, padding}, {1, 1}, groups);
   return OneDnnConv2d::apply(x, weight, stride, padding, groups);
 }

@@ -75,7 +75,8 @@ class OneDnnLinearWithoutBias : public torch::autograd::Function<OneDnnLinearWit
   }
 };
 
-bool fast_path_applies(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
+bool linear_fast_path_applies(const at::Tensor& x, const at::Tensor& weight,
+                              const at::Tensor& bias) {
   auto is_cpu_float = [](const at::Tensor& t) {
     return t.device().is_cpu() && t.scalar_type() == at::kFloat && t.layout() == at::kStrided;
   };
@@ -87,7 +88,7 @@ bool fast_path_applies(const at::Tensor& x, const at::Tensor& weight, const at::
 }  // namespace
 
 at::Tensor onednn_linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
-  if (!fast_path_applies(x, weight, bias)) return at::linear(x, weight, bias);
+  if (!linear_fast_path_applies(x, weight, bias)) return at::linear(x, weight, bias);
   if (!bias.defined()) return OneDnnLinearWithoutBias::apply(x, weight);
   return OneDnnLinear::apply(x, weight, bias);
 }
