@@ -165,14 +165,15 @@ def speeds(args, seed_dir, student, settings):
              str(seed_dir / 'config.yaml')] + set_flags(STUDENTS[student]['settings'] + settings) +
             ['--json', str(record)] + files)
     bench = json.loads(record.read_text())
-    return [{'file': bench['models'][key]['file'], **bench['models'][key]['speed']}
-            for key in bench['model_order']]
+    return [{'file': bench['models'][key]['file'], 'bytes': bench['models'][key]['bytes'],
+             **bench['models'][key]['speed']} for key in bench['model_order']]
 
 
 def speed_cells(entry):
-    """fp32 and int8 batch-1 latency and batch-256 throughput cells ('—' for a missing form)."""
-    cells = [f"{s['latency_us_batch1_median']:,.1f} µs · {s['throughput_per_s']:,.0f}/s"
-             for s in entry.get('speed', [])]
+    """fp32 and int8 file size, batch-1 latency and batch-256 throughput cells ('—' for a
+    missing form)."""
+    cells = [f"{s['bytes'] / 2**20:,.2f} MiB · {s['latency_us_batch1_median']:,.1f} µs · "
+             f"{s['throughput_per_s']:,.0f}/s" for s in entry.get('speed', [])]
     return (cells + ['—', '—'])[:2] if cells else ['', '']
 
 
@@ -180,7 +181,7 @@ def markdown_table(summary):
     """The table of docs/text.md: one row per student and method, mean ± sd over the seeds."""
     lines = ['| student | method | parameters | test accuracy | macro-F1 | validation | int8 test '
              'accuracy | gain over labels, points (95 % CI) | − teacher, points | '
-             'fp32 / int8: batch 1 · batch 256 |',
+             'fp32 / int8: file · batch 1 · batch 256 |',
              '|---|---|---|---|---|---|---|---|---|---|']
     for key, entry in summary.items():
         student, method = ('teacher', '—') if key == 'teacher' else key.split('/')
