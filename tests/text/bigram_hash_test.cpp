@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <random>
 
+#include "distill/core/error.h"
+
 namespace distill::text {
 namespace {
 
@@ -36,6 +38,11 @@ TEST(BigramHash, DivisionFreeBucketsEqualTheRemainder) {
           << "bigram (" << first << ", " << second << "), " << buckets << " buckets";
     }
   }
+}
+
+TEST(BigramHash, ABucketCountBelowOneIsRefused) {
+  EXPECT_THROW(BigramBuckets(0), Error);
+  EXPECT_THROW(BigramBuckets(-3), Error);
 }
 
 }  // namespace

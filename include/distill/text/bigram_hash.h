@@ -4,6 +4,8 @@
 
 #include <cstdint>
 
+#include "distill/core/error.h"
+
 namespace distill::text {
 
 /// The 64-bit hash of the bigram (first, second) of token ids.
@@ -28,9 +30,9 @@ inline int64_t bigram_bucket(int64_t first, int64_t second, int64_t buckets) {
 /// two corrections — the same buckets exactly (tests/text/bigram_hash_test.cpp).
 class BigramBuckets {
  public:
-  /// buckets > 0.
+  /// buckets > 0; throws distill::Error otherwise.
   explicit BigramBuckets(int64_t buckets)
-      : buckets_(static_cast<uint64_t>(buckets)), reciprocal_(~0ull / buckets_) {}
+      : buckets_(checked(buckets)), reciprocal_(~0ull / buckets_) {}
 
   int64_t operator()(int64_t first, int64_t second) const {
     const uint64_t h = bigram_hash(first, second);
@@ -47,6 +49,11 @@ class BigramBuckets {
   }
 
  private:
+  static uint64_t checked(int64_t buckets) {
+    DISTILL_CHECK(buckets > 0, "bigram bucket count must be > 0, got ", buckets);
+    return static_cast<uint64_t>(buckets);
+  }
+
   uint64_t buckets_;
   uint64_t reciprocal_;
 };
