@@ -17,8 +17,8 @@ int8 form's accuracy, and the paired gain of each distillation method over label
 `distill bench` (batch-1 latency and throughput; run it on an otherwise idle machine).
 
 Usage: bench/text_students.py RUN_DIR [--student NAME ...] [--method NAME ...] [--seeds 0,1]
-                              [--distill build/cli/distill] [--threads N] [--speed]
-                              [--json OUT]
+                              [--set KEY=VALUE ...] [--tag NAME] [--distill build/cli/distill]
+                              [--threads N] [--speed] [--json OUT] [--markdown OUT]
 """
 import argparse
 import json
@@ -96,10 +96,16 @@ def recipe(student, method):
     return list(spec['settings']) + list(spec.get('per_method', {}).get(method, []))
 
 
+def students_dir(args, seed_dir):
+    """Where one seed's students go: students/, or students/TAG/ for a --tag run (a
+    validation sweep's models never overwrite, nor stand in for, the table's)."""
+    return seed_dir / 'students' / args.tag if args.tag else seed_dir / 'students'
+
+
 def train(args, seed_dir, student, method, settings):
     """Trains one student one way (once); the path of its model file."""
-    out_dir = seed_dir / 'students'
-    out_dir.mkdir(exist_ok=True)
+    out_dir = students_dir(args, seed_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
     model = out_dir / f'{student}-{method}.pt'
     if model.with_suffix('.training.json').exists():
         return model
@@ -155,7 +161,7 @@ def evaluate(args, seed_dir, student, model, settings):
 def speeds(args, seed_dir, student, settings):
     """`distill bench` of the student's KD + transfer-set model, fp32 and int8: each file's speed
     figures (batch-1 latency, batch-256 throughput), in the order benched."""
-    model = seed_dir / 'students' / f'{student}-kd_transfer.pt'
+    model = students_dir(args, seed_dir) / f'{student}-kd_transfer.pt'
     record = model.with_suffix('.bench.json')
     if not record.exists():
         files = [str(model)]
@@ -212,6 +218,8 @@ def main():
     parser.add_argument('--seeds', help='comma-separated seeds (default: every seed-* folder)')
     parser.add_argument('--set', action='append', default=[], dest='settings',
                         help='extra config override for every student (repeatable)')
+    parser.add_argument('--tag', help='write the models under students/TAG/ (a validation '
+                        'sweep with --set: e.g. --tag lr0.004 --set student.train.lr=0.004)')
     parser.add_argument('--distill', default='build/cli/distill')
     parser.add_argument('--threads', type=int, default=0, help='compute threads (0: every core)')
     parser.add_argument('--speed', action='store_true',
@@ -305,7 +313,7 @@ def main():
         args.markdown.write_text(markdown_table(summary))
     if args.json:
         args.json.write_text(json.dumps({
-            'run_dir': str(args.run_dir), 'extra_settings': args.settings,
+            'run_dir': str(args.run_dir), 'extra_settings': args.settings, 'tag': args.tag,
             'students': {s: STUDENTS[s] for s in students}, 'methods': methods,
             'summary': summary}, indent=2) + '\n')
 
