@@ -3,7 +3,6 @@
 #include "distill/distillation/fused_adam.h"
 
 #include <ATen/ATen.h>
-#include <ATen/Parallel.h>
 #include <c10/util/string_utils.h>
 #include <torch/csrc/autograd/grad_mode.h>
 
@@ -81,9 +80,9 @@ void fused_step(std::vector<torch::optim::OptimizerParamGroup>& groups, StateMap
       float* max_exp_avg_sq =
           hyper.amsgrad ? state.max_exp_avg_sq().template data_ptr<float>() : nullptr;
       const int64_t step = state.step();
-      at::parallel_for(0, p.numel(), kFusedStepGrainSize, [&](int64_t begin, int64_t end) {
-        kernels::adam_update_f32(hyper, step, end - begin, param + begin, grad + begin,
-                                 exp_avg + begin, exp_avg_sq + begin,
+      for_each_fused_step_chunk(p.numel(), [&](int64_t begin, int64_t count) {
+        kernels::adam_update_f32(hyper, step, count, param + begin, grad + begin, exp_avg + begin,
+                                 exp_avg_sq + begin,
                                  max_exp_avg_sq ? max_exp_avg_sq + begin : nullptr);
       });
     }

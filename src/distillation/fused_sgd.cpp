@@ -2,7 +2,6 @@
 #include "distill/distillation/fused_sgd.h"
 
 #include <ATen/ATen.h>
-#include <ATen/Parallel.h>
 #include <c10/util/string_utils.h>
 #include <torch/csrc/autograd/grad_mode.h>
 
@@ -47,8 +46,8 @@ at::Tensor FusedSgd::step(LossClosure closure) {
       }
       float* param = p.data_ptr<float>();
       const float* grad = p.grad().data_ptr<float>();
-      at::parallel_for(0, p.numel(), kFusedStepGrainSize, [&](int64_t begin, int64_t end) {
-        kernels::sgd_update_f32(hyper, first_step, end - begin, param + begin, grad + begin,
+      for_each_fused_step_chunk(p.numel(), [&](int64_t begin, int64_t count) {
+        kernels::sgd_update_f32(hyper, first_step, count, param + begin, grad + begin,
                                 buffer ? buffer + begin : nullptr);
       });
     }

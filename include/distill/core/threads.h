@@ -17,4 +17,11 @@ bool set_openblas_threads(int threads);
 /// OpenBLAS's thread count, or 0 when the process does not run OpenBLAS.
 int openblas_threads();
 
+/// How many threads `at::parallel_for` in distill's own code spreads `items` independent items
+/// over, at the current thread count. `at::parallel_for` is a header template: built without the
+/// OpenMP flags libtorch was built with, it runs every loop on the calling thread, silently — the
+/// fused LSTM, dropout, embedding bag and optimizer steps were serial that way until the
+/// fourteenth session. A check of the build, for tests and diagnostics.
+int64_t parallel_for_threads(int64_t items);
+
 }  // namespace distill
