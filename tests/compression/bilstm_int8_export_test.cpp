@@ -72,6 +72,41 @@ TEST_P(BiLstmInt8Export, ThreadsSharingABatchsSlicesGiveTheReferenceStates) {
   testing::expect_threads_match_reference(int8, ids);
 }
 
+// A batch large enough that the input products run a step or two at a time (the runner projects
+// about 256 KB of a slice's steps per GEMM: 2,400 texts × 4·9 gates × 4 bytes is 346 KB a step
+// on one thread, 115 KB on each of three), texts of 1 to 9 tokens leaving the batch as it goes:
+// each text's final states are the ones it gets in a batch of 48, whose every step is projected
+// in one GEMM — on either kernels, on 1 to 3 threads. (Integer products and the same cell
+// arithmetic: equal to float rounding. Against libtorch's simulation and across kernels the
+// 48-text tests above hold; over 2,400 texts the fast and reference cells, ~1e-7 apart, round a
+// few of the 432,000 quantized states to neighbouring codes.)
+TEST_P(BiLstmInt8Export, ALargeBatchProjectsItsInputsAFewStepsAtATime) {
+  at::manual_seed(5);
+  auto model = lstm_model(GetParam());
+  const int64_t n = 2400, small = 48;
+  const at::Tensor ids = lstm_token_rows(n);
+  const runtime::Int8TextModel int8 = quantize_text_classifier(
+      *model, lstm_context(), ids.narrow(0, 0, small), Int8ExportOptions{});
+  const int64_t width = int8.head_input_width();
+  for (const runtime::Int8Kernels kernels :
+       {runtime::Int8Kernels::kOneDnn, runtime::Int8Kernels::kReference}) {
+    at::Tensor in_small_batches = at::empty({n, width});
+    runtime::Int8TextRunner one_thread(int8, 1, kernels);
+    for (int64_t first = 0; first < n; first += small)
+      one_thread.pool(ids[first].data_ptr<int64_t>(), small, kLstmLength,
+                      in_small_batches[first].data_ptr<float>());
+    for (int threads : {1, 3}) {
+      at::Tensor pooled = at::full({n, width}, -1.0f);
+      runtime::Int8TextRunner(int8, threads, kernels)
+          .pool(ids.data_ptr<int64_t>(), n, kLstmLength, pooled.data_ptr<float>());
+      EXPECT_TRUE(at::allclose(pooled, in_small_batches, 1e-6, 1e-6))
+          << threads << " threads, "
+          << (kernels == runtime::Int8Kernels::kOneDnn ? "oneDNN" : "reference") << ": "
+          << (pooled - in_small_batches).abs().max();
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Layers, BiLstmInt8Export, ::testing::Values(1, 2),
                          [](const auto& info) { return std::to_string(info.param) + "_layers"; });
 
@@ -95,8 +130,9 @@ TEST(BiLstmInt8File, RoundTripsAndNamesWhatIsWrong) {
 
   runtime::Int8TextModel odd = int8;
   odd.lstm.pop_back();
-  EXPECT_STREQ(thrown_error([&] { runtime::encode_int8_text_model(odd); }).what(),
-               "int8 text model to encode: 3 LSTM directions, expected 2 per layer, 1 to 16 layers");
+  EXPECT_STREQ(
+      thrown_error([&] { runtime::encode_int8_text_model(odd); }).what(),
+      "int8 text model to encode: 3 LSTM directions, expected 2 per layer, 1 to 16 layers");
   runtime::Int8TextModel short_weights = int8;
   short_weights.lstm[2].input_weights.pop_back();
   EXPECT_STREQ(thrown_error([&] { runtime::encode_int8_text_model(short_weights); }).what(),
