@@ -52,7 +52,8 @@ STUDENTS = {
         'description': 'BiLSTM, 64-d embeddings, 128 units per direction, one layer',
         # Adam's learning rate chosen on seed 0's validation split, per method (fourteenth
         # session, `--tag` runs): 0.004 against 0.002 — labels 0.7263 / 0.7060, KD 0.7427 /
-        # 0.7138, KD + transfer set 0.7690 / 0.7403 (0.001: 0.6878; 0.008: see docs/text.md).
+        # 0.7138, KD + transfer set 0.7690 / 0.7403 (also 0.001: 0.6878; 0.008: 0.7690, a tie —
+        # the smaller kept).
         'settings': ['student.model.type=bilstm', 'student.model.hidden=[128]',
                      'student.model.layers=1', 'student.model.embedding_dim=64',
                      'student.train.lr=0.004'],
