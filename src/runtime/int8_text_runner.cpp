@@ -194,23 +194,22 @@ void run_recurrence(const Int8TextModel& m, std::vector<Int8Product>& input_prod
           // The inputs of every text still reading at each step of the block, gathered in
           // (step, text) order, and their products: one GEMM.
           const int64_t block_end = std::min(positions, step + block_steps);
-          r.step_first.assign(static_cast<size_t>(block_end - step), 0);
+          r.step_first.resize(static_cast<size_t>(block_end - step));
+          r.block_inputs.resize(static_cast<size_t>(texts * (block_end - step) * input_width));
           int64_t rows = 0;
           for (int64_t t = step; t < block_end; ++t) {
             r.step_first[static_cast<size_t>(t - step)] = rows;
-            for (int64_t b = 0; b < texts; ++b) rows += lengths[b] > t ? 1 : 0;
-          }
-          if (rows == 0) break;
-          const int64_t padded = Int8Product::padded_rows(rows);
-          r.block_inputs.resize(static_cast<size_t>(padded * input_width));
-          int64_t row = 0;
-          for (int64_t t = step; t < block_end; ++t)
             for (int64_t b = 0; b < texts; ++b)
               if (lengths[b] > t)
                 std::memcpy(
-                    r.block_inputs.data() + row++ * input_width,
+                    r.block_inputs.data() + rows++ * input_width,
                     input + (b * positions + position_at(direction, t, lengths[b])) * input_width,
                     static_cast<size_t>(input_width));
+          }
+          if (rows == 0) break;
+          const int64_t padded = Int8Product::padded_rows(rows);
+          r.block_inputs.resize(
+              std::max(r.block_inputs.size(), static_cast<size_t>(padded * input_width)));
           r.projected.resize(static_cast<size_t>(padded * 4 * units));
           input_products[d].run(padded, r.block_inputs.data(), r.projected.data());
         }
