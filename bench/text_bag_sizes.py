@@ -58,7 +58,10 @@ def size_row(width, buckets, tag, summary):
     s = summary['summary']
     teacher, labels, distilled = s['teacher'], s['bag/labels'], s['bag/kd_transfer']
     seeds = sorted(set(labels['seeds']) & set(distilled['seeds']) & set(teacher['seeds']))
-    acc = lambda entry, seed: entry['seeds'][seed]['accuracy']
+
+    def acc(entry, seed):
+        return entry['seeds'][seed]['accuracy']
+
     gaps = [100 * (acc(teacher, k) - acc(labels, k)) for k in seeds]
     gains = [100 * (acc(distilled, k) - acc(labels, k)) for k in seeds]
     row = {
