@@ -20,7 +20,6 @@ import subprocess
 import sys
 import tempfile
 
-from paired_stats import mean_sd, paired
 
 # (embedding width, bigram buckets, tag of the models' folder; None: the table's own students/).
 SIZES = [
@@ -54,27 +53,24 @@ def run_sizes(args):
 
 
 def size_row(width, buckets, tag, summary):
-    """One size's figures: accuracies, the paired gain and the share of the gap it closes."""
+    """One size's figures from text_students.py's summary: accuracies, the paired gain of the
+    distilled student over the label-trained one (text_students.py's own) and the share of the
+    teacher–student gap it closes."""
     s = summary['summary']
     teacher, labels, distilled = s['teacher'], s['bag/labels'], s['bag/kd_transfer']
-    seeds = sorted(set(labels['seeds']) & set(distilled['seeds']) & set(teacher['seeds']))
-
-    def acc(entry, seed):
-        return entry['seeds'][seed]['accuracy']
-
-    gaps = [100 * (acc(teacher, k) - acc(labels, k)) for k in seeds]
-    gains = [100 * (acc(distilled, k) - acc(labels, k)) for k in seeds]
     row = {
-        'embedding_dim': width, 'bigram_buckets': buckets, 'tag': tag, 'seeds': seeds,
+        'embedding_dim': width, 'bigram_buckets': buckets, 'tag': tag,
+        'seeds': sorted(labels['seeds']),
         'parameters': labels['parameters'], 'bytes': labels['bytes'],
         'int8_bytes': labels.get('int8_bytes'),
         'teacher_accuracy': teacher['accuracy'], 'teacher_validation': teacher['validation_accuracy'],
         'labels': {k: labels[k] for k in ('accuracy', 'macro_f1', 'validation_accuracy')},
         'distilled': {k: distilled[k] for k in ('accuracy', 'macro_f1', 'validation_accuracy')},
-        'teacher_minus_labels_points': mean_sd(gaps)[0],
+        'teacher_minus_labels_points':
+            100 * (teacher['accuracy']['mean'] - labels['accuracy']['mean']),
     }
-    if len(seeds) >= 2:
-        row['gain_points'] = paired(gains)
+    if 'gain_over_labels_points' in distilled:  # two seeds or more
+        row['gain_points'] = distilled['gain_over_labels_points']
         row['share_of_gap'] = row['gain_points']['mean'] / row['teacher_minus_labels_points']
     return row
 
