@@ -47,7 +47,9 @@ def run_sizes(args):
             if tag:
                 command += ['--tag', tag]
             print('running:', ' '.join(command), file=sys.stderr, flush=True)
-            subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+            if subprocess.run(command, stdout=subprocess.DEVNULL).returncode != 0:
+                sys.exit(f'text_bag_sizes: the {width}-d x {buckets}-bucket bag failed in '
+                         'text_students.py (its message is above)')
             summaries.append(((width, buckets, tag), json.loads(pathlib.Path(out.name).read_text())))
     return summaries
 
